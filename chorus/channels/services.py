@@ -1,0 +1,79 @@
+"""Channels: connect, list, queue slots. Every edge calls these."""
+
+from datetime import datetime, time, timedelta
+from zoneinfo import ZoneInfo
+
+from django.core.exceptions import ValidationError
+from django.http import Http404
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from chorus.channels.models import Channel, QueueSlot
+from chorus.networks.registry import connector_class
+from chorus.workspaces.services import ensure_can
+from chorus.workspaces.timezones import local_to_utc
+
+
+def channels_of(actor, workspace) -> list[Channel]:
+    ensure_can(actor, "channel.view", workspace)
+    return list(workspace.channels.all())
+
+
+def channel_for(actor, workspace, channel_id, action: str = "channel.view") -> Channel:
+    ensure_can(actor, action, workspace)
+    channel = Channel.objects.filter(workspace=workspace, pk=channel_id).first()
+    if channel is None:
+        raise Http404(_("No such channel in this workspace."))
+    return channel
+
+
+def connect_channel(*, actor, workspace, network: str, name: str, external_id: str = "",
+                    credentials: dict | None = None) -> Channel:
+    """Connect a page. For the sandbox with no account given, a fresh sandbox page is opened for it."""
+    ensure_can(actor, "channel.connect", workspace)
+    try:
+        connector = connector_class(network)
+    except LookupError as exc:
+        raise ValidationError(str(exc)) from exc
+    if not name.strip():
+        raise ValidationError(_("Give the channel a name."))
+    if connector.is_sandbox and not external_id:
+        from chorus.sandbox.network import open_account
+
+        account = open_account(name)
+        external_id, credentials = account.external_id, {"token": account.token}
+    channel = Channel(workspace=workspace, network=network, name=name.strip(), external_id=external_id,
+                      credentials=credentials or {})
+    health = channel.connector.check_health()
+    if not health.ok:
+        raise ValidationError(_("Could not connect: %(reason)s") % {"reason": health.message})
+    channel.save()
+    return channel
+
+
+def set_queue_slots(*, actor, channel: Channel, slots: list[tuple[int, time]]) -> list[QueueSlot]:
+    ensure_can(actor, "channel.queue", channel.workspace)
+    channel.queue_slots.all().delete()
+    return [QueueSlot.objects.create(channel=channel, weekday=w, time=t) for w, t in sorted(set(slots))]
+
+
+def next_free_slot(channel: Channel, taken: set[datetime], after: datetime | None = None) -> datetime:
+    """The first queue slot after `after` (UTC) that no scheduled post of this channel occupies."""
+    slots = list(channel.queue_slots.all())
+    if not slots:
+        raise ValidationError(_("Channel %(name)s has no queue slots yet: add some in its settings.")
+                              % {"name": channel.name})
+    zone = ZoneInfo(channel.workspace.timezone)
+    start = (after or timezone.now()).astimezone(zone)
+    for day_offset in range(0, 366):
+        day = (start + timedelta(days=day_offset)).date()
+        for slot in slots:
+            if slot.weekday != day.weekday():
+                continue
+            try:
+                candidate, _warnings = local_to_utc(datetime.combine(day, slot.time), channel.workspace.timezone)
+            except ValidationError:  # the slot falls into the hour the clocks skip
+                continue
+            if candidate > start and candidate not in taken:
+                return candidate
+    raise ValidationError(_("Every queue slot of the coming year is taken."))

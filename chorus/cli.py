@@ -1,0 +1,15 @@
+"""The `chorus` command: Django's manage.py plus Chorus's own management commands (up, demo, post, ...)."""
+
+import os
+import sys
+
+
+def main() -> None:
+    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "chorus.settings")
+    from django.core.management import execute_from_command_line
+
+    execute_from_command_line(sys.argv)
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,72 @@
+"""Shared people and places for the stories the tests tell: a workspace, its team, a sandbox channel."""
+
+import pytest
+from django.contrib.auth import get_user_model
+
+from chorus.workspaces.roles import Role
+
+
+@pytest.fixture(autouse=True)
+def _quiet_dispatcher(settings):
+    # Unit tests drive dispatcher and sender by hand; tests with real workers switch the nudge back on.
+    settings.CHORUS_NUDGE_DISPATCHER = False
+    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+
+
+def make_user(username: str):
+    return get_user_model().objects.create_user(username=username, password=f"{username}-pass-123",
+                                                email=f"{username}@example.com")
+
+
+@pytest.fixture
+def owner(db):
+    return make_user("olga")
+
+
+@pytest.fixture
+def workspace(owner):
+    from chorus.workspaces.services import create_workspace
+
+    return create_workspace(owner=owner, name="Demo Coffee", slug="coffee", timezone_name="Europe/Moscow",
+                            language="ru")
+
+
+@pytest.fixture
+def other_workspace(db):
+    from chorus.workspaces.services import create_workspace
+
+    stranger = make_user("sam")
+    return create_workspace(owner=stranger, name="Rival Tea", slug="tea", timezone_name="Europe/London",
+                            language="en")
+
+
+@pytest.fixture
+def team(workspace, owner):
+    """One person per role in the coffee workspace, keyed by role."""
+    from chorus.workspaces.services import add_member
+
+    people = {Role.OWNER.value: owner}
+    for role in Role.values:
+        if role != Role.OWNER:
+            people[role] = make_user(f"{role}-user")
+            add_member(actor=owner, workspace=workspace, user=people[role], role=role)
+    return people
+
+
+@pytest.fixture
+def editor(team):
+    return team[Role.EDITOR]
+
+
+@pytest.fixture
+def channel(workspace, owner):
+    from chorus.channels.services import connect_channel
+
+    return connect_channel(actor=owner, workspace=workspace, network="sandbox", name="Coffee VK (sandbox)")
+
+
+@pytest.fixture
+def second_channel(workspace, owner):
+    from chorus.channels.services import connect_channel
+
+    return connect_channel(actor=owner, workspace=workspace, network="sandbox", name="Coffee TG (sandbox)")

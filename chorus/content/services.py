@@ -1,0 +1,212 @@
+"""Posts and their variants: write, validate, schedule, move. The UI, API, CLI and import all call these."""
+
+from dataclasses import dataclass
+from datetime import datetime
+
+from django.core.exceptions import ValidationError
+from django.db import transaction
+from django.http import Http404
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from chorus.channels.models import Channel
+from chorus.channels.services import next_free_slot
+from chorus.content.models import MediaAsset, Post, Variant, VariantMedia
+from chorus.networks.base import MediaFacts, Problem, Publication, TextMeasure
+from chorus.publishing.models import PublishJob, Status
+from chorus.workspaces.services import ensure_can
+
+
+@dataclass(frozen=True)
+class VariantCheck:
+    channel: Channel
+    measure: TextMeasure
+    problems: list[Problem]
+
+    @property
+    def ok(self) -> bool:
+        return not self.problems
+
+
+class PostInvalid(ValidationError):
+    """Some variants break their network's rules; the post is kept as written, nothing is scheduled."""
+
+    def __init__(self, checks: list[VariantCheck]):
+        self.checks = [c for c in checks if not c.ok]
+        super().__init__([f"{c.channel.name}: {p.message}" for c in self.checks for p in c.problems])
+
+
+def media_facts(assets) -> list[MediaFacts]:
+    return [MediaFacts(a.mime, a.size, a.width, a.height, a.original_name) for a in assets]
+
+
+def publication_of(variant: Variant) -> Publication:
+    assets = list(variant.media.order_by("variantmedia__position"))
+    return Publication(text=variant.effective_text, media=media_facts(assets),
+                       media_paths=[a.file.path for a in assets])
+
+
+def check_text(channel: Channel, text: str, media: list[MediaAsset] = ()) -> VariantCheck:
+    """Live validation for the composer: the length as the channel's network counts it, and every problem."""
+    connector = channel.connector_class
+    measure = connector.measure(text)
+    return VariantCheck(channel, measure, measure.problems + connector.check_media(media_facts(media)))
+
+
+def check_post(post: Post) -> list[VariantCheck]:
+    return [check_text(v.channel, v.effective_text, list(v.media.all()))
+            for v in post.variants.select_related("channel", "post")]
+
+
+def _workspace_channels(workspace, channel_ids) -> list[Channel]:
+    ids = {int(c) for c in channel_ids}
+    channels = list(Channel.objects.filter(workspace=workspace, pk__in=ids))
+    if len(channels) != len(ids):
+        raise ValidationError(_("Unknown channel(s) for this workspace: %(ids)s")
+                              % {"ids": ", ".join(str(i) for i in sorted(ids - {c.pk for c in channels}))})
+    if not channels:
+        raise ValidationError(_("Choose at least one channel."))
+    return channels
+
+
+def _workspace_media(workspace, media_ids) -> list[MediaAsset]:
+    ids = [int(m) for m in media_ids]
+    found = {m.pk: m for m in MediaAsset.objects.filter(workspace=workspace, pk__in=ids)}
+    missing = [i for i in ids if i not in found]
+    if missing:
+        raise ValidationError(_("Unknown media: %(ids)s") % {"ids": ", ".join(map(str, missing))})
+    return [found[i] for i in ids]
+
+
+def _set_variant_media(variant: Variant, assets: list[MediaAsset]) -> None:
+    VariantMedia.objects.filter(variant=variant).delete()
+    VariantMedia.objects.bulk_create(VariantMedia(variant=variant, asset=a, position=i) for i, a in enumerate(assets))
+
+
+def write_post(*, actor, workspace, text: str, channel_ids, variant_texts: dict | None = None,
+               media_ids=(), post: Post | None = None) -> Post:
+    """Create or rewrite a post and its variants. A post already on its way out cannot be rewritten."""
+    ensure_can(actor, "post.create", workspace)
+    channels = _workspace_channels(workspace, channel_ids)
+    assets = _workspace_media(workspace, media_ids)
+    variant_texts = {int(k): v for k, v in (variant_texts or {}).items()}
+    if not text.strip() and not any(variant_texts.values()):
+        raise ValidationError(_("Write some text first."))
+    with transaction.atomic():
+        if post is None:
+            post = Post.objects.create(workspace=workspace, author=actor, text=text)
+        else:
+            _ensure_editable(post)
+            post.text = text
+            post.save()
+        post.variants.exclude(channel__in=channels).delete()
+        for channel in channels:
+            variant, _created = Variant.objects.update_or_create(
+                post=post, channel=channel, defaults={"text": variant_texts.get(channel.pk, "")})
+            _set_variant_media(variant, assets)
+    return post
+
+
+def _ensure_editable(post: Post) -> None:
+    busy = PublishJob.objects.filter(variant__post=post).exclude(status__in=[Status.SCHEDULED, Status.FAILED,
+                                                                             Status.NEEDS_REVIEW])
+    if busy.exists():
+        raise ValidationError(_("This post is already going out or published; edit it on the network instead."))
+
+
+def schedule_post(*, actor, post: Post, due_at: datetime) -> list[PublishJob]:
+    """Put every variant on the outbox at `due_at` (UTC), in the same transaction as the post's state.
+
+    Idempotent for the same (variant, channel): scheduling again moves a still-waiting job instead of adding one.
+    """
+    ensure_can(actor, "post.schedule", post.workspace)
+    checks = check_post(post)
+    if not checks:
+        raise ValidationError(_("The post has no channels."))
+    if any(not c.ok for c in checks):
+        raise PostInvalid(checks)
+    with transaction.atomic():
+        jobs = [_put_on_outbox(variant, due_at) for variant in post.variants.select_related("channel")]
+    _nudge_dispatcher_if_due(due_at)
+    return jobs
+
+
+def _put_on_outbox(variant: Variant, due_at: datetime) -> PublishJob:
+    from chorus.publishing import states
+
+    job, created = PublishJob.objects.get_or_create(
+        variant=variant, defaults={"workspace_id": variant.post.workspace_id, "channel": variant.channel,
+                                   "due_at": due_at, "not_before": due_at})
+    if not created and not states.move(job.pk, {Status.SCHEDULED, Status.FAILED, Status.NEEDS_REVIEW},
+                                       Status.SCHEDULED, due_at=due_at, not_before=due_at, last_error="",
+                                       late_alerted_at=None):
+        raise ValidationError(_("The post on %(channel)s is already going out and cannot be moved.")
+                              % {"channel": variant.channel.name})
+    job.refresh_from_db()
+    return job
+
+
+def create_and_schedule(*, actor, workspace, text: str, channel_ids, due_at: datetime, **extra) -> tuple[Post, list]:
+    """One transaction: either the post and its jobs exist, or neither (the scheduling guarantee, step 1)."""
+    with transaction.atomic():
+        post = write_post(actor=actor, workspace=workspace, text=text, channel_ids=channel_ids, **extra)
+        jobs = schedule_post(actor=actor, post=post, due_at=due_at)
+    return post, jobs
+
+
+def add_to_queue(*, actor, post: Post) -> list[PublishJob]:
+    """Each variant takes its channel's next free queue slot."""
+    ensure_can(actor, "post.schedule", post.workspace)
+    jobs = []
+    with transaction.atomic():
+        for variant in post.variants.select_related("channel__workspace"):
+            taken = set(PublishJob.objects.filter(channel=variant.channel).exclude(variant=variant)
+                        .values_list("due_at", flat=True))
+            jobs += schedule_variant(actor=actor, variant=variant, due_at=next_free_slot(variant.channel, taken))
+    return jobs
+
+
+def schedule_variant(*, actor, variant: Variant, due_at: datetime) -> list[PublishJob]:
+    ensure_can(actor, "post.schedule", variant.post.workspace)
+    check = check_text(variant.channel, variant.effective_text, list(variant.media.all()))
+    if not check.ok:
+        raise PostInvalid([check])
+    with transaction.atomic():
+        job = _put_on_outbox(variant, due_at)
+    _nudge_dispatcher_if_due(due_at)
+    return [job]
+
+
+def unschedule_post(*, actor, post: Post) -> int:
+    """Take waiting jobs off the outbox; ones already going out are left alone. Returns how many were removed."""
+    ensure_can(actor, "post.schedule", post.workspace)
+    deleted, _by_model = PublishJob.objects.filter(variant__post=post, status=Status.SCHEDULED).delete()
+    return deleted
+
+
+def delete_post(*, actor, post: Post) -> None:
+    ensure_can(actor, "post.delete", post.workspace)
+    with transaction.atomic():
+        _ensure_editable(post)
+        post.delete()
+
+
+def posts_of(actor, workspace):
+    ensure_can(actor, "post.view", workspace)
+    return (Post.objects.filter(workspace=workspace)
+            .prefetch_related("variants__channel", "variants__job").order_by("-created_at"))
+
+
+def post_for(actor, workspace, post_id, action: str = "post.view") -> Post:
+    ensure_can(actor, action, workspace)
+    post = Post.objects.filter(workspace=workspace, pk=post_id).first()
+    if post is None:
+        raise Http404(_("No such post in this workspace."))
+    return post
+
+
+def _nudge_dispatcher_if_due(due_at: datetime) -> None:
+    if due_at <= timezone.now():
+        from chorus.publishing.tasks import nudge_dispatcher
+
+        transaction.on_commit(nudge_dispatcher)

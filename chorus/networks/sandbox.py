@@ -1,0 +1,82 @@
+"""NET-SB: the built-in sandbox network, a real connector behind the same interface as any other."""
+
+from datetime import datetime, timedelta
+
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from chorus.networks import errors
+from chorus.networks.base import (
+    AccountHealth, Capabilities, Connector, MediaRule, PostCounters, Publication, RemotePost, TextRule,
+)
+from chorus.sandbox import network as remote
+
+
+class SandboxConnector(Connector):
+    network = "sandbox"
+    label = "Sandbox"
+    is_sandbox = True
+    capabilities = Capabilities(
+        text=TextRule(limit=4000, unit="codepoint", fold_at=280),
+        images=MediaRule(max_count=10, max_bytes=10 * 2**20),
+        native_scheduling=False, edit=True, delete=True, idempotency="key", find_published=True,
+        metrics=("views", "likes", "reposts", "comments", "followers"),
+    )
+
+    def _account(self):
+        credentials = self.channel.credentials
+        try:
+            return remote.authenticate(self.channel.external_id, credentials.get("token", ""))
+        except remote.SandboxUnauthorized as exc:
+            raise errors.AuthExpired(_("The sandbox rejected the channel's token.")) from exc
+
+    def _call(self, fn, *args, **kwargs):
+        """Translate the sandbox server's answers into the shared error set."""
+        try:
+            return fn(*args, **kwargs)
+        except remote.SandboxTooManyRequests as exc:
+            raise errors.RateLimited(str(exc), timezone.now() + timedelta(seconds=exc.retry_after)) from exc
+        except remote.SandboxRefused as exc:
+            raise errors.Transient(str(exc)) from exc
+        except remote.SandboxTimeout as exc:
+            raise errors.AmbiguousOutcome(str(exc)) from exc
+        except remote.SandboxNotFound as exc:
+            raise errors.RemoteNotFound(str(exc)) from exc
+
+    @staticmethod
+    def _remote_post(post) -> RemotePost:
+        return RemotePost(post.remote_id, f"sandbox://{post.account.external_id}/{post.remote_id}",
+                          post.created_at, post.idempotency_key)
+
+    def check_health(self) -> AccountHealth:
+        try:
+            account = self._account()
+        except errors.AuthExpired as exc:
+            return AccountHealth(ok=False, message=exc.reason)
+        day = account.follower_days.order_by("-day").first()
+        return AccountHealth(ok=True, followers=day.followers if day else account.followers_at_start)
+
+    def publish(self, publication: Publication, idempotency_key: str) -> RemotePost:
+        account = self._account()
+        post = self._call(remote.create_post, account, text=publication.text,
+                          media_count=len(publication.media), idempotency_key=idempotency_key)
+        return self._remote_post(post)
+
+    def find_published(self, idempotency_key: str, text: str, since: datetime) -> RemotePost | None:
+        account = self._account()
+        posts = self._call(remote.recent_posts, account, since)
+        for post in posts:
+            if post.idempotency_key == idempotency_key or (not post.idempotency_key and post.text == text):
+                return self._remote_post(post)
+        return None
+
+    def edit(self, remote_id: str, publication: Publication) -> None:
+        self._call(remote.edit_post, self._account(), remote_id, publication.text)
+
+    def delete(self, remote_id: str) -> None:
+        self._call(remote.delete_post, self._account(), remote_id)
+
+    def fetch_counters(self, remote_ids: list[str]) -> list[PostCounters]:
+        account = self._account()
+        return [PostCounters(p.remote_id, p.views, p.likes, p.reposts, p.comments)
+                for p in account.posts.filter(remote_id__in=remote_ids)]

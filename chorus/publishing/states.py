@@ -1,0 +1,34 @@
+"""The publish job's state machine: the table of moves, and the only function that changes a status."""
+
+from django.db.models import F
+from django.utils import timezone
+
+from chorus.publishing.models import PublishJob, Status
+
+S = Status
+MOVES: dict[str, set[str]] = {
+    S.SCHEDULED: {S.CLAIMED, S.SCHEDULED},
+    S.CLAIMED: {S.SENDING, S.SCHEDULED},
+    S.SENDING: {S.PUBLISHED, S.SCHEDULED, S.FAILED, S.UNKNOWN},
+    S.UNKNOWN: {S.PUBLISHED, S.NEEDS_REVIEW},
+    S.NEEDS_REVIEW: {S.PUBLISHED, S.SCHEDULED},
+    S.FAILED: {S.SCHEDULED, S.PUBLISHED},
+    S.PUBLISHED: set(),
+}
+WAITING_FOR_HUMAN = {S.FAILED, S.NEEDS_REVIEW}
+
+
+def move(job_id: int, source: str | set[str], target: str, **fields) -> bool:
+    """Compare-and-swap: change the status only if it is still `source`; True if this call made the move.
+
+    Two workers (or a worker and a person) may race for the same job; exactly one UPDATE can match.
+    """
+    sources = {source} if isinstance(source, str) else set(source)
+    illegal = [s for s in sources if target not in MOVES[s]]
+    if illegal:
+        raise ValueError(f"no move {illegal} → {target}")
+    if target == S.SENDING:
+        fields.setdefault("attempts", F("attempts") + 1)
+    return PublishJob.objects.filter(pk=job_id, status__in=sources).update(
+        status=target, updated_at=timezone.now(), **fields
+    ) == 1

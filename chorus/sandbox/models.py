@@ -1,0 +1,77 @@
+"""The sandbox network's own side (NET-SB): what exists "on the network", apart from Chorus's outbox."""
+
+import uuid
+
+from django.db import models
+
+
+def new_external_id() -> str:
+    return uuid.uuid4().hex[:12]
+
+
+class SandboxAccount(models.Model):
+    """A page on the simulated network. A Chorus channel connects to it by `external_id` and token."""
+
+    external_id = models.CharField(max_length=40, unique=True, default=new_external_id)
+    name = models.CharField(max_length=120)
+    token = models.CharField(max_length=64)
+    seed = models.IntegerField(default=0, help_text="makes the simulated audience deterministic")
+    followers_at_start = models.PositiveIntegerField(default=1000)
+    created_at = models.DateTimeField()
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class SandboxFaults(models.Model):
+    """Fault injection for one account: probabilities 0..1 and an added latency."""
+
+    account = models.OneToOneField(SandboxAccount, on_delete=models.CASCADE, related_name="faults")
+    error_before_send = models.FloatField(default=0)
+    timeout_after_send = models.FloatField(default=0)
+    rate_limit = models.FloatField(default=0)
+    rate_limit_seconds = models.PositiveIntegerField(default=30)
+    latency_ms = models.PositiveIntegerField(default=0)
+
+
+class SandboxPost(models.Model):
+    account = models.ForeignKey(SandboxAccount, on_delete=models.CASCADE, related_name="posts")
+    remote_id = models.CharField(max_length=40, unique=True)
+    text = models.TextField()
+    media_count = models.PositiveSmallIntegerField(default=0)
+    idempotency_key = models.CharField(max_length=64, blank=True)
+    created_at = models.DateTimeField()
+    edited_at = models.DateTimeField(null=True, blank=True)
+    deleted_at = models.DateTimeField(null=True, blank=True)
+    views = models.PositiveIntegerField(default=0)
+    likes = models.PositiveIntegerField(default=0)
+    reposts = models.PositiveIntegerField(default=0)
+    comments = models.PositiveIntegerField(default=0)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["account", "idempotency_key"], condition=~models.Q(idempotency_key=""),
+                                    name="sandbox_one_post_per_key"),
+        ]
+        indexes = [models.Index(fields=["account", "created_at"])]
+
+
+class SandboxFollowerDay(models.Model):
+    account = models.ForeignKey(SandboxAccount, on_delete=models.CASCADE, related_name="follower_days")
+    day = models.DateField()
+    followers = models.PositiveIntegerField()
+    joined = models.PositiveIntegerField(default=0)
+    left = models.PositiveIntegerField(default=0)
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["account", "day"], name="sandbox_one_count_per_day")]
+
+
+class SandboxComment(models.Model):
+    post = models.ForeignKey(SandboxPost, on_delete=models.CASCADE, related_name="comment_set")
+    remote_id = models.CharField(max_length=40, unique=True)
+    author_name = models.CharField(max_length=120)
+    text = models.TextField()
+    language = models.CharField(max_length=8)
+    kind = models.CharField(max_length=16, help_text="what the simulation meant: question, praise, spam, ...")
+    created_at = models.DateTimeField()

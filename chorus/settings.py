@@ -1,0 +1,166 @@
+"""Settings come from the environment, with safe defaults for the embedded (SQLite, one machine) mode."""
+
+import os
+
+import dj_database_url
+from django.utils.translation import gettext_lazy as _
+
+from chorus.home import PROJECT_DIR, chorus_home, persistent_secret
+
+BASE_DIR = PROJECT_DIR / "chorus"
+HOME = chorus_home()
+
+
+def env_bool(name: str, default: bool = False) -> bool:
+    return os.environ.get(name, str(default)).lower() in {"1", "true", "yes", "on"}
+
+
+DEBUG = env_bool("CHORUS_DEBUG")
+SECRET_KEY = os.environ.get("CHORUS_SECRET_KEY") or persistent_secret("secret_key")
+# Fernet keys for network tokens at rest; comma-separated, the first encrypts, all decrypt (rotation).
+FIELD_ENCRYPTION_KEYS = os.environ.get("CHORUS_FIELD_KEYS") or persistent_secret(
+    "field_key", generate=lambda: __import__("cryptography.fernet").fernet.Fernet.generate_key().decode()
+)
+ALLOWED_HOSTS = os.environ.get("CHORUS_ALLOWED_HOSTS", "127.0.0.1,localhost,[::1],testserver").split(",")
+CSRF_TRUSTED_ORIGINS = [o for o in os.environ.get("CHORUS_CSRF_TRUSTED_ORIGINS", "").split(",") if o]
+
+INSTALLED_APPS = [
+    "django.contrib.admin",
+    "django.contrib.auth",
+    "django.contrib.contenttypes",
+    "django.contrib.sessions",
+    "django.contrib.messages",
+    "django.contrib.staticfiles",
+    "django_htmx",
+    "django_celery_beat",
+    "chorus.workspaces",
+    "chorus.channels",
+    "chorus.sandbox",
+    "chorus.content",
+    "chorus.publishing",
+    "chorus.notifications",
+    "chorus.web",
+]
+
+MIDDLEWARE = [
+    "django.middleware.security.SecurityMiddleware",
+    "whitenoise.middleware.WhiteNoiseMiddleware",
+    "django.contrib.sessions.middleware.SessionMiddleware",
+    "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "chorus.workspaces.middleware.UserLanguageMiddleware",
+    "django.middleware.locale.LocaleMiddleware",
+    "django.middleware.common.CommonMiddleware",
+    "django.middleware.csrf.CsrfViewMiddleware",
+    "django.contrib.messages.middleware.MessageMiddleware",
+    "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    "django_htmx.middleware.HtmxMiddleware",
+]
+
+ROOT_URLCONF = "chorus.urls"
+WSGI_APPLICATION = "chorus.wsgi.application"
+TEMPLATES = [
+    {
+        "BACKEND": "django.template.backends.django.DjangoTemplates",
+        "DIRS": [],
+        "APP_DIRS": True,
+        "OPTIONS": {
+            "context_processors": [
+                "django.template.context_processors.request",
+                "django.contrib.auth.context_processors.auth",
+                "django.contrib.messages.context_processors.messages",
+                "chorus.web.context.workstation",
+            ],
+        },
+    },
+]
+
+
+def database_config() -> dict:
+    url = os.environ.get("DATABASE_URL") or f"sqlite:///{HOME / 'chorus.sqlite3'}"
+    config = dj_database_url.parse(url, conn_max_age=0 if url.startswith("sqlite") else 60)
+    if config["ENGINE"].endswith("sqlite3"):
+        # WAL lets the web read while the worker writes; IMMEDIATE takes the write lock up front so two
+        # writers queue on busy_timeout instead of failing with "database is locked" mid-transaction.
+        config["OPTIONS"] = {
+            "transaction_mode": "IMMEDIATE",
+            "timeout": 30,
+            "init_command": "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL; PRAGMA busy_timeout=30000;",
+        }
+        # Tests need a file database: concurrency tests open it from several threads and processes.
+        config["TEST"] = {"NAME": str(HOME / f"test-{os.getpid()}.sqlite3")}
+    return config
+
+
+DATABASES = {"default": database_config()}
+DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
+
+AUTH_PASSWORD_VALIDATORS = [
+    {"NAME": "django.contrib.auth.password_validation.MinimumLengthValidator"},
+    {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
+]
+LOGIN_URL = "login"
+LOGIN_REDIRECT_URL = "home"
+LOGOUT_REDIRECT_URL = "login"
+
+LANGUAGE_CODE = "en"
+LANGUAGES = [("ru", _("Russian")), ("en", _("English"))]
+LOCALE_PATHS = [BASE_DIR / "locale"]
+USE_I18N = True
+TIME_ZONE = "UTC"
+USE_TZ = True
+
+STATIC_URL = "static/"
+STATIC_ROOT = HOME / "static"
+MEDIA_URL = "media/"
+MEDIA_ROOT = HOME / "media"
+STORAGES = {
+    "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
+    "staticfiles": {"BACKEND": "whitenoise.storage.CompressedStaticFilesStorage"},
+}
+WHITENOISE_USE_FINDERS = True
+WHITENOISE_AUTOREFRESH = DEBUG
+DATA_UPLOAD_MAX_MEMORY_SIZE = 10 * 1024 * 1024
+FILE_UPLOAD_MAX_MEMORY_SIZE = 10 * 1024 * 1024
+
+EMAIL_BACKEND = os.environ.get("CHORUS_EMAIL_BACKEND", "django.core.mail.backends.filebased.EmailBackend")
+EMAIL_FILE_PATH = HOME / "outbox"
+
+# Celery: embedded mode keeps its broker in its own SQLite file, apart from the app's database.
+CELERY_BROKER_URL = os.environ.get("CELERY_BROKER_URL") or f"sqla+sqlite:///{HOME / 'broker.sqlite3'}"
+CELERY_BROKER_TRANSPORT_OPTIONS = {"polling_interval": 0.2} if CELERY_BROKER_URL.startswith("sqla") else {}
+CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
+CELERY_TASK_IGNORE_RESULT = True
+CELERY_TASK_ACKS_LATE = True
+CELERY_TASK_REJECT_ON_WORKER_LOST = True
+CELERY_WORKER_PREFETCH_MULTIPLIER = 1
+CELERY_TASK_ALWAYS_EAGER = env_bool("CHORUS_TASKS_EAGER")
+CELERY_BEAT_SCHEDULER = "django_celery_beat.schedulers:DatabaseScheduler"
+CELERY_TIMEZONE = "UTC"
+CELERY_BEAT_SCHEDULE = {
+    # The outbox is the source of truth; the tick only asks "what is due now?", so a lost tick costs a second.
+    "publishing-dispatch": {"task": "chorus.publishing.tasks.dispatch_due", "schedule": 1.0,
+                            "options": {"expires": 5}},
+    "publishing-reconcile": {"task": "chorus.publishing.tasks.reconcile", "schedule": 15.0,
+                             "options": {"expires": 30}},
+    "publishing-health": {"task": "chorus.publishing.tasks.check_health", "schedule": 60.0,
+                          "options": {"expires": 120}},
+    "sandbox-audience": {"task": "chorus.sandbox.tasks.simulate_audience", "schedule": 60.0,
+                         "options": {"expires": 120}},
+}
+
+# Publishing knobs (seconds).
+CHORUS_CLAIM_LEASE = int(os.environ.get("CHORUS_CLAIM_LEASE", 60))
+CHORUS_SEND_LEASE = int(os.environ.get("CHORUS_SEND_LEASE", 120))
+CHORUS_UNKNOWN_GRACE = int(os.environ.get("CHORUS_UNKNOWN_GRACE", 300))
+CHORUS_LATE_AFTER = int(os.environ.get("CHORUS_LATE_AFTER", 120))
+CHORUS_MAX_ATTEMPTS = int(os.environ.get("CHORUS_MAX_ATTEMPTS", 5))
+CHORUS_PORT = int(os.environ.get("CHORUS_PORT", 8000))
+
+LOGGING = {
+    "version": 1,
+    "disable_existing_loggers": False,
+    "formatters": {"plain": {"format": "%(asctime)s %(levelname)s %(name)s: %(message)s"}},
+    "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "plain"}},
+    "root": {"handlers": ["console"], "level": os.environ.get("CHORUS_LOG_LEVEL", "INFO")},
+    "loggers": {"django.db.backends": {"level": "WARNING"}},
+}

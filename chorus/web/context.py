@@ -1,0 +1,2 @@
+def workstation(request) -> dict:
+    return {}

@@ -1,0 +1,124 @@
+"""Workspaces, memberships, permissions and API tokens: the verbs every edge (UI, API, CLI) calls."""
+
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+from django.conf import settings
+from django.contrib.auth import get_user_model
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.db import transaction
+from django.http import Http404
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from chorus.workspaces.models import ApiToken, Membership, Profile, Workspace, hash_token
+from chorus.workspaces.roles import Role, can
+
+User = get_user_model()
+
+
+class NotAllowed(PermissionDenied):
+    """The actor is a member but their role does not permit the action."""
+
+
+def role_of(user, workspace: Workspace) -> str | None:
+    if user is None or not user.is_authenticated:
+        return None
+    cache = getattr(user, "_chorus_roles", None)
+    if cache is None:
+        cache = user._chorus_roles = {}
+    if workspace.pk not in cache:
+        cache[workspace.pk] = (
+            Membership.objects.filter(user=user, workspace=workspace).values_list("role", flat=True).first()
+        )
+    return cache[workspace.pk]
+
+
+def ensure_can(user, action: str, workspace: Workspace) -> str:
+    """Raise unless `user` may do `action` in `workspace`; non-members get 404 so existence never leaks."""
+    role = role_of(user, workspace)
+    if role is None:
+        raise Http404(_("No such workspace."))
+    if not can(role, action):
+        raise NotAllowed(_("Your role (%(role)s) does not allow this.") % {"role": Role(role).label})
+    return role
+
+
+def workspaces_of(user) -> list[Workspace]:
+    return list(Workspace.objects.filter(memberships__user=user).order_by("name"))
+
+
+def workspace_for(user, slug: str, action: str = "workspace.view") -> Workspace:
+    workspace = Workspace.objects.filter(slug=slug).first()
+    if workspace is None:
+        raise Http404(_("No such workspace."))
+    ensure_can(user, action, workspace)
+    return workspace
+
+
+def validate_timezone(name: str) -> str:
+    try:
+        ZoneInfo(name)
+    except (ZoneInfoNotFoundError, ValueError) as exc:
+        raise ValidationError(
+            _("Unknown time zone %(tz)s: use an IANA name such as Europe/Moscow.") % {"tz": name}
+        ) from exc
+    return name
+
+
+def create_workspace(*, owner, name: str, slug: str, timezone_name: str, language: str,
+                     brand_color: str = "#6f42c1") -> Workspace:
+    validate_timezone(timezone_name)
+    if language not in dict(settings.LANGUAGES):
+        raise ValidationError(_("Language must be one of: %(codes)s.") % {"codes": ", ".join(dict(settings.LANGUAGES))})
+    if Workspace.objects.filter(slug=slug).exists():
+        raise ValidationError(_("A workspace with the slug %(slug)s already exists.") % {"slug": slug})
+    workspace = Workspace(name=name, slug=slug, timezone=timezone_name, language=language, brand_color=brand_color)
+    workspace.full_clean()
+    with transaction.atomic():
+        workspace.save()
+        Membership.objects.create(user=owner, workspace=workspace, role=Role.OWNER)
+    return workspace
+
+
+def add_member(*, actor, workspace: Workspace, user, role: str) -> Membership:
+    ensure_can(actor, "members.manage", workspace)
+    if role not in Role.values:
+        raise ValidationError(_("Unknown role %(role)s.") % {"role": role})
+    if role == Role.OWNER and role_of(actor, workspace) != Role.OWNER:
+        raise NotAllowed(_("Only an owner can make another owner."))
+    membership, _created = Membership.objects.update_or_create(
+        user=user, workspace=workspace, defaults={"role": role}
+    )
+    return membership
+
+
+def profile_of(user) -> Profile:
+    return Profile.objects.get_or_create(user=user)[0]
+
+
+def remember_workspace(user, workspace: Workspace) -> None:
+    Profile.objects.update_or_create(user=user, defaults={"last_workspace": workspace})
+
+
+def choose_language(user, language: str) -> None:
+    if language not in dict(settings.LANGUAGES):
+        raise ValidationError(_("Unsupported language."))
+    Profile.objects.update_or_create(user=user, defaults={"language": language})
+
+
+def create_api_token(*, actor, workspace: Workspace, name: str) -> tuple[ApiToken, str]:
+    """Return the token and its raw key; the raw key is shown once and never stored."""
+    ensure_can(actor, "token.create", workspace)
+    raw = ApiToken.new_raw_key()
+    token = ApiToken.objects.create(
+        user=actor, workspace=workspace, name=name, key_hash=hash_token(raw), hint=raw[: len(ApiToken.PREFIX) + 4]
+    )
+    return token, raw
+
+
+def token_owner(raw: str) -> ApiToken | None:
+    token = ApiToken.objects.select_related("user", "workspace").filter(key_hash=hash_token(raw)).first()
+    if token is None or not token.user.is_active:
+        return None
+    ApiToken.objects.filter(pk=token.pk).update(last_used_at=timezone.now())
+    return token
