@@ -32,6 +32,8 @@ class SandboxFaults(models.Model):
     rate_limit = models.FloatField(default=0)
     rate_limit_seconds = models.PositiveIntegerField(default=30)
     latency_ms = models.PositiveIntegerField(default=0)
+    # Off = behave like a network without server-side dedupe, to prove the outbox alone never posts twice.
+    honour_idempotency_key = models.BooleanField(default=True)
 
 
 class SandboxPost(models.Model):
@@ -39,7 +41,8 @@ class SandboxPost(models.Model):
     remote_id = models.CharField(max_length=40, unique=True)
     text = models.TextField()
     media_count = models.PositiveSmallIntegerField(default=0)
-    idempotency_key = models.CharField(max_length=64, blank=True)
+    idempotency_key = models.CharField(max_length=64, blank=True, help_text="as the caller sent it")
+    deduplicated = models.BooleanField(default=False, help_text="the key was honoured when this post was made")
     created_at = models.DateTimeField()
     edited_at = models.DateTimeField(null=True, blank=True)
     deleted_at = models.DateTimeField(null=True, blank=True)
@@ -50,7 +53,7 @@ class SandboxPost(models.Model):
 
     class Meta:
         constraints = [
-            models.UniqueConstraint(fields=["account", "idempotency_key"], condition=~models.Q(idempotency_key=""),
+            models.UniqueConstraint(fields=["account", "idempotency_key"], condition=models.Q(deduplicated=True),
                                     name="sandbox_one_post_per_key"),
         ]
         indexes = [models.Index(fields=["account", "created_at"])]

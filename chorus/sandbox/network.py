@@ -70,18 +70,17 @@ def create_post(account: SandboxAccount, *, text: str, media_count: int, idempot
                 at: datetime | None = None) -> SandboxPost:
     """Create a post; the same idempotency key returns the post already made instead of a second one."""
     faults = _apply_faults_before(account)
-    post = None
-    if idempotency_key:
-        post = account.posts.filter(idempotency_key=idempotency_key).first()
+    dedupe = bool(idempotency_key) and faults.honour_idempotency_key
+    post = account.posts.filter(idempotency_key=idempotency_key, deduplicated=True).first() if dedupe else None
     if post is None:
         try:
             with transaction.atomic():
                 post = SandboxPost.objects.create(
                     account=account, remote_id=uuid.uuid4().hex[:16], text=text, media_count=media_count,
-                    idempotency_key=idempotency_key, created_at=at or timezone.now(),
+                    idempotency_key=idempotency_key, deduplicated=dedupe, created_at=at or timezone.now(),
                 )
         except IntegrityError:  # a concurrent request with the same key won
-            post = account.posts.get(idempotency_key=idempotency_key)
+            post = account.posts.get(idempotency_key=idempotency_key, deduplicated=True)
     if faults.timeout_after_send and _chance.random() < faults.timeout_after_send:
         raise SandboxTimeout("timed out waiting for the answer (injected after send)")
     return post

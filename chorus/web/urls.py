@@ -6,3 +6,4 @@ urlpatterns = [
     path("", views.home, name="home"),
     path("", include("chorus.web.calendar_urls")),
 ]
+urlpatterns += [path("", include("chorus.web.bulk_urls"))]
