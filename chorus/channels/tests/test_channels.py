@@ -1,0 +1,55 @@
+"""An owner connects sandbox channels; tokens are encrypted at rest; queue slots fill "add to queue"."""
+
+from datetime import datetime, time, timezone as dt_timezone
+
+import pytest
+from django.core.exceptions import ValidationError
+from django.db import connection
+
+from chorus.channels.services import channel_for, connect_channel, next_free_slot, set_queue_slots
+from chorus.workspaces.services import NotAllowed
+
+
+def test_the_channel_token_never_reaches_the_database_in_clear(channel):
+    token = channel.credentials["token"]
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT credentials FROM channels_channel WHERE id = %s", [channel.pk])
+        (stored,) = cursor.fetchone()
+    assert token not in stored
+    channel.refresh_from_db()
+    assert channel.credentials["token"] == token
+
+
+def test_an_editor_cannot_connect_a_channel(workspace, editor):
+    with pytest.raises(NotAllowed):
+        connect_channel(actor=editor, workspace=workspace, network="sandbox", name="Mine")
+
+
+def test_unknown_network_and_bad_token_are_refused_clearly(workspace, owner, channel):
+    with pytest.raises(ValidationError, match="unknown network 'myspace'"):
+        connect_channel(actor=owner, workspace=workspace, network="myspace", name="Old")
+    with pytest.raises(ValidationError, match="Could not connect"):
+        connect_channel(actor=owner, workspace=workspace, network="sandbox", name="Stolen",
+                        external_id=channel.external_id, credentials={"token": "guess"})
+
+
+def test_another_workspaces_channel_id_is_not_found(channel, other_workspace):
+    from django.http import Http404
+
+    stranger = other_workspace.memberships.get().user
+    with pytest.raises(Http404):
+        channel_for(stranger, other_workspace, channel.pk)
+
+
+def test_queue_takes_the_next_free_moscow_slot(channel, owner):
+    set_queue_slots(actor=owner, channel=channel, slots=[(0, time(10, 0)), (2, time(18, 30))])
+    monday_9_utc = datetime(2026, 11, 23, 6, 0, tzinfo=dt_timezone.utc)  # Monday 09:00 in Moscow
+    first = next_free_slot(channel, set(), after=monday_9_utc)
+    assert first == datetime(2026, 11, 23, 7, 0, tzinfo=dt_timezone.utc)  # Monday 10:00 Moscow
+    second = next_free_slot(channel, {first}, after=monday_9_utc)
+    assert second == datetime(2026, 11, 25, 15, 30, tzinfo=dt_timezone.utc)  # Wednesday 18:30 Moscow
+
+
+def test_a_channel_without_slots_says_what_to_do(channel):
+    with pytest.raises(ValidationError, match="no queue slots"):
+        next_free_slot(channel, set())
