@@ -1,2 +1,26 @@
+"""What every page's frame shows: the workspace switcher, counters in the navbar, the stopped-publishing banner."""
+
+from chorus.notifications.services import notifications_of
+from chorus.publishing import health
+from chorus.publishing.services import needing_attention
+from chorus.workspaces.roles import Role, can
+from chorus.workspaces.services import workspaces_of
+
+
 def workstation(request) -> dict:
-    return {}
+    user = getattr(request, "user", None)
+    if user is None or not user.is_authenticated:
+        return {}
+    workspace = getattr(request, "workspace", None)
+    role = getattr(request, "role", None)
+    frame = {"workspaces": workspaces_of(user), "workspace": workspace, "role": role,
+             "workers_silent": health.workers_silent(), "last_worker_beat": health.last_beat()}
+    if workspace is not None:
+        frame["unread_count"] = notifications_of(user, workspace, unread_only=True).count()
+        frame["attention_count"] = needing_attention(user, workspace).count() if can(role, "post.view") else 0
+        frame["role_label"] = Role(role).label if role else ""
+        # Templates cannot look up dotted keys, so "post.view" is offered as may.post_view.
+        frame["may"] = {action.replace(".", "_"): can(role, action) for action in (
+            "post.view", "post.create", "post.schedule", "publication.resolve", "channel.view", "channel.connect",
+            "channel.queue", "sandbox.faults", "media.view", "media.upload")}
+    return frame
