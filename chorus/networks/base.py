@@ -143,13 +143,14 @@ class Connector:
                 problems.append(Problem("media_format", _("%(name)s: format %(mime)s is not accepted.")
                                         % {"name": item.name, "mime": item.mime}))
             if item.size > rule.max_bytes:
-                problems.append(Problem("media_size", _("%(name)s is %(mb).1f MB; the limit is %(limit).1f MB.")
-                                        % {"name": item.name, "mb": item.size / 2**20, "limit": rule.max_bytes / 2**20}))
+                sizes = {"name": item.name, "mb": item.size / 2**20, "limit": rule.max_bytes / 2**20}
+                message = _("%(name)s is %(mb).1f MB; the limit is %(limit).1f MB.")
+                problems.append(Problem("media_size", message % sizes))
             if item.width and item.height:
                 aspect = item.width / item.height
                 if (rule.min_aspect and aspect < rule.min_aspect) or (rule.max_aspect and aspect > rule.max_aspect):
-                    problems.append(Problem("media_aspect", _("%(name)s: aspect ratio %(a).2f is outside "
-                                                              "what the network accepts.") % {"name": item.name, "a": aspect}))
+                    message = _("%(name)s: aspect ratio %(a).2f is outside what the network accepts.")
+                    problems.append(Problem("media_aspect", message % {"name": item.name, "a": aspect}))
         return problems
 
     @classmethod

@@ -7,7 +7,14 @@ from django.utils.translation import gettext as _
 
 from chorus.networks import errors
 from chorus.networks.base import (
-    AccountHealth, Capabilities, Connector, MediaRule, PostCounters, Publication, RemotePost, TextRule,
+    AccountHealth,
+    Capabilities,
+    Connector,
+    MediaRule,
+    PostCounters,
+    Publication,
+    RemotePost,
+    TextRule,
 )
 from chorus.sandbox import network as remote
 

@@ -8,7 +8,8 @@ from chorus.workspaces.services import ensure_can
 
 def notify(workspace, kind: str, message: str, *, link: str = "", action: str = "publication.resolve") -> int:
     """Alert every member whose role may act on it; returns how many people were told."""
-    recipients = Membership.objects.filter(workspace=workspace, role__in=MATRIX[action]).values_list("user_id", flat=True)
+    members = Membership.objects.filter(workspace=workspace, role__in=MATRIX[action])
+    recipients = list(members.values_list("user_id", flat=True))
     Notification.objects.bulk_create(
         Notification(workspace=workspace, recipient_id=uid, kind=kind, message=message, link=link)
         for uid in recipients

@@ -37,7 +37,8 @@ def return_lost_claims(now: datetime) -> int:
 def expose_crashed_sends(now: datetime) -> int:
     """A send whose worker vanished mid-call may or may not have reached the network."""
     moved = 0
-    for job_id in list(PublishJob.objects.filter(status=Status.SENDING, lease_until__lt=now).values_list("pk", flat=True)):
+    stale = PublishJob.objects.filter(status=Status.SENDING, lease_until__lt=now).values_list("pk", flat=True)
+    for job_id in list(stale):
         reason = _("The worker stopped while sending; the network may or may not have the post.")
         if states.move(job_id, Status.SENDING, Status.UNKNOWN, last_error=reason, lease_until=None):
             PublishAttempt.objects.filter(job_id=job_id, outcome=Outcome.IN_FLIGHT).update(

@@ -39,7 +39,8 @@ class SandboxNotFound(Exception):
 _chance = random.SystemRandom()
 
 
-def open_account(name: str, *, seed: int = 0, followers: int = 1000, created_at: datetime | None = None) -> SandboxAccount:
+def open_account(name: str, *, seed: int = 0, followers: int = 1000,
+                 created_at: datetime | None = None) -> SandboxAccount:
     account = SandboxAccount.objects.create(
         name=name, token=uuid.uuid4().hex, seed=seed, followers_at_start=followers,
         created_at=created_at or timezone.now(),

@@ -1,6 +1,6 @@
 """An owner connects sandbox channels; tokens are encrypted at rest; queue slots fill "add to queue"."""
 
-from datetime import datetime, time, timezone as dt_timezone
+from datetime import UTC, datetime, time
 
 import pytest
 from django.core.exceptions import ValidationError
@@ -43,11 +43,11 @@ def test_another_workspaces_channel_id_is_not_found(channel, other_workspace):
 
 def test_queue_takes_the_next_free_moscow_slot(channel, owner):
     set_queue_slots(actor=owner, channel=channel, slots=[(0, time(10, 0)), (2, time(18, 30))])
-    monday_9_utc = datetime(2026, 11, 23, 6, 0, tzinfo=dt_timezone.utc)  # Monday 09:00 in Moscow
+    monday_9_utc = datetime(2026, 11, 23, 6, 0, tzinfo=UTC)  # Monday 09:00 in Moscow
     first = next_free_slot(channel, set(), after=monday_9_utc)
-    assert first == datetime(2026, 11, 23, 7, 0, tzinfo=dt_timezone.utc)  # Monday 10:00 Moscow
+    assert first == datetime(2026, 11, 23, 7, 0, tzinfo=UTC)  # Monday 10:00 Moscow
     second = next_free_slot(channel, {first}, after=monday_9_utc)
-    assert second == datetime(2026, 11, 25, 15, 30, tzinfo=dt_timezone.utc)  # Wednesday 18:30 Moscow
+    assert second == datetime(2026, 11, 25, 15, 30, tzinfo=UTC)  # Wednesday 18:30 Moscow
 
 
 def test_a_channel_without_slots_says_what_to_do(channel):

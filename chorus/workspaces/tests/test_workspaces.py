@@ -9,7 +9,13 @@ from chorus.conftest import make_user
 from chorus.workspaces.models import ApiToken
 from chorus.workspaces.roles import MATRIX, Role, can
 from chorus.workspaces.services import (
-    NotAllowed, add_member, create_api_token, create_workspace, ensure_can, token_owner, workspaces_of,
+    NotAllowed,
+    add_member,
+    create_api_token,
+    create_workspace,
+    ensure_can,
+    token_owner,
+    workspaces_of,
 )
 
 
