@@ -1,0 +1,90 @@
+"""The media library (CONT-2): upload images, tag them, list them. Every edge calls these."""
+
+import uuid
+
+from django.core.exceptions import ValidationError
+from django.core.files.uploadedfile import UploadedFile
+from django.db import transaction
+from django.http import Http404
+from django.utils.translation import gettext as _
+from PIL import Image, UnidentifiedImageError
+
+from chorus.content.models import MediaAsset, MediaTag
+from chorus.workspaces.services import ensure_can
+
+MAX_UPLOAD_BYTES = 20 * 2**20
+# What Pillow calls a format → how networks name it. Only web image formats: the networks take nothing else.
+FORMATS = {"JPEG": ("image/jpeg", "jpg"), "PNG": ("image/png", "png"), "GIF": ("image/gif", "gif"),
+           "WEBP": ("image/webp", "webp")}
+
+
+def _read_image(uploaded_file: UploadedFile) -> tuple[str, str, int, int]:
+    """The real format and size, read from the bytes: the browser's content type and file name prove nothing."""
+    try:
+        uploaded_file.seek(0)
+        with Image.open(uploaded_file) as image:
+            image.verify()
+            image_format, (width, height) = image.format, image.size
+    except (UnidentifiedImageError, Image.DecompressionBombError, OSError, SyntaxError, ValueError) as exc:
+        raise ValidationError(_("%(name)s is not an image Chorus can read.") % {"name": uploaded_file.name}) from exc
+    finally:
+        uploaded_file.seek(0)
+    if image_format not in FORMATS:
+        raise ValidationError(_("%(name)s is a %(format)s image; upload JPEG, PNG, GIF or WebP.")
+                              % {"name": uploaded_file.name, "format": image_format})
+    mime, extension = FORMATS[image_format]
+    return mime, extension, width, height
+
+
+def upload_media(*, actor, workspace, uploaded_file: UploadedFile, tags=()) -> MediaAsset:
+    ensure_can(actor, "media.upload", workspace)
+    if uploaded_file.size > MAX_UPLOAD_BYTES:
+        raise ValidationError(_("%(name)s is %(mb).1f MB; files up to %(limit)d MB are accepted.")
+                              % {"name": uploaded_file.name, "mb": uploaded_file.size / 2**20,
+                                 "limit": MAX_UPLOAD_BYTES // 2**20})
+    mime, extension, width, height = _read_image(uploaded_file)
+    asset = MediaAsset(workspace=workspace, original_name=(uploaded_file.name or "")[:255], mime=mime,
+                       size=uploaded_file.size, width=width, height=height, uploaded_by=actor)
+    with transaction.atomic():
+        # Our own name on disk: the uploaded one may hold path tricks or clash with another file.
+        asset.file.save(f"{uuid.uuid4().hex}.{extension}", uploaded_file, save=False)
+        asset.save()
+        if tags:
+            _add_tags(asset, tags)
+    return asset
+
+
+def _clean_tag_names(names) -> list[str]:
+    return sorted({name.strip()[:60] for name in names if name and name.strip()})
+
+
+def _add_tags(asset: MediaAsset, names) -> None:
+    asset.tags.add(*[MediaTag.objects.get_or_create(workspace=asset.workspace, name=name)[0]
+                     for name in _clean_tag_names(names)])
+
+
+def tag_media(*, actor, asset: MediaAsset, add=(), remove=()) -> MediaAsset:
+    ensure_can(actor, "media.upload", asset.workspace)
+    with transaction.atomic():
+        _add_tags(asset, add)
+        asset.tags.remove(*asset.tags.filter(name__in=_clean_tag_names(remove)))
+    return asset
+
+
+def media_of(actor, workspace, tag: str = ""):
+    ensure_can(actor, "media.view", workspace)
+    assets = MediaAsset.objects.filter(workspace=workspace).prefetch_related("tags")
+    return assets.filter(tags__name=tag) if tag else assets
+
+
+def media_for(actor, workspace, asset_id, action: str = "media.view") -> MediaAsset:
+    ensure_can(actor, action, workspace)
+    asset = MediaAsset.objects.filter(workspace=workspace, pk=asset_id).first()
+    if asset is None:
+        raise Http404(_("No such media in this workspace."))
+    return asset
+
+
+def tags_of(actor, workspace):
+    ensure_can(actor, "media.view", workspace)
+    return MediaTag.objects.filter(workspace=workspace)
