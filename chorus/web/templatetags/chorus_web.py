@@ -19,3 +19,12 @@ def in_zone(instant, workspace):
     if not instant:
         return ""
     return formats.date_format(to_local(instant, workspace.timezone), "Y-m-d H:i")
+
+
+@register.filter
+def safe_link(url: str) -> str:
+    """The link if it is http(s) or a path on this site, else "": a typed-in `javascript:` link must never run."""
+    if isinstance(url, str) and (url.lower().startswith(("https://", "http://"))
+                                 or (url.startswith("/") and not url.startswith("//"))):
+        return url
+    return ""
