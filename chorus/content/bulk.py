@@ -2,8 +2,8 @@
 
 Formats
 -------
-CSV: UTF-8 (with or without a BOM); columns separated by commas or by semicolons (Russian Excel writes those),
-whichever the first line uses more. The first line names the columns:
+CSV: UTF-8 (with or without a BOM), columns separated by commas or by semicolons (Russian Excel writes those).
+The first line names the columns:
 
 - ``text``: the post's text (required column).
 - ``channels``: channel ids or exact channel names of this workspace, separated by ``|`` (required column).
@@ -161,8 +161,7 @@ def _decoded(source: str | bytes) -> str:
 
 
 def _csv_rows(text: str) -> list["_Row | RowError"]:
-    header_line = text.split("\n", 1)[0]
-    delimiter = ";" if header_line.count(";") > header_line.count(",") else ","
+    delimiter = _delimiter(text.split("\n", 1)[0])
     reader = csv.reader(io.StringIO(text, newline=""), delimiter=delimiter, strict=True)
     columns = [_key(name) for name in next(reader, [])]
     missing = [name for name in ("text", "channels") if name not in columns]
@@ -179,6 +178,15 @@ def _csv_rows(text: str) -> list["_Row | RowError"]:
         raise FileUnreadable(_("Cannot read the CSV from line %(line)d on: %(reason)s. Check the double quotes.")
                              % {"line": start, "reason": exc}, line=start) from exc
     return rows
+
+
+def _delimiter(header_line: str) -> str:
+    """The one under which the first line names the required columns (a channel name may hold either)."""
+    for delimiter in (",", ";"):
+        columns = {_key(name) for name in next(csv.reader([header_line], delimiter=delimiter), [])}
+        if {"text", "channels"} <= columns:
+            return delimiter
+    return ";" if header_line.count(";") > header_line.count(",") else ","
 
 
 def _csv_row(line: int, columns: list[str], cells: list[str], delimiter: str) -> "_Row | RowError":

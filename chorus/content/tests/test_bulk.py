@@ -241,3 +241,16 @@ def test_an_unclosed_quote_or_array_refuses_the_file_at_the_line_it_opens(editor
     assert unclosed_quote.refused and unclosed_quote.errors[0].line == 3
     assert unclosed_array.refused and "]" in unclosed_array.errors[0].message
     assert not Post.objects.exists()
+
+
+def test_a_channel_name_with_semicolons_and_commas_survives_a_csv_round_trip(editor, owner, workspace):
+    odd = connect_channel(actor=owner, workspace=workspace, network="sandbox", name="Чай; кофе, какао;;;")
+    write_post(actor=editor, workspace=workspace, text="Всё вместе", channel_ids=[odd.pk],
+               variant_texts={odd.pk: "Свой текст"})
+    exported = export_posts(actor=editor, workspace=workspace, file_format="csv")
+    Post.objects.all().delete()
+
+    report = import_file(editor, workspace, exported, keep_valid=False)
+
+    assert report.errors == [] and report.imported == 1
+    assert Post.objects.get().variants.get(channel=odd).text == "Свой текст"
