@@ -58,6 +58,16 @@ def check_post(post: Post) -> list[VariantCheck]:
             for v in post.variants.select_related("channel", "post")]
 
 
+def check_draft(*, actor, workspace, text: str, channel_ids, variant_texts: dict | None = None,
+                media_ids=()) -> list[VariantCheck]:
+    """The composer's validation for a text not saved yet: each channel's own text, measured by its network."""
+    ensure_can(actor, "post.create", workspace)
+    variant_texts = {int(k): v for k, v in (variant_texts or {}).items()}
+    assets = _workspace_media(workspace, media_ids)
+    return [check_text(channel, variant_texts.get(channel.pk) or text, assets)
+            for channel in _workspace_channels(workspace, channel_ids)]
+
+
 def _workspace_channels(workspace, channel_ids) -> list[Channel]:
     ids = {int(c) for c in channel_ids}
     channels = list(Channel.objects.filter(workspace=workspace, pk__in=ids))

@@ -106,6 +106,15 @@ def choose_language(user, language: str) -> None:
     Profile.objects.update_or_create(user=user, defaults={"language": language})
 
 
+def local_operator():
+    """The server's operator as a person: owns what the command line creates when nobody else is named."""
+    user, created = User.objects.get_or_create(username="operator")
+    if created:
+        user.set_unusable_password()
+        user.save(update_fields=["password"])
+    return user
+
+
 def create_api_token(*, actor, workspace: Workspace, name: str) -> tuple[ApiToken, str]:
     """Return the token and its raw key; the raw key is shown once and never stored."""
     ensure_can(actor, "token.create", workspace)

@@ -1,0 +1,94 @@
+import json
+from pathlib import Path
+
+from django.core.management.base import CommandError
+from django.utils import timezone
+
+from chorus.commandline import Answer, ChorusCommand
+from chorus.content import bulk
+from chorus.content.api import PostOut
+from chorus.content.services import create_and_schedule, posts_of
+from chorus.workspaces.timezones import parse_when, to_local
+
+
+class Command(ChorusCommand):
+    help = "Write, schedule, list, import and export posts."
+    subcommands = {
+        "schedule": "Write a post and schedule it on one or more channels.",
+        "list": "List the workspace's posts, newest first, with their publications.",
+        "import": "Import posts from a CSV or JSON file; bad rows are reported with their line.",
+        "export": "Export every post of the workspace as CSV or JSON.",
+    }
+
+    def add_schedule_arguments(self, parser):
+        self.add_workspace_arguments(parser)
+        parser.add_argument("--channel", required=True, type=int, action="append", metavar="ID",
+                            help="a channel id; repeat for several channels")
+        parser.add_argument("--at", required=True, metavar="WHEN",
+                            help="ISO-8601 with an offset, a wall-clock time in the workspace's zone, or 'now'")
+        parser.add_argument("--text", required=True)
+
+    def do_schedule(self, options) -> Answer:
+        workspace, actor = self.workspace_and_actor(options)
+        due_at, warnings = parse_when(options["at"], workspace.timezone, timezone.now())
+        for warning in warnings:
+            self.stderr.write(warning)
+        post, jobs = create_and_schedule(actor=actor, workspace=workspace, text=options["text"],
+                                         channel_ids=options["channel"], due_at=due_at)
+        local = to_local(due_at, workspace.timezone).strftime("%Y-%m-%d %H:%M %Z")
+        return Answer({"post_id": post.pk, "jobs": [{"id": j.pk, "channel": j.channel_id, "due_at": j.due_at}
+                                                    for j in jobs]},
+                      f"Scheduled post {post.pk} for {local} on {len(jobs)} channel(s).")
+
+    def add_list_arguments(self, parser):
+        self.add_workspace_arguments(parser)
+
+    def do_list(self, options) -> Answer:
+        workspace, actor = self.workspace_and_actor(options)
+        posts = [PostOut.from_orm(post) for post in posts_of(actor, workspace)]
+        lines = []
+        for post in posts:
+            lines.append(f"#{post.id}  {post.text[:70]!r}")
+            lines += [f"    channel {job.channel}: {job.status}, due "
+                      f"{to_local(job.due_at, workspace.timezone):%Y-%m-%d %H:%M}" for job in post.jobs]
+        return Answer([post.model_dump() for post in posts], "\n".join(lines))
+
+    def add_import_arguments(self, parser):
+        self.add_workspace_arguments(parser)
+        parser.add_argument("file", metavar="FILE")
+        parser.add_argument("--format", default="auto", choices=bulk.FORMATS)
+        choice = parser.add_mutually_exclusive_group()
+        choice.add_argument("--keep-valid", dest="keep_valid", action="store_true",
+                            help="import the good rows and report the bad ones")
+        choice.add_argument("--all-or-nothing", dest="keep_valid", action="store_false",
+                            help="refuse the whole file if any row is bad (the default)")
+
+    def do_import(self, options) -> Answer:
+        workspace, actor = self.workspace_and_actor(options)
+        try:
+            source = Path(options["file"]).read_bytes()
+        except OSError as exc:
+            raise CommandError(f"Cannot read {options['file']}: {exc.strerror}") from exc
+        self.progress(f"Checking and importing {options['file']}…")
+        report = bulk.import_posts(actor=actor, workspace=workspace, source=source, file_format=options["format"],
+                                   keep_valid=options["keep_valid"])
+        errors = [f"line {e.line}: {e.message}" for e in report.errors]
+        summary = f"Imported {report.imported} post(s), skipped {report.skipped}."
+        return Answer({"imported": report.imported, "skipped": report.skipped, "post_ids": report.post_ids,
+                       "refused": report.refused,
+                       "errors": [{"line": e.line, "message": e.message} for e in report.errors]},
+                      "\n".join([summary, *errors]),
+                      failure="\n".join(["Nothing was imported.", *errors]) if report.refused else "")
+
+    def add_export_arguments(self, parser):
+        self.add_workspace_arguments(parser)
+        parser.add_argument("--format", default="csv", choices=("csv", "json"))
+        parser.add_argument("--output", metavar="FILE", help="default: print to stdout")
+
+    def do_export(self, options) -> Answer:
+        workspace, actor = self.workspace_and_actor(options)
+        content = bulk.export_posts(actor=actor, workspace=workspace, file_format=options["format"])
+        if options["output"] is None:
+            return Answer(json.loads(content) if options["format"] == "json" else content, content.rstrip("\n"))
+        Path(options["output"]).write_text(content, encoding="utf-8")
+        return Answer({"output": options["output"], "format": options["format"]}, f"Wrote {options['output']}.")
