@@ -57,10 +57,14 @@ class Supervisor:
         self.say = say
         self.children: dict[str, subprocess.Popen] = {}
         self.stopping = False
+        signal.signal(signal.SIGINT, self.ask_to_stop)
+        signal.signal(signal.SIGTERM, self.ask_to_stop)
 
     def start(self, name: str, argv: list[str]) -> None:
-        # A new session keeps the terminal's Ctrl-C for us: we decide the order and the signal.
-        self.children[name] = subprocess.Popen(argv, start_new_session=True, preexec_fn=_die_with_parent)
+        # A new session keeps the terminal's Ctrl-C for us: we decide the order and the signal. Their chatter
+        # goes to stderr so that stdout carries only what `up` has to say.
+        self.children[name] = subprocess.Popen(argv, start_new_session=True, preexec_fn=_die_with_parent,
+                                               stdout=sys.stderr)
 
     def ask_to_stop(self, signum, _frame) -> None:
         self.stopping = True
@@ -73,8 +77,6 @@ class Supervisor:
 
     def wait(self) -> int:
         """Block until a signal or a child's death; stop everything; 0 for a requested stop, 1 otherwise."""
-        signal.signal(signal.SIGINT, self.ask_to_stop)
-        signal.signal(signal.SIGTERM, self.ask_to_stop)
         dead = None
         while not self.stopping and dead is None:
             time.sleep(0.2)
@@ -105,16 +107,22 @@ class Supervisor:
                 pass
 
 
-def wait_for_port(port: int, timeout: float = 60) -> bool:
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        with socket.socket() as probe:
-            probe.settimeout(0.5)
-            if probe.connect_ex(("127.0.0.1", port)) == 0:
-                return True
-        time.sleep(0.2)
-    return False
+    def wait_until_listening(self, port: int, timeout: float = 60) -> bool:
+        """True once something answers on the port; False on a stop request, a dead child or the timeout."""
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline and not self.stopping and self.died() is None:
+            with socket.socket() as probe:
+                probe.settimeout(0.5)
+                if probe.connect_ex(("127.0.0.1", port)) == 0:
+                    return True
+            time.sleep(0.2)
+        return False
 
 
 def web_port(port: int | None) -> int:
     return port or settings.CHORUS_PORT
+
+
+def prepare_web() -> None:
+    # WhiteNoise serves from the apps' static dirs (finders) but warns unless STATIC_ROOT exists.
+    settings.STATIC_ROOT.mkdir(parents=True, exist_ok=True)

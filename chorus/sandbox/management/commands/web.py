@@ -1,4 +1,3 @@
-from django.conf import settings
 from django.core.management.base import BaseCommand
 
 from chorus.sandbox import processes
@@ -12,6 +11,5 @@ class Command(BaseCommand):
         parser.add_argument("--port", type=int, help="overrides CHORUS_PORT")
 
     def handle(self, *, port: int | None, **options):
-        # WhiteNoise serves from the apps' static dirs (finders) but wants STATIC_ROOT to exist.
-        settings.STATIC_ROOT.mkdir(parents=True, exist_ok=True)
+        processes.prepare_web()
         processes.become(processes.web_argv(processes.web_port(port)))

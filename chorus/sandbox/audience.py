@@ -1,0 +1,175 @@
+"""NET-SB's simulated audience: views, likes, reposts, comments and followers that react over time.
+
+Everything is a pure function of the account's seed, the post (its text and publication time) and `now`, so
+replaying gives the same numbers and running twice changes nothing. A post collects its audience along a saturating
+curve: about two thirds in the first day, nearly all of it within three days.
+"""
+
+import hashlib
+import math
+import random
+import re
+from dataclasses import dataclass
+from datetime import date, datetime, timedelta
+
+from django.db import transaction
+
+from chorus.sandbox import comment_templates as voices
+from chorus.sandbox.models import SandboxAccount, SandboxComment, SandboxFollowerDay, SandboxPost
+
+SETTLE_HOURS = 18  # the time constant of the curve: 1 - e^(-72/18) ≈ 98% after three days
+ACTIVE_DAYS = 7  # posts older than this no longer change
+CYRILLIC = re.compile("[а-яё]", re.IGNORECASE)
+HOSTILE_NAME_SHARE = 0.04
+OTHER_LANGUAGE_SHARE = 0.12
+
+
+def _rng(*parts) -> random.Random:
+    key = "|".join(str(p) for p in parts)
+    return random.Random(hashlib.sha256(key.encode()).digest())
+
+
+def settled_share(age: timedelta) -> float:
+    """The share of a post's final audience that has seen it after `age`."""
+    hours = max(age.total_seconds(), 0) / 3600
+    return 1 - math.exp(-hours / SETTLE_HOURS)
+
+
+def _age_for_share(share: float) -> timedelta:
+    return timedelta(hours=-SETTLE_HOURS * math.log(1 - share))
+
+
+def hour_appeal(hour: int) -> float:
+    """Morning and evening (UTC, close enough for Europe) find more readers than the night."""
+    if 6 <= hour < 10 or 15 <= hour < 20:
+        return 1.25
+    if hour >= 22 or hour < 5:
+        return 0.6
+    return 1.0
+
+
+def text_appeal(text: str, media_count: int) -> float:
+    """Medium-length posts with an image do best; a wall of text or a one-liner less so."""
+    length = len(text)
+    appeal = 1.0 if 80 <= length <= 700 else 0.75
+    appeal *= 1.3 if media_count else 1.0
+    appeal *= 1.1 if "#" in text else 1.0
+    return appeal
+
+
+@dataclass(frozen=True)
+class Outlook:
+    """What a post will collect once fully settled."""
+
+    views: int
+    like_rate: float
+    repost_rate: float
+    comment_count: int
+
+
+def outlook(post: SandboxPost, seed: int, followers: int) -> Outlook:
+    rng = _rng(seed, "post", post.created_at.isoformat(), post.text)
+    reach = followers * rng.uniform(0.25, 0.7) * rng.lognormvariate(0, 0.35)
+    views = int(reach * hour_appeal(post.created_at.hour) * text_appeal(post.text, post.media_count))
+    asks = "?" in post.text
+    comment_rate = rng.uniform(0.004, 0.012) * (1.6 if asks else 1.0)
+    return Outlook(views=views, like_rate=rng.uniform(0.02, 0.08), repost_rate=rng.uniform(0.002, 0.012),
+                   comment_count=min(40, int(views * comment_rate) + rng.randint(0, 3)))
+
+
+def post_language(text: str) -> str:
+    return "ru" if CYRILLIC.search(text) else "en"
+
+
+def planned_comments(post: SandboxPost, seed: int, count: int) -> list[SandboxComment]:
+    """Every comment this post will ever get, each with the moment it arrives."""
+    home = post_language(post.text)
+    other = "en" if home == "ru" else "ru"
+    comments = []
+    for number in range(count):
+        rng = _rng(seed, "comment", post.created_at.isoformat(), post.text, number)
+        language = other if rng.random() < OTHER_LANGUAGE_SHARE else home
+        kind = rng.choices(voices.KINDS, voices.KIND_WEIGHTS)[0]
+        if kind == "bot":
+            author = rng.choice(voices.BOT_AUTHORS)
+        elif rng.random() < HOSTILE_NAME_SHARE:
+            author = rng.choice(voices.HOSTILE_AUTHORS)
+        else:
+            author = rng.choice(voices.AUTHORS[language])
+        arrives = post.created_at + _age_for_share(rng.uniform(0.001, 0.985))
+        comments.append(SandboxComment(
+            post=post, remote_id=f"{post.remote_id}c{number}", author_name=author, language=language, kind=kind,
+            text=rng.choice(voices.TEXTS[language][kind]), created_at=arrives,
+        ))
+    return comments
+
+
+def settle_posts(posts: list[SandboxPost], now: datetime) -> int:
+    """Bring the posts' counters and comments up to `now`. Returns how many comments were added."""
+    histories = {}
+    new_comments = []
+    for post in posts:
+        account = post.account
+        if account.pk not in histories:
+            histories[account.pk] = {c.day: c.followers for c in follower_history(account, now.date())}
+        followers = histories[account.pk].get(post.created_at.date(), account.followers_at_start)
+        plan = outlook(post, account.seed, followers)
+        share = settled_share(now - post.created_at)
+        arrived = [c for c in planned_comments(post, account.seed, plan.comment_count) if c.created_at <= now]
+        post.views = int(plan.views * share)
+        post.likes = int(post.views * plan.like_rate)
+        post.reposts = int(post.views * plan.repost_rate)
+        post.comments = len(arrived)
+        new_comments += arrived
+    with transaction.atomic():
+        SandboxPost.objects.bulk_update(posts, ["views", "likes", "reposts", "comments"], batch_size=500)
+        before = SandboxComment.objects.filter(post__in=posts).count()
+        SandboxComment.objects.bulk_create(new_comments, batch_size=500, ignore_conflicts=True)
+        return SandboxComment.objects.filter(post__in=posts).count() - before
+
+
+@dataclass(frozen=True)
+class FollowerCount:
+    day: date
+    followers: int
+    joined: int
+    left: int
+
+
+def follower_history(account: SandboxAccount, until: date) -> list[FollowerCount]:
+    """Day by day from the account's first day: a steady trend of its own, weekly rhythm and daily noise."""
+    trend = _rng(account.seed, "trend")
+    join_rate = trend.uniform(0.002, 0.007)
+    leave_rate = trend.uniform(0.001, 0.003)
+    followers = account.followers_at_start
+    history = []
+    day = account.created_at.date()
+    while day <= until:
+        rng = _rng(account.seed, "day", day.isoformat())
+        weekend = 0.7 if day.weekday() >= 5 else 1.0
+        joined = max(0, int(followers * join_rate * weekend * rng.lognormvariate(0, 0.4)))
+        left = max(0, int(followers * leave_rate * rng.lognormvariate(0, 0.4)))
+        followers = max(0, followers + joined - left)
+        history.append(FollowerCount(day, followers, joined, left))
+        day += timedelta(days=1)
+    return history
+
+
+def record_follower_days(account: SandboxAccount, until: date) -> None:
+    """Write the days up to `until`, starting again from the last one written (the same numbers again)."""
+    last = account.follower_days.order_by("-day").values_list("day", flat=True).first()
+    rows = [SandboxFollowerDay(account=account, day=c.day, followers=c.followers, joined=c.joined, left=c.left)
+            for c in follower_history(account, until) if last is None or c.day >= last]
+    SandboxFollowerDay.objects.bulk_create(rows, batch_size=500, update_conflicts=True,
+                                           unique_fields=["account", "day"],
+                                           update_fields=["followers", "joined", "left"])
+
+
+def simulate(now: datetime) -> int:
+    """The periodic tick: posts of the last week catch up to `now`, and today's follower count is written."""
+    posts = list(SandboxPost.objects.select_related("account")
+                 .filter(created_at__gte=now - timedelta(days=ACTIVE_DAYS), created_at__lte=now, deleted_at=None))
+    added = settle_posts(posts, now) if posts else 0
+    for account in SandboxAccount.objects.all():
+        record_follower_days(account, now.date())
+    return added

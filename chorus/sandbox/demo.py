@@ -1,0 +1,182 @@
+"""The demo: two workspaces with sandbox channels, a team, 90 days of history and a week of scheduled posts.
+
+The history is a seed, written directly (sandbox post, job, attempt) instead of going through the publishing path;
+the coming week goes through `create_and_schedule`, so those posts really go out when due.
+"""
+
+import random
+import secrets
+from dataclasses import dataclass, field
+from datetime import date, datetime, time, timedelta
+from zoneinfo import ZoneInfo
+
+from django.contrib.auth import get_user_model
+from django.db import transaction
+from django.utils import timezone
+
+from chorus.channels.models import Channel
+from chorus.channels.services import connect_channel, set_queue_slots
+from chorus.content.models import Post, Variant
+from chorus.content.services import create_and_schedule
+from chorus.publishing.models import PublishAttempt, PublishJob, Status
+from chorus.sandbox import audience, demo_content
+from chorus.sandbox.models import SandboxPost
+from chorus.sandbox.network import create_post, open_account
+from chorus.workspaces.models import Workspace
+from chorus.workspaces.services import add_member, create_workspace
+
+OWNER_LOGIN = "owner"
+HISTORY_DAYS = 90
+SCHEDULED_DAYS = 7
+Outcome = PublishAttempt.Outcome
+
+
+@dataclass
+class DemoSummary:
+    workspaces: list[str]
+    channels: int = 0
+    posts: int = 0
+    login: str = OWNER_LOGIN
+    password: str | None = None
+    created: bool = True
+    sandbox_posts: list[SandboxPost] = field(default_factory=list, repr=False)
+
+    def as_dict(self) -> dict:
+        return {"workspaces": self.workspaces, "channels": self.channels, "posts": self.posts,
+                "login": self.login, "password": self.password, "created": self.created}
+
+
+def demo_exists() -> bool:
+    return Workspace.objects.filter(slug__in=[w["slug"] for w in demo_content.WORKSPACES]).exists()
+
+
+def new_owner_password() -> str:
+    """Give the demo owner a fresh one-time password; only its hash is stored."""
+    owner = get_user_model().objects.filter(username=OWNER_LOGIN).first()
+    if owner is None:
+        raise LookupError(f"There is no user {OWNER_LOGIN!r} yet: run `chorus demo` first.")
+    password = secrets.token_urlsafe(12)
+    owner.set_password(password)
+    owner.save(update_fields=["password"])
+    return password
+
+
+def seed_demo(*, seed: int = 0, now: datetime | None = None, progress=lambda message: None) -> DemoSummary:
+    """Create the demo once; a second call changes nothing and says so (`created` is False)."""
+    slugs = [w["slug"] for w in demo_content.WORKSPACES]
+    if demo_exists():
+        return DemoSummary(workspaces=slugs, created=False)
+    now = now or timezone.now()
+    rng = random.Random(seed)
+    summary = DemoSummary(workspaces=slugs)
+    with transaction.atomic():
+        owner = get_user_model().objects.create_user(OWNER_LOGIN, email="owner@example.com")
+        summary.password = secrets.token_urlsafe(12)
+        owner.set_password(summary.password)
+        owner.save(update_fields=["password"])
+        for spec in demo_content.WORKSPACES:
+            progress(f"{spec['name']}: workspace, team and channels")
+            workspace, channels = _open_workspace(owner, spec, now, rng)
+            summary.channels += len(channels)
+            progress(f"{spec['name']}: {HISTORY_DAYS} days of history")
+            summary.posts += _write_history(owner, workspace, channels, spec, now, rng, summary.sandbox_posts)
+            summary.posts += _leave_problems(owner, workspace, channels, spec, now, rng)
+            progress(f"{spec['name']}: the coming week")
+            summary.posts += _schedule_week(owner, workspace, channels, spec, now, rng)
+        progress("the audience: views, likes, comments and followers")
+        audience.settle_posts(summary.sandbox_posts, now)
+        for channel in Channel.objects.filter(workspace__slug__in=slugs):
+            audience.record_follower_days(channel.connector._account(), now.date())
+    return summary
+
+
+def _open_workspace(owner, spec: dict, now: datetime, rng: random.Random) -> tuple[Workspace, list[Channel]]:
+    workspace = create_workspace(owner=owner, name=spec["name"], slug=spec["slug"], timezone_name=spec["timezone"],
+                                 language=spec["language"], brand_color=spec["brand_color"])
+    User = get_user_model()
+    for username, role in spec["team"]:
+        member = User.objects.filter(username=username).first() or User(username=username)
+        member.set_unusable_password()
+        member.save()
+        add_member(actor=owner, workspace=workspace, user=member, role=role)
+    channels = []
+    slots = [(weekday, time(hour, minute)) for weekday in range(7) for hour, minute in demo_content.POSTING_TIMES]
+    for name in spec["channels"]:
+        account = open_account(name, seed=rng.randrange(10**6), followers=rng.randrange(800, 6000),
+                               created_at=now - timedelta(days=HISTORY_DAYS + 1))
+        channel = connect_channel(actor=owner, workspace=workspace, network="sandbox", name=name,
+                                  external_id=account.external_id, credentials={"token": account.token})
+        set_queue_slots(actor=owner, channel=channel, slots=slots)
+        channels.append(channel)
+    return workspace, channels
+
+
+def _local_moment(workspace: Workspace, day: date, rng: random.Random) -> datetime:
+    hour, minute = rng.choice(demo_content.POSTING_TIMES)
+    return datetime.combine(day, time(hour, minute), ZoneInfo(workspace.timezone)).astimezone(ZoneInfo("UTC"))
+
+
+def _past_post(owner, workspace, channels, text: str, at: datetime) -> list[Variant]:
+    post = Post.objects.create(workspace=workspace, author=owner, text=text)
+    Post.objects.filter(pk=post.pk).update(created_at=at - timedelta(hours=20), updated_at=at - timedelta(hours=20))
+    return [Variant.objects.create(post=post, channel=channel) for channel in channels]
+
+
+def _write_history(owner, workspace, channels, spec, now, rng, sandbox_posts: list) -> int:
+    """Most days one post, some days two or none, each to one or more of the channels, published on time."""
+    today = now.astimezone(ZoneInfo(workspace.timezone)).date()
+    count = 0
+    for days_ago in range(HISTORY_DAYS, 0, -1):
+        for _ in range(rng.choices([0, 1, 2], [2, 6, 2])[0]):
+            at = _local_moment(workspace, today - timedelta(days=days_ago), rng)
+            targets = rng.sample(channels, rng.randint(1, len(channels)))
+            for variant in _past_post(owner, workspace, targets, rng.choice(spec["posts"]), at):
+                sandbox_posts.append(_published(workspace, variant, at, rng))
+            count += 1
+    return count
+
+
+def _published(workspace, variant: Variant, at: datetime, rng: random.Random) -> SandboxPost:
+    account = variant.channel.connector._account()
+    sent_at = at + timedelta(seconds=rng.uniform(0.3, 2.5))
+    job = PublishJob(workspace=workspace, variant=variant, channel=variant.channel, due_at=at, not_before=at,
+                     status=Status.PUBLISHED, attempts=1, published_at=sent_at)
+    remote = create_post(account, text=variant.effective_text, media_count=0, idempotency_key=str(job.idempotency_key),
+                         at=sent_at)
+    remote.account = account
+    job.remote_id, job.remote_url = remote.remote_id, f"sandbox://{account.external_id}/{remote.remote_id}"
+    job.save()
+    PublishAttempt.objects.create(job=job, number=1, worker="demo", started_at=at, finished_at=sent_at,
+                                  outcome=Outcome.PUBLISHED)
+    return remote
+
+
+def _leave_problems(owner, workspace, channels, spec, now, rng) -> int:
+    """One publication that failed for good and one whose outcome a person must decide: "needs attention"."""
+    yesterday = now - timedelta(days=1)
+    problems = [(Status.FAILED, 5, Outcome.FAILED, demo_content.FAILURE_REASON),
+                (Status.NEEDS_REVIEW, 1, Outcome.NOT_FOUND, demo_content.REVIEW_REASON)]
+    for hours, (status, attempts, outcome, reason) in enumerate(problems, start=2):
+        at = yesterday - timedelta(hours=hours)
+        [variant] = _past_post(owner, workspace, [rng.choice(channels)], rng.choice(spec["scheduled"]), at)
+        job = PublishJob.objects.create(workspace=workspace, variant=variant, channel=variant.channel, due_at=at,
+                                        not_before=at, status=status, attempts=attempts, last_error=reason)
+        for number in range(1, attempts + 1):
+            started = at + timedelta(minutes=2**number)
+            PublishAttempt.objects.create(job=job, number=number, worker="demo", started_at=started,
+                                          finished_at=started + timedelta(seconds=3), outcome=outcome, reason=reason)
+    return len(problems)
+
+
+def _schedule_week(owner, workspace, channels, spec, now, rng) -> int:
+    today = now.astimezone(ZoneInfo(workspace.timezone)).date()
+    count = 0
+    for days_ahead in range(SCHEDULED_DAYS):
+        due = _local_moment(workspace, today + timedelta(days=days_ahead), rng)
+        if due < now + timedelta(minutes=15):
+            due += timedelta(days=1)
+        targets = rng.sample(channels, rng.randint(1, len(channels)))
+        create_and_schedule(actor=owner, workspace=workspace, text=rng.choice(spec["scheduled"]),
+                            channel_ids=[c.pk for c in targets], due_at=due)
+        count += 1
+    return count

@@ -1,0 +1,92 @@
+"""A new user's first look: the demo workspaces, their history, their coming week, their audience."""
+
+from datetime import UTC, datetime, timedelta
+
+import pytest
+from django.contrib.auth import authenticate, get_user_model
+
+from chorus.channels.models import Channel
+from chorus.publishing.models import PublishJob, Status
+from chorus.publishing.services import needing_attention
+from chorus.sandbox import demo
+from chorus.sandbox.models import SandboxAccount, SandboxComment, SandboxPost
+from chorus.workspaces.models import Workspace
+
+NOW = datetime(2026, 3, 10, 12, 0, tzinfo=UTC)
+
+
+@pytest.fixture
+def seeded(db):
+    return demo.seed_demo(seed=7, now=NOW)
+
+
+def test_owner_finds_two_demo_workspaces_with_their_zones_languages_and_channels(seeded):
+    coffee = Workspace.objects.get(slug="demo-coffee")
+    books = Workspace.objects.get(slug="northwind-books")
+    assert (coffee.name, coffee.timezone, coffee.language) == ("Demo Coffee", "Europe/Moscow", "ru")
+    assert (books.name, books.timezone, books.language) == ("Northwind Books", "Europe/London", "en")
+    assert coffee.channels.count() == 3 and books.channels.count() == 2
+    assert all(c.network == "sandbox" and c.queue_slots.exists() for c in Channel.objects.all())
+    owner = authenticate(username="owner", password=seeded.password)
+    assert owner is not None
+    roles = set(coffee.memberships.values_list("role", flat=True))
+    assert {"owner", "editor", "client"} <= roles
+    assert not get_user_model().objects.get(username="marina").has_usable_password()
+
+
+def test_ninety_days_of_published_history_with_an_audience(seeded):
+    published = PublishJob.objects.filter(status=Status.PUBLISHED)
+    assert published.count() >= 60
+    first, last = min(j.published_at for j in published), max(j.published_at for j in published)
+    assert last - first > timedelta(days=80) and last < NOW
+    for job in published:
+        remote = SandboxPost.objects.get(remote_id=job.remote_id)
+        assert remote.text == job.variant.effective_text
+        assert remote.views > 0
+    comments = SandboxComment.objects.all()
+    assert {"ru", "en"} <= set(comments.values_list("language", flat=True))
+    for language in ("ru", "en"):
+        kinds = set(comments.filter(language=language).values_list("kind", flat=True))
+        assert {"question", "complaint", "praise", "lead", "spam", "abuse", "bot", "neutral"} <= kinds
+    assert comments.filter(kind="spam", text__contains="http").exists()
+    assert comments.filter(author_name__contains="<").exists()  # the pages showing them must escape them
+    assert SandboxAccount.objects.get(name__contains="VK").follower_days.count() >= 90
+
+
+def test_the_coming_week_is_scheduled_and_problems_need_attention(seeded):
+    waiting = PublishJob.objects.filter(status=Status.SCHEDULED)
+    assert waiting.exists()
+    assert all(NOW < j.due_at < NOW + timedelta(days=8) for j in waiting)
+    owner = get_user_model().objects.get(username="owner")
+    coffee = Workspace.objects.get(slug="demo-coffee")
+    statuses = set(j.status for j in needing_attention(owner, coffee))
+    assert {Status.FAILED, Status.NEEDS_REVIEW} <= statuses
+
+
+def test_a_second_demo_changes_nothing(seeded):
+    posts, comments = SandboxPost.objects.count(), SandboxComment.objects.count()
+    again = demo.seed_demo(seed=7, now=NOW)
+    assert not again.created and again.password is None
+    assert (SandboxPost.objects.count(), SandboxComment.objects.count()) == (posts, comments)
+    assert Workspace.objects.count() == 2
+
+
+def audience_snapshot() -> list[tuple]:
+    return sorted(SandboxPost.objects.values_list("account__name", "created_at", "text", "views", "likes",
+                                                  "reposts", "comments"))
+
+
+def test_the_same_seed_gives_the_same_demo(seeded):
+    first = audience_snapshot()
+    Workspace.objects.all().delete()
+    SandboxAccount.objects.all().delete()
+    get_user_model().objects.all().delete()
+    demo.seed_demo(seed=7, now=NOW)
+    assert audience_snapshot() == first
+
+
+def test_a_new_password_replaces_the_old_one(seeded):
+    fresh = demo.new_owner_password()
+    assert fresh != seeded.password
+    assert authenticate(username="owner", password=fresh) is not None
+    assert authenticate(username="owner", password=seeded.password) is None
