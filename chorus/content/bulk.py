@@ -9,7 +9,8 @@ The first line names the columns:
 - ``channels``: channel ids or exact channel names of this workspace, separated by ``|`` (required column).
 - ``at``: empty for a draft; ``queue`` for each channel's next free queue slot; a time with an offset
   (``2026-12-01T10:00+03:00``); or a wall-clock time in the workspace's zone (``2026-12-01 10:00``, also
-  ``01.12.2026 10:00`` as Excel rewrites it). A time the clocks skip (DST) or a past time is reported.
+  ``01.12.2026 10:00`` as Excel rewrites it). A time the clocks skip (DST) or a past time is reported; a time
+  they repeat means its first occurrence.
 - ``text:<channel id or name>``: optional; that channel's own text when it differs from the post's.
 
 A text in double quotes may span several lines; errors still name the line of the file where the row starts.
