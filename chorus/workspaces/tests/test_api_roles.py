@@ -13,7 +13,6 @@ from django.utils import timezone
 
 from chorus.api import api
 from chorus.channels.services import set_queue_slots
-from chorus.conftest import make_user
 from chorus.content.services import create_and_schedule, write_post
 from chorus.publishing import states
 from chorus.publishing.models import Status

@@ -1,0 +1,177 @@
+"""The command line as the operator and as team members (`--as`): JSON shapes, the role matrix, the sandbox."""
+
+import io
+import json
+
+import pytest
+from django.contrib.auth import get_user_model
+from django.core.management import CommandError, call_command
+
+from chorus.conftest import make_user
+from chorus.publishing import dispatcher, sender
+from chorus.publishing.models import PublishJob
+from chorus.sandbox.models import SandboxAccount
+from chorus.workspaces.roles import Role, can
+
+
+def chorus(*args: str) -> tuple[str, str]:
+    """Run `chorus <args>` in-process; returns (stdout, stderr)."""
+    out, err = io.StringIO(), io.StringIO()
+    call_command(*args, stdout=out, stderr=err)
+    return out.getvalue(), err.getvalue()
+
+
+def chorus_json(*args: str):
+    out, _err = chorus(*args, "--json")
+    return json.loads(out)
+
+
+def publish_everything_due():
+    for job_id in dispatcher.claim_due("cli-test-worker"):
+        sender.send(job_id, "cli-test-worker")
+
+
+def test_operator_creates_a_workspace_owned_by_a_local_operator_and_lists_it(db):
+    created = chorus_json("workspace", "create", "--name", "Demo Coffee", "--slug", "coffee",
+                          "--timezone", "Europe/Moscow", "--language", "ru")
+    assert created == {"slug": "coffee", "name": "Demo Coffee", "timezone": "Europe/Moscow", "language": "ru"}
+    assert chorus_json("workspace", "list") == [created]
+    operator = get_user_model().objects.get(username="operator")
+    assert not operator.has_usable_password()
+    assert operator.memberships.get().role == Role.OWNER
+
+
+def test_workspace_with_a_named_owner_and_a_bad_zone(owner):
+    chorus("workspace", "create", "--name", "Tea", "--slug", "tea", "--timezone", "Europe/London",
+           "--language", "en", "--owner", owner.username)
+    assert [w["slug"] for w in chorus_json("workspace", "list", "--as", owner.username)] == ["tea"]
+    with pytest.raises(CommandError, match="Unknown time zone Mars/Olympus"):
+        chorus("workspace", "create", "--name", "X", "--slug", "x", "--timezone", "Mars/Olympus", "--language", "en")
+    with pytest.raises(CommandError, match="already exists"):
+        chorus("workspace", "create", "--name", "Tea 2", "--slug", "tea", "--timezone", "UTC", "--language", "en")
+
+
+def test_channel_add_and_list_print_id_name_network(workspace):
+    added = chorus_json("channel", "add", "--workspace", "coffee", "--network", "sandbox", "--name", "Coffee VK")
+    assert set(added) == {"id", "name", "network"}
+    assert added["name"] == "Coffee VK" and added["network"] == "sandbox"
+    assert chorus_json("channel", "list", "--workspace", "coffee") == [added]
+
+
+def test_editor_schedules_at_moscow_wall_clock_and_lists_the_post(editor, workspace, channel, second_channel):
+    scheduled = chorus_json("post", "schedule", "--workspace", "coffee", "--channel", str(channel.pk),
+                            "--channel", str(second_channel.pk), "--at", "2030-06-01T10:00",
+                            "--text", "Новый сорт", "--as", editor.username)
+    assert set(scheduled) == {"post_id", "jobs"}
+    assert {(j["channel"], j["due_at"]) for j in scheduled["jobs"]} == {
+        (channel.pk, "2030-06-01T07:00:00Z"), (second_channel.pk, "2030-06-01T07:00:00Z")}
+    assert all(set(j) == {"id", "channel", "due_at"} for j in scheduled["jobs"])
+    [post] = chorus_json("post", "list", "--workspace", "coffee")
+    assert post["id"] == scheduled["post_id"] and post["text"] == "Новый сорт"
+    for job in post["jobs"]:
+        assert {"id", "channel", "status", "due_at", "published_at", "remote_id", "attempts"} <= set(job)
+        assert job["status"] == "scheduled" and job["published_at"] is None
+
+
+def test_a_time_the_clocks_skip_is_an_error_not_a_silent_shift(other_workspace):
+    channel = chorus_json("channel", "add", "--workspace", "tea", "--network", "sandbox", "--name", "Tea TG")
+    with pytest.raises(CommandError, match="does not exist"):
+        chorus("post", "schedule", "--workspace", "tea", "--channel", str(channel["id"]), "--at", "2030-03-31T01:30",
+               "--text", "Spring")
+    assert not PublishJob.objects.exists()
+
+
+def test_a_repeated_time_warns_on_stderr_and_keeps_stdout_pure_json(other_workspace):
+    channel = chorus_json("channel", "add", "--workspace", "tea", "--network", "sandbox", "--name", "Tea TG")
+    out, err = chorus("post", "schedule", "--workspace", "tea", "--channel", str(channel["id"]),
+                      "--at", "2030-10-27T01:30", "--text", "Autumn", "--json")
+    assert json.loads(out)["jobs"][0]["due_at"] == "2030-10-27T00:30:00Z"
+    assert "twice" in err
+
+
+def test_post_over_the_limit_is_refused_with_the_channel_named(workspace, channel):
+    with pytest.raises(CommandError, match="Coffee VK \\(sandbox\\): 1 over the limit"):
+        chorus("post", "schedule", "--workspace", "coffee", "--channel", str(channel.pk), "--at", "now",
+               "--text", "x" * 4001)
+
+
+def test_what_went_out_is_on_the_sandbox_side_once_with_the_job_key(workspace, channel):
+    scheduled = chorus_json("post", "schedule", "--workspace", "coffee", "--channel", str(channel.pk), "--at", "now",
+                            "--text", "Сегодня бесплатный эспрессо")
+    publish_everything_due()
+    publish_everything_due()
+    [remote] = chorus_json("sandbox", "posts", "--channel", str(channel.pk))
+    assert set(remote) == {"remote_id", "text", "idempotency_key", "created_at"}
+    job = PublishJob.objects.get(pk=scheduled["jobs"][0]["id"])
+    assert (remote["text"], remote["idempotency_key"]) == ("Сегодня бесплатный эспрессо", job.idempotency_key)
+    [listed] = chorus_json("post", "list", "--workspace", "coffee")[0]["jobs"]
+    assert listed["status"] == "published" and listed["remote_id"] == remote["remote_id"]
+    assert listed["attempts"] == 1 and listed["published_at"] is not None
+
+
+def test_owner_sets_faults_and_nonsense_probabilities_are_refused(workspace, channel):
+    faults = chorus_json("sandbox", "faults", "--channel", str(channel.pk), "--error-before-send", "0.25",
+                         "--latency-ms", "40")
+    assert faults == {"channel": channel.pk, "error_before_send": 0.25, "timeout_after_send": 0.0, "rate_limit": 0.0,
+                      "rate_limit_seconds": 30, "latency_ms": 40}
+    assert SandboxAccount.objects.get(external_id=channel.external_id).faults.error_before_send == 0.25
+    for option, value in [("--rate-limit", "1.5"), ("--timeout-after-send", "-0.1"), ("--error-before-send", "often"),
+                          ("--latency-ms", "-5")]:
+        with pytest.raises(CommandError, match=option):
+            chorus("sandbox", "faults", "--channel", str(channel.pk), option, value)
+    assert SandboxAccount.objects.get(external_id=channel.external_id).faults.latency_ms == 40
+
+
+def test_token_create_prints_a_token_that_opens_the_api(editor, workspace, client):
+    made = chorus_json("token", "create", "--workspace", "coffee", "--user", editor.username, "--name", "reports")
+    assert made["workspace"] == "coffee" and made["user"] == editor.username
+    response = client.get("/api/v1/workspaces/coffee/posts", HTTP_AUTHORIZATION=f"Bearer {made['token']}")
+    assert response.status_code == 200
+
+
+def test_import_refuses_a_file_with_a_bad_row_unless_told_to_keep_the_valid_ones(workspace, channel, tmp_path):
+    source = tmp_path / "posts.csv"
+    source.write_text(f"text,channels,at\nЛатте,{channel.pk},\n,{channel.pk},\n", encoding="utf-8")
+    with pytest.raises(CommandError, match="line 3"):
+        chorus("post", "import", str(source), "--workspace", "coffee")
+    out, _err = chorus("post", "import", str(source), "--workspace", "coffee", "--keep-valid", "--json")
+    report = json.loads(out)
+    assert (report["imported"], report["refused"], report["errors"][0]["line"]) == (1, False, 3)
+    exported = chorus_json("post", "export", "--workspace", "coffee", "--format", "json")
+    assert [row["text"] for row in exported] == ["Латте"]
+
+
+# The role matrix on the command line: each person acts with --as; a stranger is told the workspace does not exist.
+
+COMMANDS = {
+    "channel add": (("channel.connect",), ["channel", "add", "--workspace", "coffee", "--network", "sandbox",
+                                           "--name", "New"]),
+    "channel list": (("channel.view",), ["channel", "list", "--workspace", "coffee"]),
+    "post schedule": (("post.create", "post.schedule"), ["post", "schedule", "--workspace", "coffee", "--channel",
+                                                          "{channel}", "--at", "2030-06-01T10:00", "--text", "Раф"]),
+    "post list": (("post.view",), ["post", "list", "--workspace", "coffee"]),
+    "post import": (("post.import",), ["post", "import", "{csv}", "--workspace", "coffee"]),
+    "post export": (("post.export",), ["post", "export", "--workspace", "coffee"]),
+    "sandbox faults": (("sandbox.faults",), ["sandbox", "faults", "--channel", "{channel}", "--rate-limit", "0.5"]),
+    "sandbox posts": (("channel.view",), ["sandbox", "posts", "--channel", "{channel}"]),
+    "token create": (("token.create",), ["token", "create", "--workspace", "coffee", "--name", "mine", "--user"]),
+}
+
+
+@pytest.mark.parametrize("person", [*Role.values, "stranger"])
+@pytest.mark.parametrize("command", COMMANDS)
+def test_cli_role_matrix(command, person, team, channel, tmp_path):
+    actions, template = COMMANDS[command]
+    csv = tmp_path / "posts.csv"
+    csv.write_text(f"text,channels,at\nРаф,{channel.pk},\n", encoding="utf-8")
+    user = team[person] if person in team else make_user("stranger")
+    args = [a.format(channel=channel.pk, csv=csv) for a in template]
+    args += [user.username] if command == "token create" else ["--as", user.username]
+    if person == "stranger":
+        with pytest.raises(CommandError, match="No such workspace"):
+            chorus(*args)
+    elif all(can(person, action) for action in actions):
+        chorus(*args)
+    else:
+        with pytest.raises(CommandError, match="does not allow"):
+            chorus(*args)
