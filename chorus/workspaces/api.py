@@ -7,7 +7,7 @@ workspace's URLs it gets the same 404 as a stranger, so a leaked token never rev
 from django.http import Http404, HttpRequest
 from django.utils.translation import gettext as _
 from ninja import Router, Schema
-from ninja.security import HttpBearer, django_auth
+from ninja.security import HttpBearer, SessionAuth
 
 from chorus.workspaces.models import ApiToken, Workspace
 from chorus.workspaces.services import role_of, token_owner, workspace_for, workspaces_of
@@ -20,7 +20,14 @@ class BearerToken(HttpBearer):
         return token_owner(token)
 
 
-AUTH = [BearerToken(), django_auth]
+class BrowserSession(SessionAuth):
+    """The signed-in browser, CSRF checked. Without a session the request is anonymous: 401, not a CSRF 403."""
+
+    def __call__(self, request: HttpRequest):
+        return super().__call__(request) if request.user.is_authenticated else None
+
+
+AUTH = [BearerToken(), BrowserSession()]
 
 
 class Error(Schema):

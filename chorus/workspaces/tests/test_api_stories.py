@@ -124,6 +124,8 @@ def test_editor_rewrites_a_draft_keeping_what_she_did_not_send(editor, workspace
 
 def test_browser_session_needs_the_csrf_token_but_a_bearer_token_does_not(editor, workspace, channel):
     body = {"text": "Без CSRF", "channels": [channel.pk]}
+    nobody = Client(enforce_csrf_checks=True)
+    assert nobody.post("/api/v1/workspaces/coffee/posts", body, content_type=JSON).status_code == 401
     browser = Client(enforce_csrf_checks=True)
     browser.force_login(editor)
     assert browser.post("/api/v1/workspaces/coffee/posts", body, content_type=JSON).status_code == 403
