@@ -40,6 +40,7 @@ INSTALLED_APPS = [
     "chorus.publishing",
     "chorus.notifications",
     "chorus.web",
+    "chorus.runtime",
 ]
 
 MIDDLEWARE = [

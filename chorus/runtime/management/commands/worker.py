@@ -1,6 +1,6 @@
 from django.core.management.base import BaseCommand
 
-from chorus.sandbox import processes
+from chorus.runtime import processes
 
 
 class Command(BaseCommand):

@@ -4,7 +4,8 @@ from django.core.management import call_command
 from django.core.management.base import BaseCommand
 from django.db import connections
 
-from chorus.sandbox import demo, processes
+from chorus.runtime import processes
+from chorus.sandbox import demo
 from chorus.workspaces.models import Workspace
 
 
