@@ -119,11 +119,12 @@ def queue_slot_events(workspace) -> list[dict]:
     } for (weekday, at), names in sorted(channels_at.items())]
 
 
-def month_shown(request, today: date) -> date:
+def day_shown(request, today: date) -> date:
+    """The first of ?month=YYYY-MM, else today, so that switching to the week view lands on this week."""
     try:
         return datetime.strptime(request.GET.get("month", ""), "%Y-%m").date()
     except ValueError:
-        return today.replace(day=1)
+        return today
 
 
 def month_grid(first: date) -> tuple[datetime, datetime]:
@@ -137,15 +138,15 @@ def month_grid(first: date) -> tuple[datetime, datetime]:
 def calendar(request):
     workspace = request.workspace
     now = floating(timezone.now(), workspace.timezone)
-    first = month_shown(request, date.fromisoformat(now[:10]))
-    start, end = month_grid(first)
+    day = day_shown(request, date.fromisoformat(now[:10]))
+    start, end = month_grid(day.replace(day=1))
     config = {
         "eventsUrl": reverse("calendar-events", args=[workspace.slug]),
         "moveUrl": reverse("calendar-move", args=[workspace.slug]),
         "csrfToken": get_token(request),
         "locale": "ru" if get_language() == "ru" else "en",
         "now": now,
-        "initialDate": first.isoformat(),
+        "initialDate": day.isoformat(),
         "embedded": {"start": start.isoformat(), "end": end.isoformat()},
         "queueSlots": queue_slot_events(workspace),
         "messages": {"loadFailed": _("Could not load the calendar. Reload the page to try again."),

@@ -70,6 +70,7 @@
     headerToolbar: { left: "prev,next today", center: "title", right: "dayGridMonth,timeGridWeek,listWeek" },
     height: "auto",
     dayMaxEvents: true,
+    allDaySlot: false, // a publication always has a time
     nowIndicator: true,
     editable: false, // events that may move say so themselves (startEditable)
     eventSources: [{ id: "publications", events: loadPublications }, { id: "queue", events: config.queueSlots }],
