@@ -12,7 +12,7 @@ from django.core.exceptions import ValidationError
 from django.http import JsonResponse
 from django.middleware.csrf import get_token
 from django.shortcuts import render
-from django.urls import NoReverseMatch, reverse
+from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import get_language, gettext_lazy
 from django.utils.translation import gettext as _
@@ -59,13 +59,6 @@ def range_in_utc(start: datetime, end: datetime, zone_name: str) -> tuple[dateti
     return start.replace(tzinfo=zone).astimezone(UTC), end.replace(tzinfo=zone).astimezone(UTC)
 
 
-def post_url(slug: str, post_id: int) -> str:
-    try:
-        return reverse("post-detail", args=[slug, post_id])
-    except NoReverseMatch:  # the post page is not installed: the event is shown but not a link
-        return ""
-
-
 def excerpt_of(text: str, length: int = 80) -> str:
     # Plain slicing: Truncator's per-character Unicode work cost a sixth of a thousand-post page.
     line = " ".join(text.split())
@@ -83,7 +76,7 @@ def publication_event(job: PublishJob, workspace, may_schedule: bool, status_lab
         "start": floating(job.due_at, workspace.timezone),
         "allDay": False,
         "color": STATUS_COLOURS[job.status],
-        "url": post_url(workspace.slug, post.pk),
+        "url": reverse("post-detail", args=[workspace.slug, post.pk]),
         "startEditable": may_schedule and job.status in MOVABLE,
         "extendedProps": {"status": job.status, "statusLabel": status_labels[job.status], "channel": channel.name,
                           "sandbox": sandbox, "text": excerpt},

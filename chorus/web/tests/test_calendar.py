@@ -63,6 +63,7 @@ def test_editor_sees_this_weeks_posts_at_their_moscow_wall_clock(client, owner, 
     assert event["title"] == "Coffee VK (sandbox) · SANDBOX: Новый сорт эфиопии уже в кофейне"
     assert event["extendedProps"]["status"] == Status.SCHEDULED
     assert event["startEditable"] is True
+    assert event["url"] == reverse("post-detail", args=["coffee", job.variant.post_id])
     assert [e["id"] for e in embedded(client.get(reverse("calendar", args=["coffee"])), "calendar-events")] \
         == [str(job.pk)]
 
