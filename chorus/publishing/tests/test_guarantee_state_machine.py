@@ -166,4 +166,4 @@ def test_no_interleaving_posts_twice_or_drops_a_post_silently(owner, workspace):
         set_faults(channel.connector._account(), honour_idempotency_key=False)
     PublishingWorld.owner, PublishingWorld.workspace, PublishingWorld.channels = owner, workspace, channels
     run_state_machine_as_test(PublishingWorld, settings=settings(
-        max_examples=60, stateful_step_count=30, deadline=None, suppress_health_check=list(HealthCheck)))
+        max_examples=100, stateful_step_count=40, deadline=None, suppress_health_check=list(HealthCheck)))
