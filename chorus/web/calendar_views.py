@@ -162,8 +162,8 @@ def calendar_events(request):
     return JsonResponse(publication_events(request, start, end), safe=False)
 
 
-@require_POST
 @workspace_view("post.schedule")
+@require_POST
 def calendar_move(request):
     workspace = request.workspace
     job = job_for(request.user, workspace, _job_id(request.POST.get("job")), "post.schedule")

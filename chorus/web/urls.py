@@ -23,6 +23,8 @@ workspace_pages = [
     path("media/", views.media, name="media"),
     path("media/<int:asset_id>/tags/", views.media_tags, name="media-tags"),
     path("media/<int:asset_id>/file/", views.media_file, name="media-file"),
+    path("", include("chorus.web.calendar_urls")),
+    path("", include("chorus.web.bulk_urls")),
 ]
 
 urlpatterns = [
@@ -31,6 +33,4 @@ urlpatterns = [
     path("logout/", auth_views.LogoutView.as_view(), name="logout"),
     path("language/", views.language, name="language"),
     path("w/<slug:slug>/", include(workspace_pages)),
-    path("", include("chorus.web.calendar_urls")),
 ]
-urlpatterns += [path("", include("chorus.web.bulk_urls"))]

@@ -1,0 +1,90 @@
+"""Every page inside a workspace, opened by every role and by a stranger, answers as MATRIX says.
+
+The pages are found by walking the URL configuration, so a new page is covered the day it is added.
+"""
+
+import io
+from datetime import timedelta
+
+import pytest
+from django.core.files.uploadedfile import SimpleUploadedFile
+from django.urls import URLPattern, URLResolver, get_resolver
+from django.utils import timezone
+from PIL import Image
+
+from chorus.conftest import make_user
+from chorus.content.media import upload_media
+from chorus.content.services import create_and_schedule
+from chorus.workspaces.roles import Role, can
+
+
+# What each page needs, by the product's rules; MATRIX then says which roles have it.
+PAGE_ACTIONS = {
+    "workspace-home": "workspace.view",
+    "channels": "channel.view", "channel-connect": "channel.connect", "channel-slots": "channel.queue",
+    "channel-faults": "sandbox.faults",
+    "posts": "post.view", "post-detail": "post.view", "composer": "post.create", "composer-check": "post.create",
+    "post-edit": "post.create", "post-unschedule": "post.schedule",
+    "publication-retry": "publication.resolve", "publication-mark-posted": "publication.resolve",
+    "attention": "post.view", "notifications": "notification.view", "tokens": "token.create",
+    "media": "media.view", "media-tags": "media.upload", "media-file": "media.view",
+    "calendar": "post.view", "calendar-events": "post.view", "calendar-move": "post.schedule",
+    "bulk-import": "post.import", "bulk-export": "post.export",
+}
+
+
+def workspace_pages(patterns=None, prefix=""):
+    """(url name, route) for every page under /w/<slug>/."""
+    for entry in get_resolver().url_patterns if patterns is None else patterns:
+        if isinstance(entry, URLResolver):
+            yield from workspace_pages(entry.url_patterns, prefix + str(entry.pattern))
+        elif isinstance(entry, URLPattern) and prefix.startswith("w/"):
+            yield entry.name, prefix + str(entry.pattern)
+
+
+PAGES = sorted(set(workspace_pages()))
+
+
+@pytest.fixture
+def places(workspace, team, channel):
+    """Real objects of the workspace, so every id in a URL exists and only permissions decide."""
+    post, [job] = create_and_schedule(actor=team[Role.EDITOR], workspace=workspace, text="Пост",
+                                      channel_ids=[channel.pk], due_at=timezone.now() + timedelta(days=1))
+    png = io.BytesIO()
+    Image.new("RGB", (4, 3)).save(png, "PNG")
+    png = SimpleUploadedFile("cover.png", png.getvalue(), content_type="image/png")
+    asset = upload_media(actor=team[Role.EDITOR], workspace=workspace, uploaded_file=png)
+    return {"slug": workspace.slug, "post_id": post.pk, "job_id": job.pk, "channel_id": channel.pk,
+            "asset_id": asset.pk, "file_format": "csv"}
+
+
+def url_of(route: str, places: dict) -> str:
+    for name, value in places.items():
+        route = route.replace(f"<slug:{name}>", str(value)).replace(f"<int:{name}>", str(value))
+    assert "<" not in route, f"add a real object for {route} to the places fixture"
+    return "/" + route
+
+
+def test_every_workspace_page_has_its_rule_written_down():
+    assert {name for name, _route in PAGES} == set(PAGE_ACTIONS)
+
+
+@pytest.mark.parametrize("role", [*Role.values, "stranger"])
+def test_each_person_gets_what_their_role_allows_on_every_page(client, team, places, role):
+    person = make_user("stranger") if role == "stranger" else team[role]
+    client.force_login(person)
+    for name, route in PAGES:
+        action = PAGE_ACTIONS[name]
+        status = client.get(url_of(route, places)).status_code
+        if role == "stranger":
+            expected = "404"
+        else:
+            expected = "allowed" if can(role, action) else "403"
+        answer = {404: "404", 403: "403"}.get(status, "allowed")
+        assert answer == expected, f"{role} on {route} ({action}): got {status}"
+
+
+def test_a_visitor_who_is_not_signed_in_is_sent_to_log_in(client, places):
+    for _name, route in PAGES:
+        response = client.get(url_of(route, places))
+        assert response.status_code == 302 and response.url.startswith("/login/"), route
