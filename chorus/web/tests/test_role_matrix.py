@@ -17,7 +17,6 @@ from chorus.content.media import upload_media
 from chorus.content.services import create_and_schedule
 from chorus.workspaces.roles import Role, can
 
-
 # What each page needs, by the product's rules; MATRIX then says which roles have it.
 PAGE_ACTIONS = {
     "workspace-home": "workspace.view",
