@@ -19,8 +19,6 @@ import time
 from datetime import timedelta
 from pathlib import Path
 
-# bench/ holds scripts named like stdlib modules (calendar.py): keep it off the import path.
-sys.path[:] = [p for p in sys.path if Path(p or ".").resolve() != Path(__file__).resolve().parent]
 CHORUS = Path(sys.executable).with_name("chorus")
 PG_ADMIN = "postgres://postgres@127.0.0.1:5432/postgres"
 PG_BENCH = "postgres://postgres@127.0.0.1:5432/chorus_bench"

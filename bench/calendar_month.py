@@ -1,6 +1,6 @@
 """Calendar month view with 1,000 posts: how long the server takes to render the page (target: median < 300 ms).
 
-    .venv/bin/python bench/calendar.py
+    .venv/bin/python bench/calendar_month.py
 
 Builds a throwaway embedded install (SQLite under a temporary CHORUS_HOME): one workspace in Europe/Moscow,
 20 sandbox channels, 1,000 posts scheduled over next month, then GETs the month page 30 times through
@@ -13,11 +13,6 @@ import sys
 import tempfile
 import time
 from datetime import datetime, timedelta
-from pathlib import Path
-
-# Run as a script, this file's folder would come first on sys.path and shadow the standard `calendar` module.
-PROJECT_DIR = Path(__file__).resolve().parent.parent
-sys.path[0] = str(PROJECT_DIR)
 
 POSTS, CHANNELS, RUNS = 1000, 20, 30
 
