@@ -6,6 +6,16 @@ from datetime import datetime
 from typing import ClassVar
 
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
+
+# What a person reads for each way of counting; the composer shows it beside the number.
+UNIT_LABELS = {
+    "codepoint": gettext_lazy("characters"),
+    "grapheme": gettext_lazy("characters as displayed"),
+    "utf16": gettext_lazy("UTF-16 units"),
+    "weighted": gettext_lazy("weighted characters"),
+    "byte": gettext_lazy("bytes"),
+}
 
 
 @dataclass(frozen=True)
@@ -54,6 +64,10 @@ class TextMeasure:
     unit: str
     problems: list[Problem] = field(default_factory=list)
     preview_fold: int | None = None  # character index where "Show more" cuts the preview
+
+    @property
+    def unit_label(self) -> str:
+        return str(UNIT_LABELS[self.unit])
 
     @property
     def remaining(self) -> int:

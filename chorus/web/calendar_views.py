@@ -72,7 +72,8 @@ def publication_event(job: PublishJob, workspace, may_schedule: bool, status_lab
     channel_mark = f"{channel.name} · SANDBOX" if sandbox else channel.name
     return {
         "id": str(job.pk),
-        "title": f"{channel_mark}: {excerpt}",
+        # The text leads: in a month cell only the first words fit, and the channel is in the tooltip too.
+        "title": f"{excerpt} — {channel_mark}",
         "start": floating(job.due_at, workspace.timezone),
         "allDay": False,
         "color": STATUS_COLOURS[job.status],
