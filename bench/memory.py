@@ -1,7 +1,9 @@
-"""Resident memory of the embedded mode (web + worker + beat) with the demo loaded and idle.
+"""Resident memory of the embedded mode (web + worker + beat): with the demo loaded and idle, then while
+1,000 posts go out at once, then idle again.
 
-Starts `chorus up` in a temporary CHORUS_HOME on a free port, waits for the login page, then samples the summed
-RSS of its whole process tree every second for ~30 s and prints min / median / max. Prints, asserts nothing.
+Starts `chorus up` in a temporary CHORUS_HOME on a free port, waits for the login page, samples the summed RSS
+of its whole process tree every second for ~30 s, schedules 1,000 posts due now over the demo's channels and
+samples until every one is published, then samples idle again. Prints, asserts nothing.
 """
 
 import os
@@ -17,6 +19,21 @@ from pathlib import Path
 
 CHORUS = str(Path(sys.executable).with_name("chorus"))
 SAMPLE_SECONDS = 30
+BURST = 1000
+SCHEDULE_BURST = f"""
+from django.utils import timezone
+from chorus.channels.models import Channel
+from chorus.content.services import create_and_schedule
+channels = list(Channel.objects.select_related("workspace"))
+for n in range({BURST}):
+    channel = channels[n % len(channels)]
+    owner = channel.workspace.memberships.get(role="owner").user
+    create_and_schedule(actor=owner, workspace=channel.workspace, text=f"Burst post {{n}}",
+                        channel_ids=[channel.pk], due_at=timezone.now())
+"""
+COUNT_WAITING = ("from chorus.publishing.models import PublishJob; "
+                 "print(PublishJob.objects.filter(variant__post__text__startswith='Burst post')"
+                 ".exclude(status='published').count())")
 
 
 def free_port() -> int:
@@ -48,6 +65,19 @@ def describe(pid: int) -> str:
         return "?"
 
 
+def sample(pid: int, seconds: int) -> list[float]:
+    samples = []
+    for _ in range(seconds):
+        samples.append(sum(rss_kib(p) for p in tree(pid)) / 1024)
+        time.sleep(1)
+    return samples
+
+
+def report(phase: str, samples: list[float]) -> None:
+    print(f"embedded mode RSS, {phase}: min {min(samples):.0f} MB, median {statistics.median(samples):.0f} MB, "
+          f"max {max(samples):.0f} MB ({len(samples)} samples)")
+
+
 def main() -> None:
     port = free_port()
     with tempfile.TemporaryDirectory() as home:
@@ -64,14 +94,19 @@ def main() -> None:
                     time.sleep(0.5)
             urllib.request.urlopen(f"http://127.0.0.1:{port}/login/", timeout=5)  # warm both web workers a bit
             time.sleep(5)
-            samples = []
-            for _ in range(SAMPLE_SECONDS):
-                samples.append(sum(rss_kib(p) for p in tree(up.pid)) / 1024)
-                time.sleep(1)
+            idle = sample(up.pid, SAMPLE_SECONDS)
             for pid in sorted(tree(up.pid)):
                 print(f"  {rss_kib(pid) / 1024:7.1f} MB  {describe(pid)}")
-            print(f"embedded mode RSS over {SAMPLE_SECONDS} s, demo loaded, idle: min {min(samples):.0f} MB, "
-                  f"median {statistics.median(samples):.0f} MB, max {max(samples):.0f} MB")
+            report("demo loaded, idle", idle)
+            subprocess.run([CHORUS, "shell", "--no-imports", "-c", SCHEDULE_BURST], env=env, check=True)
+            started, burst = time.monotonic(), []
+            waiting = [CHORUS, "shell", "--no-imports", "-c", COUNT_WAITING]
+            while int(subprocess.run(waiting, env=env, capture_output=True,
+                                     text=True, check=True).stdout or 0):
+                burst += sample(up.pid, 2)
+            print(f"{BURST} posts out {time.monotonic() - started:.0f} s after scheduling")
+            report(f"while {BURST} posts go out", burst)
+            report("idle again", sample(up.pid, SAMPLE_SECONDS))
         finally:
             up.send_signal(signal.SIGINT)
             up.wait(timeout=60)

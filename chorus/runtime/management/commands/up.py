@@ -1,5 +1,3 @@
-import sys
-
 from django.core.management import call_command
 from django.core.management.base import BaseCommand
 from django.db import connections
@@ -23,21 +21,14 @@ class Command(BaseCommand):
         summary = demo.seed_demo(progress=self._progress) if first_start else None
         processes.prepare_web()
         connections.close_all()  # the children open their own
-
-        supervisor = processes.Supervisor(say=self.stderr.write)
-        supervisor.start("web", processes.web_argv(port))
-        supervisor.start("worker", processes.worker_argv(beat=True))
-        if supervisor.wait_until_listening(port):
-            self._welcome(port, summary.password if summary else None)
-        code = supervisor.wait()
-        if code:
-            sys.exit(code)
-        self.stderr.write("chorus: stopped.")
+        children = {"web": processes.web_argv(port), "worker": processes.worker_argv(beat=True)}
+        processes.supervise(children, port, self._welcome(port, summary.password if summary else None))
 
     def _progress(self, message: str) -> None:
         self.stderr.write(f"First start, creating the demo: {message}")
 
-    def _welcome(self, port: int, password: str | None) -> None:
+    @staticmethod
+    def _welcome(port: int, password: str | None) -> str:
         lines = [
             "",
             f"  Chorus is running: http://127.0.0.1:{port}",
@@ -47,5 +38,4 @@ class Command(BaseCommand):
             "  Stop:              Ctrl-C",
             "",
         ]
-        self.stdout.write("\n".join(lines))
-        self.stdout.flush()
+        return "\n".join(lines)
