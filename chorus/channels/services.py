@@ -4,13 +4,12 @@ from datetime import datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
 from django.core.exceptions import ValidationError
-from django.http import Http404
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from chorus.channels.models import Channel, QueueSlot
 from chorus.networks.registry import connector_class
-from chorus.workspaces.services import ensure_can
+from chorus.workspaces.services import ensure_can, workspace_object
 from chorus.workspaces.timezones import local_to_utc
 
 
@@ -20,11 +19,8 @@ def channels_of(actor, workspace) -> list[Channel]:
 
 
 def channel_for(actor, workspace, channel_id, action: str = "channel.view") -> Channel:
-    ensure_can(actor, action, workspace)
-    channel = Channel.objects.filter(workspace=workspace, pk=channel_id).first()
-    if channel is None:
-        raise Http404(_("No such channel in this workspace."))
-    return channel
+    return workspace_object(actor, workspace, Channel.objects, channel_id, action,
+                            _("No such channel in this workspace."))
 
 
 def connect_channel(*, actor, workspace, network: str, name: str, external_id: str = "",

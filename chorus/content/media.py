@@ -5,12 +5,11 @@ import uuid
 from django.core.exceptions import ValidationError
 from django.core.files.uploadedfile import UploadedFile
 from django.db import transaction
-from django.http import Http404
 from django.utils.translation import gettext as _
 from PIL import Image, UnidentifiedImageError
 
 from chorus.content.models import MediaAsset, MediaTag
-from chorus.workspaces.services import ensure_can
+from chorus.workspaces.services import ensure_can, workspace_object
 
 MAX_UPLOAD_BYTES = 20 * 2**20
 # What Pillow calls a format → how networks name it. Only web image formats: the networks take nothing else.
@@ -78,11 +77,8 @@ def media_of(actor, workspace, tag: str = ""):
 
 
 def media_for(actor, workspace, asset_id, action: str = "media.view") -> MediaAsset:
-    ensure_can(actor, action, workspace)
-    asset = MediaAsset.objects.filter(workspace=workspace, pk=asset_id).first()
-    if asset is None:
-        raise Http404(_("No such media in this workspace."))
-    return asset
+    return workspace_object(actor, workspace, MediaAsset.objects, asset_id, action,
+                            _("No such media in this workspace."))
 
 
 def tags_of(actor, workspace):

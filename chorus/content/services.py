@@ -5,7 +5,6 @@ from datetime import datetime
 
 from django.core.exceptions import ValidationError
 from django.db import transaction
-from django.http import Http404
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -14,7 +13,7 @@ from chorus.channels.services import next_free_slot
 from chorus.content.models import MediaAsset, Post, Variant, VariantMedia
 from chorus.networks.base import MediaFacts, Problem, Publication, TextMeasure
 from chorus.publishing.models import PublishJob, Status
-from chorus.workspaces.services import ensure_can
+from chorus.workspaces.services import ensure_can, workspace_object
 
 
 @dataclass(frozen=True)
@@ -208,11 +207,7 @@ def posts_of(actor, workspace):
 
 
 def post_for(actor, workspace, post_id, action: str = "post.view") -> Post:
-    ensure_can(actor, action, workspace)
-    post = Post.objects.filter(workspace=workspace, pk=post_id).first()
-    if post is None:
-        raise Http404(_("No such post in this workspace."))
-    return post
+    return workspace_object(actor, workspace, Post.objects, post_id, action, _("No such post in this workspace."))
 
 
 def _nudge_dispatcher_if_due(due_at: datetime) -> None:

@@ -2,21 +2,17 @@
 
 from django.core.exceptions import ValidationError
 from django.db.models import Q
-from django.http import Http404
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from chorus.publishing import health, states
 from chorus.publishing.models import PublishAttempt, PublishJob, Status
-from chorus.workspaces.services import ensure_can
+from chorus.workspaces.services import ensure_can, workspace_object
 
 
 def job_for(actor, workspace, job_id, action: str = "post.view") -> PublishJob:
-    ensure_can(actor, action, workspace)
-    job = PublishJob.objects.select_related("channel", "variant__post").filter(workspace=workspace, pk=job_id).first()
-    if job is None:
-        raise Http404(_("No such publication in this workspace."))
-    return job
+    return workspace_object(actor, workspace, PublishJob.objects.select_related("channel", "variant__post"), job_id,
+                            action, _("No such publication in this workspace."))
 
 
 def needing_attention(actor, workspace):

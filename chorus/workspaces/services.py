@@ -43,6 +43,15 @@ def ensure_can(user, action: str, workspace: Workspace) -> str:
     return role
 
 
+def workspace_object(actor, workspace: Workspace, queryset, pk, action: str, missing: str):
+    """One object of `workspace` that `actor` may `action`: the same 404 for "not yours" and "not there"."""
+    ensure_can(actor, action, workspace)
+    found = queryset.filter(workspace=workspace, pk=pk).first()
+    if found is None:
+        raise Http404(missing)
+    return found
+
+
 def workspaces_of(user) -> list[Workspace]:
     return list(Workspace.objects.filter(memberships__user=user).order_by("name"))
 

@@ -1,6 +1,6 @@
 """An editor writes one post for two channels, checks it, schedules, moves and unschedules it."""
 
-from datetime import datetime, time, timedelta, timezone as dt_timezone
+from datetime import UTC, datetime, time, timedelta
 
 import pytest
 from django.core.exceptions import ValidationError
@@ -9,7 +9,13 @@ from django.utils import timezone
 from chorus.channels.services import set_queue_slots
 from chorus.content.models import Post
 from chorus.content.services import (
-    PostInvalid, add_to_queue, check_text, create_and_schedule, schedule_post, unschedule_post, write_post,
+    PostInvalid,
+    add_to_queue,
+    check_text,
+    create_and_schedule,
+    schedule_post,
+    unschedule_post,
+    write_post,
 )
 from chorus.publishing import states
 from chorus.publishing.models import PublishJob, Status
@@ -28,7 +34,8 @@ def test_the_composer_counts_and_folds_as_the_network_does(channel):
 
 
 def test_each_channel_may_get_its_own_text(editor, workspace, channel, second_channel):
-    post = write_post(actor=editor, workspace=workspace, text="Общий текст", channel_ids=[channel.pk, second_channel.pk],
+    post = write_post(actor=editor, workspace=workspace, text="Общий текст",
+                      channel_ids=[channel.pk, second_channel.pk],
                       variant_texts={second_channel.pk: "Текст для Телеграма"})
     texts = {v.channel_id: v.effective_text for v in post.variants.all()}
     assert texts == {channel.pk: "Общий текст", second_channel.pk: "Текст для Телеграма"}
@@ -88,8 +95,8 @@ def test_add_to_queue_fills_each_channels_next_slot(editor, owner, workspace, ch
     second = write_post(actor=editor, workspace=workspace, text="Второй", channel_ids=[channel.pk])
     jobs = {j.channel_id: j for j in add_to_queue(actor=editor, post=first)}
     [next_job] = add_to_queue(actor=editor, post=second)
-    assert jobs[channel.pk].due_at.astimezone(dt_timezone.utc).hour == 7  # 10:00 Moscow
-    assert jobs[second_channel.pk].due_at.astimezone(dt_timezone.utc).hour == 16  # 19:00 Moscow
+    assert jobs[channel.pk].due_at.astimezone(UTC).hour == 7  # 10:00 Moscow
+    assert jobs[second_channel.pk].due_at.astimezone(UTC).hour == 16  # 19:00 Moscow
     assert next_job.due_at - jobs[channel.pk].due_at == timedelta(days=1)
 
 
@@ -102,7 +109,7 @@ def test_unscheduling_returns_the_post_to_drafts(editor, workspace, channel):
 
 def test_scheduling_in_the_past_is_allowed_and_goes_out_at_once(editor, workspace, channel):
     _post, [job] = create_and_schedule(actor=editor, workspace=workspace, text="Срочно",
-                                       channel_ids=[channel.pk], due_at=datetime(2020, 1, 1, tzinfo=dt_timezone.utc))
+                                       channel_ids=[channel.pk], due_at=datetime(2020, 1, 1, tzinfo=UTC))
     from chorus.publishing.dispatcher import claim_due
 
     assert claim_due("w") == [job.pk]
