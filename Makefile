@@ -29,7 +29,7 @@ lint: install
 	$(VENV_BIN)/ruff check chorus bench
 
 messages: install
-	cd chorus && ../$(VENV_BIN)/chorus makemessages -l ru -l en --no-obsolete && ../$(VENV_BIN)/chorus compilemessages
+	cd chorus && ../$(VENV_BIN)/chorus makemessages -l ru --no-obsolete && ../$(VENV_BIN)/chorus compilemessages
 
 assets:
-	cd frontend && npm ci && npm run build
+	cd frontend && npm ci && npm run vendor
