@@ -1,5 +1,6 @@
 """Settings come from the environment, with safe defaults for the embedded (SQLite, one machine) mode."""
 
+import json
 import os
 
 import dj_database_url
@@ -150,6 +151,9 @@ CELERY_BEAT_SCHEDULE = {
                          "options": {"expires": 120}},
 }
 
+# Network API base URLs, e.g. {"telegram": "http://127.0.0.1:8081"} for a self-hosted Bot API server.
+CHORUS_NETWORK_BASE_URLS = json.loads(os.environ.get("CHORUS_NETWORK_BASE_URLS") or "{}")
+
 # Publishing knobs (seconds).
 CHORUS_CLAIM_LEASE = int(os.environ.get("CHORUS_CLAIM_LEASE", 60))
 CHORUS_SEND_LEASE = int(os.environ.get("CHORUS_SEND_LEASE", 120))
@@ -164,5 +168,7 @@ LOGGING = {
     "formatters": {"plain": {"format": "%(asctime)s %(levelname)s %(name)s: %(message)s"}},
     "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "plain"}},
     "root": {"handlers": ["console"], "level": os.environ.get("CHORUS_LOG_LEVEL", "INFO")},
-    "loggers": {"django.db.backends": {"level": "WARNING"}},
+    # httpx logs every request URL at INFO, and some networks (Telegram) carry the token in the URL.
+    "loggers": {"django.db.backends": {"level": "WARNING"}, "httpx": {"level": "WARNING"},
+                "httpcore": {"level": "WARNING"}},
 }

@@ -17,6 +17,8 @@ class Channel(models.Model):
     name = models.CharField(_("name"), max_length=120)
     external_id = models.CharField(max_length=200, help_text="the page's id on its network")
     credentials = EncryptedJSONField(default=dict)
+    # Settings that are not secret: an instance URL, a chat id, a community id.
+    config = models.JSONField(default=dict, blank=True)
     health = models.CharField(max_length=16, choices=Health.choices, default=Health.OK)
     health_message = models.CharField(max_length=300, blank=True)
     created_at = models.DateTimeField(auto_now_add=True)

@@ -36,17 +36,38 @@ class MediaRule:
 
 @dataclass(frozen=True)
 class Capabilities:
+    """What a network has. Callers read these; a missing feature is declared here, never special-cased."""
+
     text: TextRule
     images: MediaRule | None
+    caption: TextRule | None = None  # a different limit for the text under media (Telegram: 1,024)
     native_scheduling: bool = False
     edit: bool = False
     delete: bool = False
     idempotency: str = "none"  # how a duplicate send is prevented: key, record-key, none
     find_published: bool = False  # can the outcome of an ambiguous send be read back?
-    metrics: tuple[str, ...] = ()
+    polls: bool = False
+    threads: bool = False
+    first_comment: bool = False
+    comments: bool = False  # list comments/replies/mentions since a cursor, and reply to them
+    messages: bool = False  # direct/community messages
+    moderation: tuple[str, ...] = ()  # of "hide", "delete", "ban"
+    public_pages: bool = False  # read any public page and its recent posts with counters
+    metrics: tuple[str, ...] = ()  # post metrics it gives: views, likes, reposts, comments, reach, saves, clicks
+    account_metrics: tuple[str, ...] = ()  # followers, ...
 
     def as_dict(self) -> dict:
         return asdict(self)
+
+
+@dataclass(frozen=True)
+class ConnectField:
+    """One thing a person types to connect a channel; `secret` ones go to the encrypted credentials."""
+
+    name: str
+    label: str
+    secret: bool = False
+    help: str = ""
 
 
 @dataclass(frozen=True)
@@ -84,12 +105,24 @@ class MediaFacts:
 
 
 @dataclass(frozen=True)
+class Poll:
+    question: str
+    options: tuple[str, ...]
+    multiple: bool = False
+    closes_in_seconds: int | None = None
+
+
+@dataclass(frozen=True)
 class Publication:
     """What goes out: the variant's text and media, as the network will receive them."""
 
     text: str
     media: list[MediaFacts] = field(default_factory=list)
     media_paths: list[str] = field(default_factory=list)
+    poll: Poll | None = None
+    thread: tuple[str, ...] = ()  # follow-up parts, posted as replies to the first (X, Bluesky, Mastodon)
+    first_comment: str = ""
+    publish_at: datetime | None = None  # for networks with native deferred posting; the outbox still decides
 
 
 @dataclass(frozen=True)
@@ -102,11 +135,63 @@ class RemotePost:
 
 @dataclass(frozen=True)
 class PostCounters:
+    """A post's counters as the network reports them; None means the network does not give it (never 0)."""
+
     remote_id: str
     views: int | None = None
     likes: int | None = None
     reposts: int | None = None
     comments: int | None = None
+    reach: int | None = None
+    saves: int | None = None
+    clicks: int | None = None
+
+
+@dataclass(frozen=True)
+class AccountCounters:
+    followers: int | None = None
+    following: int | None = None
+    posts: int | None = None
+
+
+@dataclass(frozen=True)
+class Conversation:
+    """One comment, reply, mention or direct message from the network: untrusted text, stored as text."""
+
+    kind: str  # comment, reply, mention, message
+    remote_id: str
+    author_id: str
+    author_name: str
+    text: str
+    created_at: datetime
+    post_remote_id: str = ""  # the channel's post it belongs to, when any
+    parent_remote_id: str = ""  # the comment it answers, when any
+    deleted: bool = False
+    edited_at: datetime | None = None
+
+
+@dataclass(frozen=True)
+class ConversationPage:
+    items: list[Conversation]
+    cursor: str  # pass back to get what came after; opaque to callers
+
+
+@dataclass(frozen=True)
+class PublicPost:
+    remote_id: str
+    url: str
+    text: str
+    published_at: datetime
+    counters: PostCounters
+
+
+@dataclass(frozen=True)
+class PublicPage:
+    handle: str
+    name: str
+    url: str
+    followers: int | None
+    posts: list[PublicPost]
 
 
 @dataclass(frozen=True)
@@ -122,6 +207,7 @@ class Connector:
     network: ClassVar[str]
     label: ClassVar[str]
     capabilities: ClassVar[Capabilities]
+    connect_fields: ClassVar[tuple[ConnectField, ...]] = ()
     is_sandbox: ClassVar[bool] = False
 
     def __init__(self, channel):
@@ -171,9 +257,31 @@ class Connector:
     def validate(cls, publication: Publication) -> list[Problem]:
         return cls.measure(publication.text).problems + cls.check_media(publication.media)
 
-    # Calls to the network.
+    # Calls to the network. A connector implements what its capabilities declare; the rest stays unsupported.
     def check_health(self) -> AccountHealth:
         raise NotImplementedError
+
+    def account_counters(self) -> AccountCounters:
+        raise NotImplementedError
+
+    def conversations(self, cursor: str = "") -> ConversationPage:
+        """Comments, replies, mentions and messages that arrived after `cursor` ("" = recent ones)."""
+        raise NotImplementedError
+
+    def reply(self, conversation: Conversation, text: str, idempotency_key: str) -> str:
+        """Answer a comment or message; returns the answer's remote id."""
+        raise NotImplementedError
+
+    def moderate(self, conversation: Conversation, action: str) -> None:
+        """One of capabilities.moderation: hide, delete, ban (the author)."""
+        raise NotImplementedError
+
+    def public_page(self, handle: str, limit: int = 20) -> PublicPage:
+        raise NotImplementedError
+
+    def refresh_credentials(self, credentials: dict) -> dict | None:
+        """New credentials from a refresh token, or None when the network needs no refresh."""
+        return None
 
     def publish(self, publication: Publication, idempotency_key: str) -> RemotePost:
         raise NotImplementedError

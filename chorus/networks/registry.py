@@ -3,7 +3,9 @@
 from chorus.networks.base import Connector
 from chorus.networks.sandbox import SandboxConnector
 
-CONNECTORS: dict[str, type[Connector]] = {c.network: c for c in (SandboxConnector,)}
+CONNECTORS: dict[str, type[Connector]] = {c.network: c for c in (
+    SandboxConnector,
+)}
 
 
 def connector_class(network: str) -> type[Connector]:

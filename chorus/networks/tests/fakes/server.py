@@ -1,0 +1,180 @@
+"""The harness every network fake stands on: a real HTTP server on 127.0.0.1 in a thread, routes, and faults.
+
+A fake implements the documented requests, answers and errors of its network (subclass `FakeApi`, add routes
+with `@route`, answer error shapes in `refused`, `rate_limited`, `auth_expired`); the harness adds the faults
+every contract test injects: refuse before handling, rate-limit, hang up AFTER the request took effect (the
+caller never hears back), and an expired token.
+"""
+
+import json
+import re
+import threading
+from dataclasses import dataclass, field
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from urllib.parse import parse_qs, urlsplit
+
+ROUTE_ATTRIBUTE = "_fake_route"
+
+
+def route(method: str, pattern: str):
+    """Mark a FakeApi method as the handler of `method` on paths matching `pattern` (a full-match regex)."""
+
+    def mark(handler):
+        setattr(handler, ROUTE_ATTRIBUTE, (method.upper(), re.compile(pattern)))
+        return handler
+
+    return mark
+
+
+@dataclass
+class Request:
+    method: str
+    path: str
+    query: dict[str, str]
+    headers: dict[str, str]
+    body: bytes
+    form: dict[str, str] = field(default_factory=dict)
+    params: dict[str, str] = field(default_factory=dict)  # named groups of the route's pattern
+
+    @property
+    def json(self) -> dict:
+        return json.loads(self.body or b"{}")
+
+    def arg(self, name: str, default: str = "") -> str:
+        """A parameter from the query string, a form body or a JSON body, as APIs accept them interchangeably."""
+        if name in self.query:
+            return self.query[name]
+        if name in self.form:
+            return self.form[name]
+        if self.body.startswith(b"{"):
+            value = self.json.get(name, default)
+            return value if isinstance(value, str) else json.dumps(value)
+        return default
+
+
+@dataclass
+class Answer:
+    status: int
+    body: dict | list | str | bytes
+    headers: dict[str, str] = field(default_factory=dict)
+
+
+HANG_UP = Answer(0, b"")  # close the connection without answering
+
+
+class FakeApi:
+    """Subclass per network. State lives on the instance; `faults` holds what the next requests will suffer."""
+
+    network = ""
+
+    def __init__(self):
+        self.faults: list[str] = []  # consumed one per state-changing request: refuse, rate_limit, hang_up, ...
+        self.requests: list[Request] = []
+        self.lock = threading.RLock()
+        self.routes = [(getattr(m, ROUTE_ATTRIBUTE), m) for m in (getattr(self, n) for n in dir(self))
+                       if hasattr(m, ROUTE_ATTRIBUTE)]
+        self.server: ThreadingHTTPServer | None = None
+
+    # Faults -------------------------------------------------------------------------------------------------
+    def fail_next(self, *faults: str) -> None:
+        """Queue faults for the next requests that change state: refuse, rate_limit, hang_up, auth_expired,
+        reject."""
+        self.faults.extend(faults)
+
+    def refused(self, request: Request) -> Answer:
+        return Answer(503, {"error": "Service Unavailable"})
+
+    def rate_limited(self, request: Request) -> Answer:
+        return Answer(429, {"error": "Too Many Requests"}, {"Retry-After": "30"})
+
+    def auth_expired(self, request: Request) -> Answer:
+        return Answer(401, {"error": "invalid token"})
+
+    def rejected(self, request: Request) -> Answer:
+        """The network refuses the content itself (too long, forbidden words, bad media)."""
+        return Answer(400, {"error": "content rejected"})
+
+    # What the contract tests read on the network's side; each fake implements them over its own state.
+    def remote_posts(self) -> list[dict]:
+        """Posts that exist now: [{"remote_id", "text"}]."""
+        raise NotImplementedError
+
+    def add_comment(self, post_remote_id: str, author_name: str, text: str) -> str:
+        raise NotImplementedError
+
+    public_handle = ""  # a public page the fake serves, with at least one post
+
+    def changes_state(self, request: Request) -> bool:
+        return request.method in {"POST", "PUT", "PATCH", "DELETE"}
+
+    # Serving ------------------------------------------------------------------------------------------------
+    def handle(self, request: Request) -> Answer:
+        with self.lock:
+            self.requests.append(request)
+            fault = self.faults.pop(0) if self.faults and self.changes_state(request) else None
+            if fault == "refuse":
+                return self.refused(request)
+            if fault == "rate_limit":
+                return self.rate_limited(request)
+            if fault == "auth_expired":
+                return self.auth_expired(request)
+            if fault == "reject":
+                return self.rejected(request)
+            answer = self.dispatch(request)
+            return HANG_UP if fault == "hang_up" else answer
+
+    def dispatch(self, request: Request) -> Answer:
+        for (method, pattern), handler in self.routes:
+            match = pattern.fullmatch(request.path)
+            if match and method == request.method:
+                request.params = match.groupdict()
+                return handler(request)
+        return Answer(404, {"error": f"no route {request.method} {request.path}"})
+
+    def start(self) -> str:
+        api = self
+
+        class Handler(BaseHTTPRequestHandler):
+            protocol_version = "HTTP/1.1"
+
+            def log_message(self, *args):  # keep test output clean
+                pass
+
+            def _serve(self):
+                parts = urlsplit(self.path)
+                body = self.rfile.read(int(self.headers.get("Content-Length") or 0))
+                form = {}
+                if self.headers.get("Content-Type", "").startswith("application/x-www-form-urlencoded"):
+                    form = {k: v[-1] for k, v in parse_qs(body.decode()).items()}
+                request = Request(self.command, parts.path, {k: v[-1] for k, v in parse_qs(parts.query).items()},
+                                  {k.lower(): v for k, v in self.headers.items()}, body, form)
+                answer = api.handle(request)
+                if answer is HANG_UP:
+                    self.close_connection = True
+                    return
+                payload = answer.body if isinstance(answer.body, bytes) else (
+                    answer.body.encode() if isinstance(answer.body, str) else json.dumps(answer.body).encode())
+                self.send_response(answer.status)
+                self.send_header("Content-Type", answer.headers.pop("Content-Type", "application/json"))
+                self.send_header("Content-Length", str(len(payload)))
+                for name, value in answer.headers.items():
+                    self.send_header(name, value)
+                self.end_headers()
+                self.wfile.write(payload)
+
+            do_GET = do_POST = do_PUT = do_PATCH = do_DELETE = _serve
+
+        self.server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+        self.server.daemon_threads = True
+        threading.Thread(target=self.server.serve_forever, daemon=True).start()
+        return self.url
+
+    @property
+    def url(self) -> str:
+        host, port = self.server.server_address[:2]
+        return f"http://{host}:{port}"
+
+    def stop(self) -> None:
+        if self.server:
+            self.server.shutdown()
+            self.server.server_close()
