@@ -24,8 +24,11 @@ def channel_for(actor, workspace, channel_id, action: str = "channel.view") -> C
 
 
 def connect_channel(*, actor, workspace, network: str, name: str, external_id: str = "",
-                    credentials: dict | None = None) -> Channel:
-    """Connect a page. For the sandbox with no account given, a fresh sandbox page is opened for it."""
+                    credentials: dict | None = None, config: dict | None = None) -> Channel:
+    """Connect a page: checked against the network before it is saved, so a wrong token is said at once.
+
+    For the sandbox with no account given, a fresh sandbox page is opened for it.
+    """
     ensure_can(actor, "channel.connect", workspace)
     try:
         connector = connector_class(network)
@@ -33,13 +36,17 @@ def connect_channel(*, actor, workspace, network: str, name: str, external_id: s
         raise ValidationError(str(exc)) from exc
     if not name.strip():
         raise ValidationError(_("Give the channel a name."))
+    given = {**(credentials or {}), **(config or {})}
+    missing = [f.label for f in connector.connect_fields if f.required and not str(given.get(f.name, "")).strip()]
+    if missing:
+        raise ValidationError(_("Fill in: %(fields)s.") % {"fields": ", ".join(map(str, missing))})
     if connector.is_sandbox and not external_id:
         from chorus.sandbox.network import open_account
 
         account = open_account(name)
         external_id, credentials = account.external_id, {"token": account.token}
     channel = Channel(workspace=workspace, network=network, name=name.strip(), external_id=external_id,
-                      credentials=credentials or {})
+                      credentials=credentials or {}, config=config or {})
     health = channel.connector.check_health()
     if not health.ok:
         raise ValidationError(_("Could not connect: %(reason)s") % {"reason": health.message})

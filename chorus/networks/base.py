@@ -68,6 +68,7 @@ class ConnectField:
     label: str
     secret: bool = False
     help: str = ""
+    required: bool = True
 
 
 @dataclass(frozen=True)

@@ -18,7 +18,7 @@ from django.views.decorators.http import require_POST
 from chorus.channels.services import channel_for, channels_of, connect_channel, set_queue_slots
 from chorus.content.media import media_for, media_of, tag_media, tags_of, upload_media
 from chorus.content.services import PostInvalid, media_facts, post_for, posts_of, unschedule_post
-from chorus.networks.registry import network_choices
+from chorus.networks.registry import CONNECTORS
 from chorus.notifications.services import mark_read, notifications_of
 from chorus.publishing.models import PublishJob, Status
 from chorus.publishing.services import job_for, mark_as_posted, needing_attention, retry
@@ -94,7 +94,8 @@ def channels(request):
     rows = [{"channel": channel, "slots": list(zip(WEEKDAYS, _slot_times(channel), strict=True)),
              "faults": sandbox_account(channel).faults if channel.connector_class.is_sandbox else None}
             for channel in channels_of(request.user, request.workspace)]
-    return render(request, "web/channels.html", {"rows": rows, "networks": network_choices()})
+    networks = [(key, connector.label, connector.connect_fields) for key, connector in CONNECTORS.items()]
+    return render(request, "web/channels.html", {"rows": rows, "networks": networks})
 
 
 def sandbox_account(channel):
@@ -106,14 +107,28 @@ def sandbox_account(channel):
 @workspace_view("channel.connect")
 @require_POST
 def channel_connect(request):
+    network = request.POST.get("network", "")
+    credentials, config = _connect_fields(network, request.POST)
     try:
-        channel = connect_channel(actor=request.user, workspace=request.workspace,
-                                  network=request.POST.get("network", ""), name=request.POST.get("name", ""))
+        channel = connect_channel(actor=request.user, workspace=request.workspace, network=network,
+                                  name=request.POST.get("name", ""), credentials=credentials, config=config)
     except ValidationError as exc:
         messages.error(request, " ".join(exc.messages))
     else:
         messages.success(request, _("Channel %(name)s connected.") % {"name": channel.name})
     return redirect("channels", request.workspace.slug)
+
+
+def _connect_fields(network: str, form) -> tuple[dict, dict]:
+    """What the person typed for the network's connect fields: secrets apart, to be encrypted."""
+    if network not in CONNECTORS:
+        return {}, {}
+    credentials, config = {}, {}
+    for field in CONNECTORS[network].connect_fields:
+        value = form.get(f"{network}-{field.name}", "").strip()
+        if value:
+            (credentials if field.secret else config)[field.name] = value
+    return credentials, config
 
 
 def _read_slots(form) -> list[tuple[int, time]]:

@@ -7,6 +7,9 @@ from django.core.exceptions import ValidationError
 from django.db import connection
 
 from chorus.channels.services import channel_for, connect_channel, next_free_slot, set_queue_slots
+from chorus.networks.base import AccountHealth, ConnectField
+from chorus.networks.registry import CONNECTORS
+from chorus.networks.sandbox import SandboxConnector
 from chorus.workspaces.services import NotAllowed
 
 
@@ -53,3 +56,37 @@ def test_queue_takes_the_next_free_moscow_slot(channel, owner):
 def test_a_channel_without_slots_says_what_to_do(channel):
     with pytest.raises(ValidationError, match="no queue slots"):
         next_free_slot(channel, set())
+
+
+class Pigeon(SandboxConnector):
+    """A network that wants a token and a loft number to connect; only the token "good" works."""
+
+    network, label = "pigeon", "Pigeon post"
+    is_sandbox = False
+    connect_fields = (ConnectField("token", "Token", secret=True), ConnectField("loft", "Loft number"))
+
+    def check_health(self):
+        ok = self.channel.credentials.get("token") == "good"
+        return AccountHealth(ok=ok, message="" if ok else "the token was refused")
+
+
+def test_an_owner_connects_with_the_networks_own_fields_and_the_secret_stays_encrypted(
+        client, monkeypatch, workspace, owner):
+    monkeypatch.setitem(CONNECTORS, "pigeon", Pigeon)
+    client.force_login(owner)
+    url = f"/w/{workspace.slug}/channels/connect/"
+    page = client.get(f"/w/{workspace.slug}/channels/").content.decode()
+    assert 'name="pigeon-token"' in page and 'type="password"' in page
+    client.post(url, {"network": "pigeon", "name": "Голубятня", "pigeon-token": "good"})
+    assert not workspace.channels.exists()  # the loft number was missing
+    client.post(url, {"network": "pigeon", "name": "Голубятня", "pigeon-token": "bad", "pigeon-loft": "7"})
+    assert not workspace.channels.exists()  # the network refused the token
+    client.post(url, {"network": "pigeon", "name": "Голубятня", "pigeon-token": "good", "pigeon-loft": "7"})
+    channel = workspace.channels.get()
+    assert (channel.credentials, channel.config) == ({"token": "good"}, {"loft": "7"})
+
+
+def test_missing_connect_fields_are_named(monkeypatch, workspace, owner):
+    monkeypatch.setitem(CONNECTORS, "pigeon", Pigeon)
+    with pytest.raises(ValidationError, match="Fill in: Token, Loft number"):
+        connect_channel(actor=owner, workspace=workspace, network="pigeon", name="Голубятня")
