@@ -40,8 +40,10 @@ INSTALLED_APPS = [
     "chorus.content",
     "chorus.publishing",
     "chorus.notifications",
+    "chorus.analytics",
     "chorus.web",
     "chorus.runtime",
+    "chorus.sources",
 ]
 
 MIDDLEWARE = [
@@ -147,8 +149,12 @@ CELERY_BEAT_SCHEDULE = {
                              "options": {"expires": 30}},
     "publishing-health": {"task": "chorus.publishing.tasks.check_health", "schedule": 60.0,
                           "options": {"expires": 120}},
+    "analytics-collect": {"task": "chorus.analytics.tasks.collect_metrics", "schedule": 300.0,
+                          "options": {"expires": 600}},
     "sandbox-audience": {"task": "chorus.sandbox.tasks.simulate_audience", "schedule": 60.0,
                          "options": {"expires": 120}},
+    "sources-poll-feeds": {"task": "chorus.sources.tasks.poll_feeds", "schedule": 300.0,
+                           "options": {"expires": 240}},
 }
 
 # Network API base URLs, e.g. {"telegram": "http://127.0.0.1:8081"} for a self-hosted Bot API server.
@@ -161,6 +167,10 @@ CHORUS_UNKNOWN_GRACE = int(os.environ.get("CHORUS_UNKNOWN_GRACE", 300))
 CHORUS_LATE_AFTER = int(os.environ.get("CHORUS_LATE_AFTER", 120))
 CHORUS_MAX_ATTEMPTS = int(os.environ.get("CHORUS_MAX_ATTEMPTS", 5))
 CHORUS_PORT = int(os.environ.get("CHORUS_PORT", 8000))
+# Fetching addresses users type (feeds): internal addresses are refused unless an intranet install opts in,
+# wholesale or for listed networks (comma-separated CIDRs).
+CHORUS_OUTBOUND_ALLOW_PRIVATE = env_bool("CHORUS_OUTBOUND_ALLOW_PRIVATE")
+CHORUS_OUTBOUND_ALLOWED_NETWORKS = [n for n in os.environ.get("CHORUS_OUTBOUND_ALLOWED_NETWORKS", "").split(",") if n]
 
 LOGGING = {
     "version": 1,

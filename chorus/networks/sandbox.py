@@ -7,6 +7,7 @@ from django.utils.translation import gettext as _
 
 from chorus.networks import errors
 from chorus.networks.base import (
+    AccountCounters,
     AccountHealth,
     Capabilities,
     Connector,
@@ -27,7 +28,7 @@ class SandboxConnector(Connector):
         text=TextRule(limit=4000, unit="codepoint", fold_at=280),
         images=MediaRule(max_count=10, max_bytes=10 * 2**20),
         native_scheduling=False, edit=True, delete=True, idempotency="key", find_published=True,
-        metrics=("views", "likes", "reposts", "comments", "followers"),
+        metrics=("views", "likes", "reposts", "comments"), account_metrics=("followers",),
     )
 
     def _account(self):
@@ -62,6 +63,9 @@ class SandboxConnector(Connector):
             return AccountHealth(ok=False, message=exc.reason)
         day = account.follower_days.order_by("-day").first()
         return AccountHealth(ok=True, followers=day.followers if day else account.followers_at_start)
+
+    def account_counters(self) -> AccountCounters:
+        return AccountCounters(followers=self.check_health().followers)
 
     def publish(self, publication: Publication, idempotency_key: str) -> RemotePost:
         account = self._account()
