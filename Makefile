@@ -3,7 +3,7 @@ PYTHON ?= python3
 UV := $(shell command -v uv 2>/dev/null || echo .uv/bin/uv)
 VENV_BIN := .venv/bin
 
-.PHONY: install run test lint messages assets
+.PHONY: install run test lint messages assets lock
 
 install: .venv/.installed
 
@@ -15,7 +15,8 @@ install: .venv/.installed
 	$(PYTHON) -m venv .uv
 	.uv/bin/pip install --quiet --disable-pip-version-check uv==0.13.8
 
-uv.lock: pyproject.toml $(UV)
+# The lock changes only when someone means it to: `make lock` after editing pyproject.toml.
+lock: $(UV)
 	$(UV) lock --python $(PYTHON)
 
 run: install
