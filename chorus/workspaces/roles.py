@@ -40,6 +40,8 @@ MATRIX: dict[str, frozenset[str]] = {
     "media.upload": WRITERS,
     "notification.view": EVERYONE,
     "token.create": EVERYONE,
+    "source.view": READERS,
+    "source.manage": WRITERS,
 }
 
 
