@@ -8,7 +8,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from chorus.channels.models import Channel, QueueSlot
-from chorus.networks.registry import connector_class
+from chorus.networks.registry import CONNECTORS, connector_class
 from chorus.workspaces.services import ensure_can, workspace_object
 from chorus.workspaces.timezones import local_to_utc
 
@@ -21,6 +21,17 @@ def channels_of(actor, workspace) -> list[Channel]:
 def channel_for(actor, workspace, channel_id, action: str = "channel.view") -> Channel:
     return workspace_object(actor, workspace, Channel.objects, channel_id, action,
                             _("No such channel in this workspace."))
+
+
+def split_connect_fields(network: str, given: dict[str, str]) -> tuple[dict, dict]:
+    """What a person typed for a network's connect fields: the secrets apart (encrypted), the rest as config."""
+    credentials, config = {}, {}
+    fields = connector_class(network).connect_fields if network in CONNECTORS else ()
+    for field in fields:
+        value = str(given.get(field.name, "")).strip()
+        if value:
+            (credentials if field.secret else config)[field.name] = value
+    return credentials, config
 
 
 def connect_channel(*, actor, workspace, network: str, name: str, external_id: str = "",

@@ -15,7 +15,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy, ngettext
 from django.views.decorators.http import require_POST
 
-from chorus.channels.services import channel_for, channels_of, connect_channel, set_queue_slots
+from chorus.channels.services import channel_for, channels_of, connect_channel, set_queue_slots, split_connect_fields
 from chorus.content.media import media_for, media_of, tag_media, tags_of, upload_media
 from chorus.content.services import PostInvalid, media_facts, post_for, posts_of, unschedule_post
 from chorus.networks.registry import CONNECTORS
@@ -108,7 +108,9 @@ def sandbox_account(channel):
 @require_POST
 def channel_connect(request):
     network = request.POST.get("network", "")
-    credentials, config = _connect_fields(network, request.POST)
+    prefix = f"{network}-"
+    credentials, config = split_connect_fields(
+        network, {k.removeprefix(prefix): v for k, v in request.POST.items() if k.startswith(prefix)})
     try:
         channel = connect_channel(actor=request.user, workspace=request.workspace, network=network,
                                   name=request.POST.get("name", ""), credentials=credentials, config=config)
@@ -117,18 +119,6 @@ def channel_connect(request):
     else:
         messages.success(request, _("Channel %(name)s connected.") % {"name": channel.name})
     return redirect("channels", request.workspace.slug)
-
-
-def _connect_fields(network: str, form) -> tuple[dict, dict]:
-    """What the person typed for the network's connect fields: secrets apart, to be encrypted."""
-    if network not in CONNECTORS:
-        return {}, {}
-    credentials, config = {}, {}
-    for field in CONNECTORS[network].connect_fields:
-        value = form.get(f"{network}-{field.name}", "").strip()
-        if value:
-            (credentials if field.secret else config)[field.name] = value
-    return credentials, config
 
 
 def _read_slots(form) -> list[tuple[int, time]]:

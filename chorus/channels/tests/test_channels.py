@@ -90,3 +90,18 @@ def test_missing_connect_fields_are_named(monkeypatch, workspace, owner):
     monkeypatch.setitem(CONNECTORS, "pigeon", Pigeon)
     with pytest.raises(ValidationError, match="Fill in: Token, Loft number"):
         connect_channel(actor=owner, workspace=workspace, network="pigeon", name="Голубятня")
+
+
+def test_the_operator_connects_from_the_command_line_with_the_token_on_stdin(monkeypatch, workspace):
+    import io
+    import json
+
+    from django.core.management import call_command
+
+    monkeypatch.setitem(CONNECTORS, "pigeon", Pigeon)
+    monkeypatch.setattr("sys.stdin", io.StringIO("good\n"))
+    out = io.StringIO()
+    call_command("channel", "add", "--workspace", workspace.slug, "--network", "pigeon", "--name", "Голубятня",
+                 "--field", "token=-", "--field", "loft=7", "--json", stdout=out)
+    channel = workspace.channels.get(pk=json.loads(out.getvalue())["id"])
+    assert (channel.credentials, channel.config) == ({"token": "good"}, {"loft": "7"})
