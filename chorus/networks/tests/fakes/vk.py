@@ -1,0 +1,291 @@
+"""A VK API fake: the methods the connector calls, answered as api.vk.ru answers them (HTTP 200, {"response"} or
+{"error": {"error_code", "error_msg"}}), with a community wall that keeps posts, guids, comments and messages."""
+
+import itertools
+import json
+import time
+
+from chorus.networks.tests.fakes.server import Answer, FakeApi, Request, route
+
+USER_TOKEN = "vk-user-token"
+COMMUNITY_TOKEN = "vk-community-token"
+GROUP_ID = 218000111
+RIVAL_ID = 218000222
+
+USER_ONLY = {"wall.post", "wall.edit", "wall.delete", "photos.getWallUploadServer", "photos.saveWallPhoto",
+             "account.getAppPermissions"}
+COMMUNITY_ONLY = {"messages.getConversations", "messages.getHistory", "messages.send",
+                  "groups.getTokenPermissions"}
+STATE_CHANGING = {"wall.post", "wall.edit", "wall.delete", "wall.createComment", "wall.deleteComment",
+                  "groups.ban", "messages.send", "polls.create", "photos.saveWallPhoto"}
+ERROR_TEXT = {5: "User authorization failed: access_token has expired.", 6: "Too many requests per second",
+              9: "Flood control", 10: "Internal server error", 14: "Captcha needed",
+              15: "Access denied", 27: "Group authorization failed: method is unavailable with group auth.",
+              29: "Rate limit reached", 100: "One of the parameters specified was missing or invalid",
+              104: "Not found", 214: "Access to adding post denied"}
+
+
+def error(code: int, **extra) -> Answer:
+    return Answer(200, {"error": {"error_code": code, "error_msg": ERROR_TEXT.get(code, "Error"),
+                                  "request_params": [], **extra}})
+
+
+def ok(response) -> Answer:
+    return Answer(200, {"response": response})
+
+
+class FakeVk(FakeApi):
+    network = "vk"
+    public_handle = "rival_tea"
+
+    def __init__(self):
+        super().__init__()
+        self.ids = itertools.count(1)  # one counter: post, comment and message ids only ever grow
+        self.communities = {
+            GROUP_ID: {"id": GROUP_ID, "name": "Demo Coffee", "screen_name": "demo_coffee", "members_count": 1520},
+            RIVAL_ID: {"id": RIVAL_ID, "name": "Rival Tea", "screen_name": "rival_tea", "members_count": 8700},
+        }
+        self.walls: dict[int, dict[int, dict]] = {-GROUP_ID: {}, -RIVAL_ID: {}}
+        self.guids: dict[str, int] = {}
+        self.comments: dict[int, dict] = {}
+        self.messages: list[dict] = []
+        self.people: dict[int, str] = {}
+        self.banned: set[int] = set()
+        self.photos: dict[int, str] = {}
+        self.polls: dict[int, dict] = {}
+        self.app_rights = 8192 | 4 | 262144
+        self.community_rights = ["messages", "manage"]
+        self.is_admin = True
+        self.error_codes: list[int] = []  # VK errors the next state-changing calls answer with
+        self.rate_limit_code = 6
+        self.reject_code = 214
+        self._post(-RIVAL_ID, "Улун недели: Те Гуань Инь", views=940, likes=31)
+
+    @property
+    def url(self) -> str:
+        # FakeApi.__init__ reads every attribute (looking for routes) before the server exists.
+        return super().url if getattr(self, "server", None) else ""
+
+    # Faults in VK's own shapes --------------------------------------------------------------------------
+    def changes_state(self, request: Request) -> bool:
+        return request.path.removeprefix("/method/") in STATE_CHANGING
+
+    def refused(self, request):
+        return error(10)
+
+    def rate_limited(self, request):
+        return error(self.rate_limit_code)
+
+    def auth_expired(self, request):
+        return error(5)
+
+    def rejected(self, request):
+        return error(self.reject_code)
+
+    # What the contract reads --------------------------------------------------------------------------
+    def remote_posts(self) -> list[dict]:
+        return [{"remote_id": f"{-GROUP_ID}_{p['id']}", "text": p["text"], "attachments": p["attachments"]}
+                for p in self.walls[-GROUP_ID].values()]
+
+    def add_comment(self, post_remote_id: str, author_name: str, text: str, reply_to: int = 0) -> str:
+        with self.lock:
+            author = 700000 + len(self.people) + 1
+            self.people[author] = author_name
+            return str(self._comment(int(post_remote_id.rsplit("_", 1)[1]), author, text, reply_to))
+
+    def add_message(self, author_name: str, text: str) -> int:
+        with self.lock:
+            author = 800000 + len(self.people) + 1
+            self.people[author] = author_name
+            message = {"id": next(self.ids), "date": int(time.time()), "from_id": author, "peer_id": author,
+                       "text": text, "out": 0}
+            self.messages.append(message)
+            return message["id"]
+
+    # State --------------------------------------------------------------------------------------------
+    def _post(self, owner_id: int, text: str, attachments: str = "", views: int = 1, likes: int = 0) -> dict:
+        post = {"id": next(self.ids), "owner_id": owner_id, "from_id": owner_id, "date": int(time.time()),
+                "text": text, "attachments": attachments, "views": views, "likes": likes, "reposts": 0}
+        self.walls[owner_id][post["id"]] = post
+        return post
+
+    def _comment(self, post_id: int, author: int, text: str, reply_to: int = 0) -> int:
+        comment = {"id": next(self.ids), "from_id": author, "date": int(time.time()), "text": text,
+                   "post_id": post_id, "owner_id": -GROUP_ID, "reply_to_comment": reply_to}
+        self.comments[comment["id"]] = comment
+        return comment["id"]
+
+    def _shown(self, post: dict) -> dict:
+        comments = sum(1 for c in self.comments.values() if c["post_id"] == post["id"])
+        return {"id": post["id"], "owner_id": post["owner_id"], "from_id": post["from_id"], "date": post["date"],
+                "text": post["text"], "views": {"count": post["views"]},
+                "likes": {"count": post["likes"], "can_like": 1}, "reposts": {"count": post["reposts"]},
+                "comments": {"count": comments, "can_post": 1}}
+
+    def _names(self, ids) -> dict:
+        ids = set(ids)
+        profiles = [{"id": i, "first_name": self.people[i], "last_name": ""} for i in ids if i in self.people]
+        groups = [self.communities[-i] for i in ids if -i in self.communities]
+        return {"profiles": profiles, "groups": groups}
+
+    # The API --------------------------------------------------------------------------------------------
+    @route("POST", r"/method/(?P<name>[\w.]+)")
+    def method(self, request: Request) -> Answer:
+        name = request.params["name"]
+        token = request.headers.get("authorization", "").removeprefix("Bearer ") or request.arg("access_token")
+        if token not in (USER_TOKEN, COMMUNITY_TOKEN):
+            return error(5)
+        if request.arg("v") != "5.199":
+            return error(8)
+        if name in USER_ONLY and token != USER_TOKEN:
+            return error(27)
+        if name in COMMUNITY_ONLY and token != COMMUNITY_TOKEN:
+            return error(15)
+        if name in STATE_CHANGING and self.error_codes:
+            return error(self.error_codes.pop(0))
+        handler = getattr(self, name.replace(".", "_"), None)
+        return handler(request) if handler else error(3)
+
+    def groups_getById(self, request):
+        handle = request.arg("group_id")
+        found = [c for c in self.communities.values() if handle in (str(c["id"]), c["screen_name"])]
+        if not found:
+            return error(100)
+        shown = {**found[0], "is_admin": int(self.is_admin and found[0]["id"] == GROUP_ID), "is_closed": 0}
+        return ok({"groups": [shown], "profiles": []})
+
+    def account_getAppPermissions(self, request):
+        return ok(self.app_rights)
+
+    def groups_getTokenPermissions(self, request):
+        return ok({"mask": 4096, "permissions": [{"name": n, "setting": 1} for n in self.community_rights]})
+
+    def groups_getMembers(self, request):
+        return ok({"count": self.communities[int(request.arg("group_id"))]["members_count"], "items": []})
+
+    def wall_post(self, request):
+        owner_id, guid = int(request.arg("owner_id")), request.arg("guid")
+        if owner_id != -GROUP_ID or request.arg("from_group") != "1":
+            return error(214)
+        if guid in self.guids:  # VK answers a repeated guid with the post it already made
+            return ok({"post_id": self.guids[guid]})
+        text, attachments = request.arg("message"), request.arg("attachments")
+        if not text and not attachments:
+            return error(100)
+        if len(text) > 16384:
+            return error(100)
+        post = self._post(owner_id, text, attachments)
+        if guid:
+            self.guids[guid] = post["id"]
+        return ok({"post_id": post["id"]})
+
+    def _wall_post(self, request) -> dict | None:
+        return self.walls.get(int(request.arg("owner_id")), {}).get(int(request.arg("post_id") or 0))
+
+    def wall_edit(self, request):
+        post = self._wall_post(request)
+        if post is None:
+            return error(104)
+        post["text"], post["attachments"] = request.arg("message"), request.arg("attachments")
+        return ok({"post_id": post["id"]})
+
+    def wall_delete(self, request):
+        post = self._wall_post(request)
+        if post is None:
+            return error(104)
+        del self.walls[post["owner_id"]][post["id"]]
+        return ok(1)
+
+    def wall_get(self, request):
+        wall = self.walls.get(int(request.arg("owner_id") or 0))
+        if wall is None:
+            return error(100)
+        posts = sorted(wall.values(), key=lambda p: p["id"], reverse=True)[:int(request.arg("count", "20"))]
+        return ok({"count": len(wall), "items": [self._shown(p) for p in posts]})
+
+    def wall_getById(self, request):
+        found = []
+        for name in request.arg("posts").split(","):
+            owner_id, post_id = map(int, name.rsplit("_", 1))
+            post = self.walls.get(owner_id, {}).get(post_id)
+            found += [self._shown(post)] if post else []
+        return ok({"items": found, "profiles": [], "groups": []})
+
+    def wall_getComments(self, request):
+        post_id = int(request.arg("post_id"))
+        mine = [c for c in self.comments.values() if c["post_id"] == post_id]
+        top = sorted((c for c in mine if not c["reply_to_comment"]), key=lambda c: c["id"], reverse=True)
+        items = []
+        for comment in top[:int(request.arg("count", "10"))]:
+            thread = [{**c, "parents_stack": [comment["id"]]} for c in mine if c["reply_to_comment"] == comment["id"]]
+            items.append({**comment, "parents_stack": [],
+                          "thread": {"count": len(thread), "items": thread[:int(request.arg("thread_items_count",
+                                                                                              "0"))]}})
+        answer = {"count": len(mine), "current_level_count": len(top), "items": items}
+        if request.arg("extended") == "1":
+            answer |= self._names(c["from_id"] for c in mine)
+        return ok(answer)
+
+    def wall_createComment(self, request):
+        post_id = int(request.arg("post_id"))
+        if post_id not in self.walls[-GROUP_ID]:
+            return error(100)
+        author = -int(request.arg("from_group")) if request.arg("from_group") else 100
+        comment_id = self._comment(post_id, author, request.arg("message"), int(request.arg("reply_to_comment") or 0))
+        return ok({"comment_id": comment_id, "parents_stack": []})
+
+    def wall_deleteComment(self, request):
+        if self.comments.pop(int(request.arg("comment_id")), None) is None:
+            return error(100)
+        return ok(1)
+
+    def groups_ban(self, request):
+        self.banned.add(int(request.arg("owner_id")))
+        return ok(1)
+
+    def polls_create(self, request):
+        poll = {"id": next(self.ids), "owner_id": int(request.arg("owner_id")), "question": request.arg("question"),
+                "answers": json.loads(request.arg("add_answers"))}
+        self.polls[poll["id"]] = poll
+        return ok(poll)
+
+    def photos_getWallUploadServer(self, request):
+        return ok({"upload_url": f"{self.url}/upload/wall", "album_id": -14, "user_id": 1})
+
+    @route("POST", r"/upload/wall")
+    def upload(self, request: Request) -> Answer:
+        if b'name="photo"' not in request.body:
+            return Answer(200, {"server": 1, "photo": "[]", "hash": ""})
+        photo_id = next(self.ids)
+        self.photos[photo_id] = "uploaded"
+        return Answer(200, {"server": 1, "photo": json.dumps([{"photo": str(photo_id)}]), "hash": "h"})
+
+    def photos_saveWallPhoto(self, request):
+        [uploaded] = json.loads(request.arg("photo"))
+        return ok([{"id": int(uploaded["photo"]), "owner_id": -GROUP_ID, "album_id": -14}])
+
+    def messages_getConversations(self, request):
+        peers = {}
+        for message in self.messages:
+            peers[message["peer_id"]] = message
+        items = [{"conversation": {"peer": {"id": peer, "type": "user"}}, "last_message": last}
+                 for peer, last in peers.items()]
+        answer = {"count": len(items), "items": items}
+        if request.arg("extended") == "1":
+            answer |= self._names(peers)
+        return ok(answer)
+
+    def messages_getHistory(self, request):
+        peer = int(request.arg("peer_id"))
+        items = [m for m in reversed(self.messages) if m["peer_id"] == peer]
+        return ok({"count": len(items), "items": items[:int(request.arg("count", "20"))]})
+
+    def messages_send(self, request):
+        peer, random_id = int(request.arg("peer_id")), int(request.arg("random_id"))
+        for message in self.messages:  # random_id dedupes a repeated send
+            if message.get("random_id") == random_id and message["peer_id"] == peer:
+                return ok(message["id"])
+        message = {"id": next(self.ids), "date": int(time.time()), "from_id": -GROUP_ID, "peer_id": peer,
+                   "text": request.arg("message"), "out": 1, "random_id": random_id}
+        self.messages.append(message)
+        return ok(message["id"])
