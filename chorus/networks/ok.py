@@ -1,0 +1,256 @@
+"""NET-OK: Odnoklassniki (OK.ru) groups through the REST API at api.ok.ru/fb.do, every call signed.
+
+OK has no idempotency key, so an interrupted publish is read back from the group's recent topics and matched by
+text. Comments are readable (discussions.getComments) but the public REST API has no method for a group to post
+a comment or a reply, so the inbox capability stays off rather than half-working.
+"""
+
+import hashlib
+import json
+import re
+import unicodedata
+from datetime import UTC, datetime, timedelta
+
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
+
+from chorus.networks import errors, http
+from chorus.networks.base import (
+    AccountCounters,
+    AccountHealth,
+    Capabilities,
+    ConnectField,
+    Connector,
+    PostCounters,
+    Publication,
+    PublicPage,
+    PublicPost,
+    RemotePost,
+    TextRule,
+)
+
+API_URL = "https://api.ok.ru"
+SITE_URL = "https://ok.ru"
+STATE_CHANGING = frozenset({"mediatopic.post", "mediatopic.edit", "mediatopic.deleteTopic"})
+TOPIC_FIELDS = ("media_topic.ID,media_topic.CREATED_MS,media_topic.MEDIA,media_topic.LIKE_SUMMARY,"
+                "media_topic.RESHARE_SUMMARY,media_topic.DISCUSSION_SUMMARY,media_topic.VIEWS_COUNT")
+CLOCK_SKEW = timedelta(minutes=5)  # OK's clock against ours when matching a topic to a send
+URL_PATTERN = re.compile(r"https?://\S+")
+
+# OK's error_code → the shared errors (apiok.ru/dev/errors; the list is mirrored by every OK client).
+AUTH_CODES = {101, 102, 103, 104, 105}  # PARAM_API_KEY, SESSION_EXPIRED, SESSION_KEY, SIGNATURE, RESIGNATURE
+PERMISSION_CODES = {10, 24, 50, 200, 210, 453, 456, 457, 458}  # PERMISSION_DENIED, NOT_OWNER, NOT_ADMIN, ...
+VALIDATION_CODES = {3, 4, 100, 160, 600, 601, 602, 603, 604, 607, 704}  # PARAM, GROUP_ID, TEXT_LIMIT, ...
+CONTENT_CODES = {454, 511}  # CENSOR_MATCH, IDS_BLOCKED (anti-spam)
+# Blocked for a while: FLOOD_BLOCKED and ACTION_BLOCKED hit this account, IP_BLOCKED and LIMIT_REACHED the app.
+RATE_LIMITS = {8: ("channel", 600), 7: ("channel", 3600), 9: ("app", 3600), 11: ("app", 3600)}
+REFUSED_CODES = {2, 30}  # SERVICE (temporarily unavailable), NETWORK (body refused)
+UNKNOWN_CODES = {1, 31, 9999}  # UNKNOWN, NETWORK_TIMEOUT, SYSTEM: a write may or may not have happened
+
+
+def session_secret(access_token: str, application_secret_key: str) -> str:
+    """The secret an OAuth token signs with: md5(access_token + application_secret_key), the value the
+    application's settings page shows as session_secret_key."""
+    return md5(access_token + application_secret_key)
+
+
+def signature(params: dict[str, str], secret: str) -> str:
+    """OK's request signature: md5 of the "key=value" pairs sorted by key, without access_token and sig,
+    concatenated with nothing between them, then the session secret. Lowercase hex over UTF-8."""
+    signed = "".join(f"{key}={params[key]}" for key in sorted(params) if key not in {"sig", "access_token"})
+    return md5(signed + secret)
+
+
+def md5(text: str) -> str:
+    return hashlib.md5(text.encode(), usedforsecurity=False).hexdigest()
+
+
+def normalised(text: str) -> str:
+    return " ".join(unicodedata.normalize("NFC", text).split())
+
+
+def moment(milliseconds) -> datetime:
+    return datetime.fromtimestamp(int(milliseconds) / 1000, UTC)
+
+
+def topic_text(topic: dict) -> str:
+    return "\n".join(block.get("text", "") for block in topic.get("media", []) if block.get("type") == "text")
+
+
+def topic_counters(topic: dict) -> PostCounters:
+    return PostCounters(str(topic["id"]),
+                        views=topic.get("views_count"),
+                        likes=(topic.get("like_summary") or {}).get("count"),
+                        reposts=(topic.get("reshare_summary") or {}).get("count"),
+                        comments=(topic.get("discussion_summary") or {}).get("comments_count"))
+
+
+def attachment(publication: Publication) -> str:
+    """The mediatopic as OK takes it: a text block, a link card for the first URL, a poll."""
+    media: list[dict] = [{"type": "text", "text": publication.text}]
+    link = URL_PATTERN.search(publication.text)
+    if link:
+        media.append({"type": "link", "url": link.group().rstrip(".,;:!?)»\"'")})
+    if publication.poll:
+        poll = publication.poll
+        block = {"type": "poll", "question": poll.question, "answers": [{"text": option} for option in poll.options]}
+        if not poll.multiple:
+            block["options"] = "SingleChoice"
+        media.append(block)
+    return json.dumps({"media": media}, ensure_ascii=False)
+
+
+class OkConnector(Connector):
+    network = "ok"
+    label = "Odnoklassniki"
+    # OK documents no text limit; it answers MEDIA_TOPIC_TEXT_LIMIT (601) past it. 16,000 characters is the
+    # figure integrators use; a longer text is refused definitely, never half-posted.
+    capabilities = Capabilities(
+        text=TextRule(limit=16000, unit="codepoint"),
+        images=None,  # photos need photosV2.getUploadUrl → upload → token; not implemented yet
+        edit=True, delete=True, idempotency="none", find_published=True, polls=True,
+        public_pages=True,
+        metrics=("views", "likes", "reposts", "comments"),
+        account_metrics=("followers",),
+    )
+    connect_fields = (
+        ConnectField("group_id", gettext_lazy("Group ID"),
+                     help=gettext_lazy("The number in the group's address: ok.ru/group/<ID>.")),
+        ConnectField("application_id", gettext_lazy("Application ID"), required=False),
+        ConnectField("application_key", gettext_lazy("Application public key"),
+                     help=gettext_lazy("From the e-mail OK sent when the application was registered.")),
+        ConnectField("application_secret_key", gettext_lazy("Application secret key"), secret=True),
+        ConnectField("access_token", gettext_lazy("Access token"), secret=True,
+                     help=gettext_lazy("A token with GROUP_CONTENT and VALUABLE_ACCESS rights (LONG_ACCESS_TOKEN "
+                                       "keeps it alive for 30 days from its last use).")),
+    )
+
+    def __init__(self, channel):
+        super().__init__(channel)
+        self.client = http.client_for(self.network, API_URL, base_url=channel.config.get("api_base_url", ""))
+
+    @property
+    def group_id(self) -> str:
+        return str(self.channel.config.get("group_id", "")).strip()
+
+    def topic_url(self, topic_id: str, group_id: str = "") -> str:
+        return f"{SITE_URL}/group/{group_id or self.group_id}/topic/{topic_id}"
+
+    # One signed call -------------------------------------------------------------------------------------------
+    def call(self, method: str, **params):
+        credentials = self.channel.credentials
+        token = credentials.get("access_token", "")
+        params = {"application_key": self.channel.config.get("application_key", ""), "format": "json",
+                  "method": method, **{k: str(v) for k, v in params.items()}}
+        params["sig"] = signature(params, session_secret(token, credentials.get("application_secret_key", "")))
+        params["access_token"] = token
+        changes_state = method in STATE_CHANGING
+        if changes_state:
+            response = http.call(self.client, "POST", "/fb.do", changes_state=True, data=params)
+        else:
+            response = http.call(self.client, "GET", "/fb.do", changes_state=False, params=params)
+        try:
+            answer = http.json_of(response)
+        except errors.Transient as exc:
+            if changes_state:  # a proxy's error page after the request went in says nothing about the post
+                raise errors.AmbiguousOutcome(exc.reason) from exc
+            raise
+        if isinstance(answer, dict) and "error_code" in answer:
+            raise self.error(answer, response, changes_state)
+        return answer
+
+    @staticmethod
+    def error(answer: dict, response, changes_state: bool) -> errors.NetworkError:
+        code = int(answer.get("error_code") or 0)
+        reason = f"OK error {code}: {answer.get('error_msg', '')}"[:300]
+        if code in RATE_LIMITS:
+            scope, seconds = RATE_LIMITS[code]
+            return errors.RateLimited(reason, http.retry_at(response.headers, seconds), scope)
+        if code in AUTH_CODES:
+            return errors.AuthExpired(reason)
+        if code in PERMISSION_CODES:
+            return errors.PermissionMissing(reason)
+        if code in VALIDATION_CODES:
+            return errors.ValidationRejected(reason)
+        if code in CONTENT_CODES:
+            return errors.ContentRejected(reason)
+        if code == 514:  # IDS_SESSION_VERIFICATION_REQUIRED: a person has to confirm the account on ok.ru
+            return errors.CaptchaRequired(reason)
+        if code == 300:
+            return errors.RemoteNotFound(reason)
+        if code in REFUSED_CODES or not changes_state:
+            return errors.Transient(reason)
+        return errors.AmbiguousOutcome(reason)  # UNKNOWN_CODES and anything new on a write
+
+    # Account ---------------------------------------------------------------------------------------------------
+    def group_info(self, group_id: str) -> dict:
+        groups = self.call("group.getInfo", uids=group_id, fields="uid,name,shortname,members_count")
+        if not groups:
+            raise errors.RemoteNotFound(_("OK has no group %(id)s.") % {"id": group_id})
+        return groups[0]
+
+    def check_health(self) -> AccountHealth:
+        try:
+            self.call("users.getCurrentUser", fields="uid,name")
+            group = self.group_info(self.group_id)
+        except errors.NetworkError as exc:
+            return AccountHealth(ok=False, message=exc.reason)
+        return AccountHealth(ok=True, followers=group.get("members_count"))
+
+    def account_counters(self) -> AccountCounters:
+        return AccountCounters(followers=self.group_info(self.group_id).get("members_count"))
+
+    # Posts -----------------------------------------------------------------------------------------------------
+    def publish(self, publication: Publication, idempotency_key: str) -> RemotePost:
+        topic_id = str(self.call("mediatopic.post", gid=self.group_id, type="GROUP_THEME",
+                                 attachment=attachment(publication)))
+        return RemotePost(topic_id, self.topic_url(topic_id), datetime.now(UTC))
+
+    def recent_topics(self, group_id: str, count: int) -> list[dict]:
+        answer = self.call("mediatopic.getTopics", gid=group_id, count=count, fields=TOPIC_FIELDS)
+        return answer.get("media_topics", []) if isinstance(answer, dict) else []
+
+    def find_published(self, idempotency_key: str, text: str, since: datetime) -> RemotePost | None:
+        wanted = normalised(text)
+        for topic in self.recent_topics(self.group_id, 50):
+            created = moment(topic.get("created_ms", 0))
+            if created >= since - CLOCK_SKEW and normalised(topic_text(topic)) == wanted:
+                return RemotePost(str(topic["id"]), self.topic_url(topic["id"]), created)
+        return None
+
+    def edit(self, remote_id: str, publication: Publication) -> None:
+        self.call("mediatopic.edit", gid=self.group_id, topic_id=remote_id, type="GROUP_THEME",
+                  attachment=attachment(publication))
+
+    def delete(self, remote_id: str) -> None:
+        self.call("mediatopic.deleteTopic", gid=self.group_id, topic_id=remote_id)
+
+    def fetch_counters(self, remote_ids: list[str]) -> list[PostCounters]:
+        if not remote_ids:
+            return []
+        answer = self.call("mediatopic.getByIds", topic_ids=",".join(remote_ids), fields=TOPIC_FIELDS)
+        return [topic_counters(topic) for topic in answer.get("media_topics", [])]
+
+    # Public pages ----------------------------------------------------------------------------------------------
+    def resolve_group(self, handle: str) -> str:
+        """A group id from what a person pastes: the id, ok.ru/group/<id>, or a short address like ok.ru/name."""
+        handle = handle.strip()
+        if handle.isdigit():
+            return handle
+        found = re.search(r"ok\.ru/group/(\d+)", handle)
+        if found:
+            return found.group(1)
+        url = handle if handle.startswith("http") else f"{SITE_URL}/{handle.removeprefix('ok.ru/').lstrip('/')}"
+        answer = self.call("url.getInfo", url=url)
+        if not isinstance(answer, dict) or answer.get("type") != "GROUP":
+            raise errors.RemoteNotFound(_("%(handle)s is not an OK group.") % {"handle": handle})
+        return str(answer["objectId"])
+
+    def public_page(self, handle: str, limit: int = 20) -> PublicPage:
+        group_id = self.resolve_group(handle)
+        group = self.group_info(group_id)
+        posts = [PublicPost(str(t["id"]), self.topic_url(t["id"], group_id), topic_text(t),
+                            moment(t.get("created_ms", 0)), topic_counters(t))
+                 for t in self.recent_topics(group_id, limit)]
+        return PublicPage(handle, group.get("name", ""), f"{SITE_URL}/group/{group_id}",
+                          group.get("members_count"), posts)

@@ -1,0 +1,186 @@
+"""A fake api.ok.ru: one endpoint, /fb.do, dispatching on `method`, checking the signature the way OK does.
+
+Errors come as OK sends them: HTTP 200 with {"error_code", "error_msg", "error_data"}. A wrong application key
+is 101, an unknown or expired token 102, a wrong signature 104, so a connector that signs wrongly cannot pass.
+"""
+
+import hashlib
+import itertools
+import json
+import time
+
+from chorus.networks.tests.fakes.server import Answer, FakeApi, Request, route
+
+APPLICATION_KEY = "CBAFAKEKEY"
+APPLICATION_SECRET_KEY = "0123456789ABCDEF0123456789ABCDEF"
+ACCESS_TOKEN = "tkn1-fake-long-access-token"
+GROUP_ID = "53038939046008"
+COMPETITOR_ID = "54116239147097"
+TEXT_LIMIT = 16000
+
+
+def ok_error(code: int, message: str) -> Answer:
+    return Answer(200, {"error_code": code, "error_msg": message, "error_data": None})
+
+
+class FakeOk(FakeApi):
+    network = "ok"
+    public_handle = "ok.ru/competitor.coffee"
+    writes = {"mediatopic.post", "mediatopic.edit", "mediatopic.deleteTopic"}
+
+    def __init__(self):
+        self.server = None
+        super().__init__()
+        self.tokens = {ACCESS_TOKEN}
+        self.ids = itertools.count(67761823446361)
+        self.groups = {GROUP_ID: {"uid": GROUP_ID, "name": "Demo Coffee", "members_count": 1250},
+                       COMPETITOR_ID: {"uid": COMPETITOR_ID, "name": "Кофейня напротив", "members_count": 980,
+                                       "shortname": "competitor.coffee"}}
+        self.topics: dict[str, dict] = {}
+        self.add_topic(COMPETITOR_ID, "Скидка 20% на капучино до пятницы", likes=14, reshares=2, views=830)
+
+    @property
+    def url(self) -> str:
+        # FakeApi.__init__ reads every attribute while collecting routes, this property too, before any server.
+        return FakeApi.url.fget(self) if self.server else ""
+
+    # State ------------------------------------------------------------------------------------------------------
+    def add_topic(self, group_id: str, text: str, media: list | None = None, **counters) -> dict:
+        topic_id = str(next(self.ids))
+        self.topics[topic_id] = {"id": topic_id, "gid": group_id, "created_ms": int(time.time() * 1000),
+                                 "media": media or [{"type": "text", "text": text}],
+                                 "likes": counters.get("likes", 0), "reshares": counters.get("reshares", 0),
+                                 "views": counters.get("views", 0), "comments": []}
+        return self.topics[topic_id]
+
+    def remote_posts(self) -> list[dict]:
+        return [{"remote_id": t["id"], "text": self.text_of(t)} for t in self.topics.values()
+                if t["gid"] == GROUP_ID]
+
+    def add_comment(self, post_remote_id: str, author_name: str, text: str) -> str:
+        comment_id = f"c{next(self.ids)}"
+        self.topics[post_remote_id]["comments"].append({"id": comment_id, "author_name": author_name, "text": text})
+        return comment_id
+
+    @staticmethod
+    def text_of(topic: dict) -> str:
+        return "\n".join(block["text"] for block in topic["media"] if block["type"] == "text")
+
+    def as_media_topic(self, topic: dict) -> dict:
+        return {"id": topic["id"], "created_ms": topic["created_ms"], "media": topic["media"],
+                "owner_ref": f"group:{topic['gid']}", "author_ref": f"group:{topic['gid']}",
+                "like_summary": {"count": topic["likes"]}, "reshare_summary": {"count": topic["reshares"]},
+                "discussion_summary": {"comments_count": len(topic["comments"])},
+                "views_count": topic["views"]}
+
+    # Faults in OK's own shape ---------------------------------------------------------------------------------
+    @staticmethod
+    def params(request: Request) -> dict[str, str]:
+        return {**request.query, **request.form}
+
+    def changes_state(self, request: Request) -> bool:
+        return self.params(request).get("method") in self.writes
+
+    def refused(self, request):
+        return ok_error(2, "SERVICE : Service temporary unavailable")
+
+    def rate_limited(self, request):
+        return ok_error(8, "FLOOD_BLOCKED : Flood blocked")
+
+    def auth_expired(self, request):
+        return ok_error(102, "PARAM_SESSION_EXPIRED : Session expired")
+
+    def rejected(self, request):
+        return ok_error(454, "CENSOR_MATCH : Text is censored")
+
+    # The endpoint -----------------------------------------------------------------------------------------------
+    @route("GET", r"/fb\.do")
+    def fb_do_get(self, request):
+        return self.fb_do(request)
+
+    @route("POST", r"/fb\.do")
+    def fb_do_post(self, request):
+        return self.fb_do(request)
+
+    def fb_do(self, request: Request) -> Answer:
+        params = self.params(request)
+        if params.get("application_key") != APPLICATION_KEY:
+            return ok_error(101, "PARAM_API_KEY : Application key is invalid")
+        if params.get("access_token") not in self.tokens:
+            return ok_error(102, "PARAM_SESSION_EXPIRED : Session expired")
+        if params.get("sig") != self.expected_signature(params):
+            return ok_error(104, "PARAM_SIGNATURE : Invalid signature")
+        handler = getattr(self, "m_" + params.get("method", "").replace(".", "_"), None)
+        if handler is None:
+            return ok_error(3, f"METHOD : Method {params.get('method')!r} does not exist")
+        return handler(params)
+
+    @staticmethod
+    def expected_signature(params: dict[str, str]) -> str:
+        """Written out again here, apart from the connector's, so a signing mistake cannot agree with itself."""
+        secret = hashlib.md5((params["access_token"] + APPLICATION_SECRET_KEY).encode()).hexdigest()
+        pairs = sorted((k, v) for k, v in params.items() if k not in ("sig", "access_token"))
+        return hashlib.md5(("".join(f"{k}={v}" for k, v in pairs) + secret).encode()).hexdigest()
+
+    def m_users_getCurrentUser(self, params):
+        return Answer(200, {"uid": "574829301", "name": "Ольга Смирнова"})
+
+    def m_group_getInfo(self, params):
+        return Answer(200, [self.groups[uid] for uid in params["uids"].split(",") if uid in self.groups])
+
+    def m_url_getInfo(self, params):
+        for group in self.groups.values():
+            if params["url"].rstrip("/").endswith("/" + group.get("shortname", "-")):
+                return Answer(200, {"type": "GROUP", "objectId": int(group["uid"])})
+        return Answer(200, {"type": "UNKNOWN"})
+
+    def attachment_of(self, params) -> list[dict] | Answer:
+        try:
+            media = json.loads(params.get("attachment", ""))["media"]
+        except (ValueError, KeyError, TypeError):
+            return ok_error(100, "PARAM : attachment is not valid JSON")
+        if sum(len(block.get("text", "")) for block in media if block.get("type") == "text") > TEXT_LIMIT:
+            return ok_error(601, "MEDIA_TOPIC_TEXT_LIMIT : Text limit reached")
+        return media
+
+    def m_mediatopic_post(self, params):
+        if params.get("type") != "GROUP_THEME" or params.get("gid") not in self.groups:
+            return ok_error(160, "PARAM_GROUP_ID : Invalid group id")
+        if params["gid"] != GROUP_ID:
+            return ok_error(10, "PERMISSION_DENIED : No GROUP_CONTENT right in this group")
+        media = self.attachment_of(params)
+        if isinstance(media, Answer):
+            return media
+        return Answer(200, self.add_topic(params["gid"], "", media)["id"])  # OK answers the id as a JSON string
+
+    def own_topic(self, params) -> dict | Answer:
+        topic = self.topics.get(params.get("topic_id", ""))
+        if topic is None or topic["gid"] != params.get("gid"):
+            return ok_error(300, "NOT_FOUND : Topic not found")
+        return topic
+
+    def m_mediatopic_edit(self, params):
+        topic = self.own_topic(params)
+        media = topic if isinstance(topic, Answer) else self.attachment_of(params)
+        if isinstance(media, Answer):
+            return media
+        topic["media"] = media
+        return Answer(200, True)
+
+    def m_mediatopic_deleteTopic(self, params):
+        topic = self.own_topic(params)
+        if isinstance(topic, Answer):
+            return topic
+        del self.topics[topic["id"]]
+        return Answer(200, {"success": True})
+
+    def m_mediatopic_getByIds(self, params):
+        wanted = params["topic_ids"].split(",")
+        return Answer(200, {"media_topics": [self.as_media_topic(self.topics[i]) for i in wanted if i in self.topics]})
+
+    def m_mediatopic_getTopics(self, params):
+        if params.get("gid") not in self.groups:
+            return ok_error(160, "PARAM_GROUP_ID : Invalid group id")
+        newest = sorted((t for t in self.topics.values() if t["gid"] == params["gid"]),
+                        key=lambda t: t["created_ms"], reverse=True)[:int(params.get("count", 20))]
+        return Answer(200, {"media_topics": [self.as_media_topic(t) for t in newest], "has_more": False})

@@ -1,0 +1,139 @@
+"""Odnoklassniki: the shared contract against a fake api.ok.ru that checks every signature, plus OK's own stories."""
+
+from datetime import UTC, datetime, timedelta
+
+import pytest
+from django.core.exceptions import ValidationError
+
+from chorus.channels.services import connect_channel, split_connect_fields
+from chorus.networks import errors
+from chorus.networks.base import Poll, Publication
+from chorus.networks.ok import OkConnector, session_secret, signature
+from chorus.networks.tests.contract import TEXT, ConnectorContract
+from chorus.networks.tests.fakes import ok as fake
+from chorus.networks.tests.fakes.ok import FakeOk, ok_error
+
+# What Olga types into the connect form; the secrets land in the encrypted credentials, the rest in config.
+CREDENTIALS, CONFIG = split_connect_fields("ok", {
+    "group_id": fake.GROUP_ID, "application_id": "512000000001", "application_key": fake.APPLICATION_KEY,
+    "application_secret_key": fake.APPLICATION_SECRET_KEY, "access_token": fake.ACCESS_TOKEN})
+
+
+@pytest.fixture
+def api(serve):
+    return serve(FakeOk())
+
+
+@pytest.fixture
+def channel(api, owner, workspace):
+    return connect_channel(actor=owner, workspace=workspace, network="ok", name="Demo Coffee в ОК",
+                           external_id=fake.GROUP_ID, credentials=dict(CREDENTIALS), config=dict(CONFIG))
+
+
+class TestOkContract(ConnectorContract):
+    pass
+
+
+def test_the_signature_matches_the_documented_example():
+    # The worked example of OK's client-server scheme (as reproduced in aiookru's documentation).
+    params = {"application_key": "ABCDEFGHIGKLMNOPK", "format": "json", "method": "events.get",
+              "access_token": "never-signed"}
+    assert signature(params, "ae5362b5b588cc7294c2414d71b74d5d") == "03a41413523ea8092507949d6e711963"
+    assert session_secret("token", "SECRET") == "9ffbd0bcd77fdbfa7f6e911d4f9b7c5c"
+
+
+def test_a_wrong_secret_key_is_refused_by_the_signature_check_when_olga_connects(api, owner, workspace):
+    credentials = {**CREDENTIALS, "application_secret_key": "NOT-THE-SECRET"}
+    with pytest.raises(ValidationError, match="104"):
+        connect_channel(actor=owner, workspace=workspace, network="ok", name="ОК", credentials=credentials,
+                        config=dict(CONFIG))
+    assert len(api.requests) == 1
+
+
+def test_olga_sees_the_group_members_on_connect_and_in_account_counters(channel):
+    assert set(channel.credentials) == {"application_secret_key", "access_token"}
+    assert channel.connector.check_health().followers == 1250
+    assert channel.connector.account_counters().followers == 1250
+
+
+def test_a_post_goes_out_as_a_group_theme_with_text_link_and_poll(api, channel):
+    poll = Poll("Какой кофе попробовать?", ("Эфиопия", "Колумбия"))
+    remote = channel.connector.publish(Publication(TEXT, poll=poll), "key-poll")
+    [sent] = [r for r in api.requests if r.form.get("method") == "mediatopic.post"]
+    assert sent.method == "POST" and sent.form["gid"] == fake.GROUP_ID and sent.form["type"] == "GROUP_THEME"
+    assert api.topics[remote.remote_id]["media"] == [
+        {"type": "text", "text": TEXT},
+        {"type": "link", "url": "https://example.com/menu"},
+        {"type": "poll", "question": "Какой кофе попробовать?", "answers": [{"text": "Эфиопия"}, {"text": "Колумбия"}],
+         "options": "SingleChoice"},
+    ]
+    assert remote.url == f"https://ok.ru/group/{fake.GROUP_ID}/topic/{remote.remote_id}"
+
+
+def test_find_published_ignores_an_older_topic_with_the_same_text(api, channel):
+    old = api.add_topic(fake.GROUP_ID, TEXT)
+    old["created_ms"] -= 3600 * 1000
+    since = datetime.now(UTC) - timedelta(seconds=5)
+    assert channel.connector.find_published("key", TEXT, since) is None
+    new = channel.connector.publish(Publication(TEXT), "key")
+    assert channel.connector.find_published("key", "  " + TEXT.replace(" ", "\n", 1), since).remote_id == new.remote_id
+
+
+def test_counters_come_from_the_topic_summaries(api, channel):
+    remote = channel.connector.publish(Publication(TEXT), "key")
+    api.topics[remote.remote_id].update(likes=7, reshares=3, views=412)
+    api.add_comment(remote.remote_id, "Max", "Круто!")
+    [counters] = channel.connector.fetch_counters([remote.remote_id])
+    assert (counters.views, counters.likes, counters.reposts, counters.comments) == (412, 7, 3, 1)
+
+
+def test_a_competitor_page_by_short_address_or_group_link(api, channel):
+    by_name = channel.connector.public_page("ok.ru/competitor.coffee")
+    by_link = channel.connector.public_page(f"https://ok.ru/group/{fake.COMPETITOR_ID}")
+    assert by_name.name == by_link.name == "Кофейня напротив" and by_name.followers == 980
+    [post] = by_name.posts
+    assert post.text == "Скидка 20% на капучино до пятницы" and post.counters.views == 830
+    with pytest.raises(errors.RemoteNotFound):
+        channel.connector.public_page("ok.ru/nobody-here")
+
+
+def test_a_text_over_the_limit_is_refused_before_and_by_ok(api, channel):
+    long_text = "к" * (OkConnector.capabilities.text.limit + 1)
+    assert [p.code for p in OkConnector.measure(long_text).problems] == ["too_long"]
+    with pytest.raises(errors.ValidationRejected, match="601"):
+        channel.connector.publish(Publication(long_text), "key")
+    assert api.remote_posts() == []
+
+
+@pytest.mark.parametrize(("code", "error"), [
+    (102, errors.AuthExpired), (103, errors.AuthExpired), (104, errors.AuthExpired),
+    (10, errors.PermissionMissing), (100, errors.ValidationRejected), (454, errors.ContentRejected),
+    (514, errors.CaptchaRequired), (300, errors.RemoteNotFound), (2, errors.Transient),
+    (1, errors.AmbiguousOutcome), (9999, errors.AmbiguousOutcome),
+])
+def test_each_ok_error_code_on_a_publish_means_what_the_scheduler_needs(api, channel, code, error):
+    api.rejected = lambda request: ok_error(code, "from the fake")
+    api.fail_next("reject")
+    with pytest.raises(error) as raised:
+        channel.connector.publish(Publication(TEXT), "key")
+    assert type(raised.value) is error and fake.ACCESS_TOKEN not in raised.value.reason
+
+
+def test_an_unknown_error_while_reading_is_only_transient(api, channel):
+    api.m_mediatopic_getByIds = lambda params: ok_error(1, "UNKNOWN")
+    with pytest.raises(errors.Transient):
+        channel.connector.fetch_counters(["1"])
+
+
+@pytest.mark.parametrize(("code", "scope"), [(8, "channel"), (7, "channel"), (9, "app"), (11, "app")])
+def test_blocks_and_limits_are_rate_limits_with_a_time_to_come_back(api, channel, code, scope):
+    api.rate_limited = lambda request: ok_error(code, "blocked")
+    api.fail_next("rate_limit")
+    with pytest.raises(errors.RateLimited) as limited:
+        channel.connector.publish(Publication(TEXT), "key")
+    assert limited.value.scope == scope and limited.value.retry_at > datetime.now(UTC) + timedelta(minutes=5)
+
+
+def test_deleting_a_topic_that_is_gone_is_not_found(channel):
+    with pytest.raises(errors.RemoteNotFound):
+        channel.connector.delete("404404")
