@@ -4,16 +4,15 @@ feedparser only ever gets bytes we fetched ourselves: given a string it would op
 """
 
 import hashlib
-import html
 import io
 import json
 import re
 from dataclasses import dataclass
 from datetime import UTC, datetime
+from html.parser import HTMLParser
 
 import feedparser
 from django.utils.dateparse import parse_datetime
-from django.utils.html import strip_tags
 from django.utils.translation import gettext as _
 
 MAX_ENTRIES = 200
@@ -82,11 +81,39 @@ def _entry(guid, link, title, summary, published_at) -> Entry:
                  plain_text(str(summary or ""))[:SUMMARY_LENGTH], published_at)
 
 
+class _TextOf(HTMLParser):
+    """Collects what a reader of the markup would see: no scripts or styles, a line break per block."""
+
+    HIDDEN = {"script", "style", "template"}
+    BLOCKS = {"p", "br", "div", "li", "h1", "h2", "h3", "h4", "h5", "h6", "blockquote", "tr"}
+
+    def __init__(self):
+        super().__init__(convert_charrefs=True)
+        self.parts: list[str] = []
+        self.hidden = 0
+
+    def handle_starttag(self, tag, attrs):
+        self.hidden += tag in self.HIDDEN
+        if tag in self.BLOCKS:
+            self.parts.append("\n")
+
+    def handle_endtag(self, tag):
+        self.hidden -= tag in self.HIDDEN and self.hidden > 0
+        if tag in self.BLOCKS:
+            self.parts.append("\n")
+
+    def handle_data(self, data):
+        if not self.hidden:
+            self.parts.append(data)
+
+
 def plain_text(markup: str) -> str:
-    """Posts are plain text: tags dropped, entities decoded, runs of spaces collapsed (line breaks kept)."""
-    text = html.unescape(strip_tags(markup))
-    text = "\n".join(re.sub(r"[ \t\r\f\v]+", " ", line).strip() for line in text.splitlines())
-    return re.sub(r"\n{3,}", "\n\n", text).strip()
+    """Posts are plain text: tags and scripts dropped, entities decoded, runs of spaces and blank lines collapsed."""
+    reader = _TextOf()
+    reader.feed(markup)
+    reader.close()
+    lines = (re.sub(r"[ \t\r\f\v]+", " ", line).strip() for line in "".join(reader.parts).splitlines())
+    return re.sub(r"\n{3,}", "\n\n", "\n".join(lines)).strip()
 
 
 def _from_struct(moment) -> datetime | None:

@@ -15,6 +15,7 @@ from PIL import Image
 from chorus.conftest import make_user
 from chorus.content.media import upload_media
 from chorus.content.services import create_and_schedule
+from chorus.sources.models import Feed
 from chorus.workspaces.roles import Role, can
 
 # What each page needs, by the product's rules; MATRIX then says which roles have it.
@@ -29,6 +30,8 @@ PAGE_ACTIONS = {
     "media": "media.view", "media-tags": "media.upload", "media-file": "media.view",
     "calendar": "post.view", "calendar-events": "post.view", "calendar-move": "post.schedule",
     "bulk-import": "post.import", "bulk-export": "post.export",
+    "sources": "source.view", "source-add": "source.manage", "source-detail": "source.view",
+    "source-rules": "source.manage", "source-check": "source.manage",
 }
 
 
@@ -53,8 +56,10 @@ def places(workspace, team, channel):
     Image.new("RGB", (4, 3)).save(png, "PNG")
     png = SimpleUploadedFile("cover.png", png.getvalue(), content_type="image/png")
     asset = upload_media(actor=team[Role.EDITOR], workspace=workspace, uploaded_file=png)
+    # A followed feed as it stands after a fetch; adding one for real needs an HTTP server (sources' own tests).
+    feed = Feed.objects.create(workspace=workspace, url="https://zerno.example/feed.xml", title="Зерно")
     return {"slug": workspace.slug, "post_id": post.pk, "job_id": job.pk, "channel_id": channel.pk,
-            "asset_id": asset.pk, "file_format": "csv"}
+            "asset_id": asset.pk, "file_format": "csv", "feed_id": feed.pk}
 
 
 def url_of(route: str, places: dict) -> str:
