@@ -1,12 +1,14 @@
 """Every network Chorus speaks, by key. Adding a network means adding a module and a line here."""
 
 from chorus.networks.base import Connector
+from chorus.networks.mastodon import MastodonConnector
 from chorus.networks.ok import OkConnector
 from chorus.networks.sandbox import SandboxConnector
 from chorus.networks.vk import VkConnector
 
 CONNECTORS: dict[str, type[Connector]] = {c.network: c for c in (
     SandboxConnector,
+    MastodonConnector,
     OkConnector,
     VkConnector,
 )}

@@ -1,0 +1,257 @@
+"""A Mastodon instance as its REST API documents it: statuses with Idempotency-Key, media (processed at once for
+images, 202 then processed for video), polls, replies, mention notifications, accounts, the instance's own limits,
+scopes, and the error shapes (`{"error": ...}`, 429 with X-RateLimit-Reset as an ISO time, 422 validation)."""
+
+import html
+import re
+from datetime import UTC, datetime, timedelta
+from itertools import count
+
+import regex
+
+from chorus.networks.tests.fakes.server import Answer, FakeApi, Request, route
+
+LINK = re.compile(r"https?://\S+")
+MENTION = re.compile(r"@(\w+)(?:@[\w.-]+\w)?")
+
+
+def now_iso() -> str:
+    return datetime.now(UTC).isoformat(timespec="milliseconds").replace("+00:00", "Z")
+
+
+def render(text: str) -> str:
+    """Mastodon's HTML for plain text: paragraphs, line breaks, linked URLs with hidden scheme, h-card mentions."""
+    def link(match):
+        url = match.group(0)
+        scheme, rest = url.split("://", 1)
+        return (f'<a href="{url}" rel="nofollow noopener" target="_blank"><span class="invisible">{scheme}://'
+                f'</span><span class="">{rest}</span></a>')
+
+    def mention(match):
+        return (f'<span class="h-card" translate="no"><a href="https://coffee.example/@{match.group(1)}" '
+                f'class="u-url mention">@<span>{match.group(1)}</span></a></span>')
+
+    paragraphs = []
+    for paragraph in text.split("\n\n"):
+        escaped = html.escape(paragraph, quote=False)
+        escaped = MENTION.sub(mention, LINK.sub(link, escaped))
+        paragraphs.append("<p>" + escaped.replace("\n", "<br />") + "</p>")
+    return "".join(paragraphs)
+
+
+class FakeMastodon(FakeApi):
+    network = "mastodon"
+    token = "mastodon-token-coffee"
+    read_only_token = "mastodon-token-read-only"
+    public_handle = "rival_tea@tea.example"
+
+    def __init__(self, max_characters: int = 500):
+        super().__init__()
+        self.max_characters = max_characters
+        self.ids = count(110_000_000_000_000_000)
+        self.accounts: dict[str, dict] = {}
+        self.statuses: dict[str, dict] = {}
+        self.media: dict[str, dict] = {}
+        self.notifications: list[dict] = []
+        self.idempotency: dict[tuple[str, str], str] = {}
+        self.me = self._account("demo_coffee", "Demo Coffee")["id"]
+        rival = self._account("rival_tea", "Rival Tea", domain="tea.example", followers=1200)
+        self._status(rival["id"], "Новый улун уже в продаже")
+
+    @property
+    def url(self) -> str:
+        # FakeApi.__init__ reads every attribute looking for routes, before the server exists.
+        return super().url if getattr(self, "server", None) else ""
+
+    # State ----------------------------------------------------------------------------------------------------
+    def _id(self) -> str:
+        return str(next(self.ids))
+
+    def _account(self, username: str, display_name: str, domain: str = "", followers: int = 42) -> dict:
+        account = {"id": self._id(), "username": username, "acct": f"{username}@{domain}" if domain else username,
+                   "display_name": display_name, "url": f"https://{domain or 'coffee.example'}/@{username}",
+                   "followers_count": followers, "following_count": 7, "created_at": now_iso()}
+        self.accounts[account["id"]] = account
+        return account
+
+    def _status(self, account_id: str, text: str, **fields) -> dict:
+        status = {"id": self._id(), "account_id": account_id, "text": text, "created_at": now_iso(),
+                  "in_reply_to_id": None, "in_reply_to_account_id": None, "visibility": "public", "media_ids": [],
+                  "poll": None, "favourites_count": 0, "reblogs_count": 0, "edited_at": None, **fields}
+        self.statuses[status["id"]] = status
+        return status
+
+    def serialize(self, status: dict) -> dict:
+        account = self.accounts[status["account_id"]]
+        replies = sum(1 for s in self.statuses.values() if s["in_reply_to_id"] == status["id"])
+        return {"id": status["id"], "created_at": status["created_at"], "edited_at": status["edited_at"],
+                "url": f"{account['url']}/{status['id']}", "uri": f"{account['url']}/statuses/{status['id']}",
+                "account": account, "content": render(status["text"]), "visibility": status["visibility"],
+                "in_reply_to_id": status["in_reply_to_id"], "in_reply_to_account_id": status["in_reply_to_account_id"],
+                "favourites_count": status["favourites_count"], "reblogs_count": status["reblogs_count"],
+                "replies_count": replies, "spoiler_text": "", "poll": status["poll"],
+                "media_attachments": [self.media[m] for m in status["media_ids"]]}
+
+    def length(self, text: str) -> int:
+        """The instance's own count: graphemes, a link = 23, a remote mention = its local part."""
+        return len(regex.findall(r"\X", MENTION.sub(r"@\1", LINK.sub("x" * 23, text))))
+
+    # What the contract reads ----------------------------------------------------------------------------------
+    def remote_posts(self) -> list[dict]:
+        return [{"remote_id": s["id"], "text": s["text"]} for s in self.statuses.values()
+                if s["account_id"] == self.me and not s["in_reply_to_id"]]
+
+    def replies_to(self, remote_id: str) -> list[dict]:
+        return [s for s in self.statuses.values() if s["in_reply_to_id"] == remote_id]
+
+    def add_comment(self, post_remote_id: str, author_name: str, text: str) -> str:
+        author = self._account("max", author_name, domain="other.example")
+        me = self.accounts[self.me]
+        status = self._status(author["id"], f"@{me['acct']}@coffee.example {text}", in_reply_to_id=post_remote_id,
+                              in_reply_to_account_id=self.me)
+        self.notifications.append({"id": self._id(), "type": "mention", "status_id": status["id"],
+                                   "account_id": author["id"], "created_at": now_iso()})
+        return status["id"]
+
+    # Error shapes ---------------------------------------------------------------------------------------------
+    def refused(self, request: Request) -> Answer:
+        return Answer(502, "<html><body><h1>502 Bad Gateway</h1></body></html>", {"Content-Type": "text/html"})
+
+    def rate_limited(self, request: Request) -> Answer:
+        reset = (datetime.now(UTC) + timedelta(minutes=5)).isoformat(timespec="microseconds").replace("+00:00", "Z")
+        return Answer(429, {"error": "Too many requests"},
+                      {"X-RateLimit-Limit": "300", "X-RateLimit-Remaining": "0", "X-RateLimit-Reset": reset})
+
+    def auth_expired(self, request: Request) -> Answer:
+        return Answer(401, {"error": "The access token was revoked"})
+
+    def rejected(self, request: Request) -> Answer:
+        return Answer(422, {"error": f"Validation failed: Text character limit of {self.max_characters} exceeded"})
+
+    def handle(self, request: Request) -> Answer:
+        if request.path.startswith("/api/") and request.path != "/api/v2/instance":
+            token = request.headers.get("authorization", "").removeprefix("Bearer ")
+            if token not in (self.token, self.read_only_token):
+                return Answer(401, {"error": "The access token is invalid"})
+            if token == self.read_only_token and self.changes_state(request):
+                return Answer(403, {"error": "This action is outside the authorized scopes"})
+        return super().handle(request)
+
+    # Routes ---------------------------------------------------------------------------------------------------
+    @route("GET", r"/api/v2/instance")
+    def instance(self, request: Request) -> Answer:
+        return Answer(200, {"domain": "coffee.example", "configuration": {
+            "statuses": {"max_characters": self.max_characters, "max_media_attachments": 4,
+                         "characters_reserved_per_url": 23},
+            "media_attachments": {"supported_mime_types": ["image/jpeg", "image/png", "video/mp4"],
+                                  "image_size_limit": 16 * 2**20, "video_size_limit": 99 * 2**20},
+            "polls": {"max_options": 4, "max_characters_per_option": 50, "min_expiration": 300,
+                      "max_expiration": 2_629_746}}})
+
+    @route("GET", r"/api/v1/accounts/verify_credentials")
+    def verify_credentials(self, request: Request) -> Answer:
+        me = self.accounts[self.me]
+        statuses = sum(1 for s in self.statuses.values() if s["account_id"] == self.me)
+        return Answer(200, {**me, "statuses_count": statuses})
+
+    @route("GET", r"/api/v1/accounts/lookup")
+    def lookup(self, request: Request) -> Answer:
+        for account in self.accounts.values():
+            if account["acct"] == request.arg("acct"):
+                return Answer(200, account)
+        return Answer(404, {"error": "Record not found"})
+
+    @route("GET", r"/api/v1/accounts/(?P<account_id>\d+)/statuses")
+    def account_statuses(self, request: Request) -> Answer:
+        max_id = int(request.arg("max_id") or 10**30)
+        found = [s for s in self.statuses.values()
+                 if s["account_id"] == request.params["account_id"] and int(s["id"]) < max_id
+                 and not (request.arg("exclude_replies") == "true" and s["in_reply_to_id"])]
+        found.sort(key=lambda s: int(s["id"]), reverse=True)
+        return Answer(200, [self.serialize(s) for s in found[:int(request.arg("limit") or 20)]])
+
+    @route("POST", r"/api/v2/media")
+    def upload(self, request: Request) -> Answer:
+        mime = re.search(rb"Content-Type: ([\w/.+-]+)", request.body.split(b"\r\n\r\n", 1)[0])
+        if not request.headers.get("content-type", "").startswith("multipart/form-data") or not mime:
+            return Answer(422, {"error": "Validation failed: File can't be blank"})
+        kind = mime.group(1).decode().split("/")[0]
+        media = {"id": self._id(), "type": kind, "url": None, "description": None}
+        self.media[media["id"]] = media
+        if kind == "video":  # processed in the background: 202 now, a url later
+            return Answer(202, media)
+        media["url"] = f"https://coffee.example/media/{media['id']}"
+        return Answer(200, media)
+
+    @route("GET", r"/api/v1/media/(?P<media_id>\d+)")
+    def media_status(self, request: Request) -> Answer:
+        media = self.media[request.params["media_id"]]
+        media["url"] = f"https://coffee.example/media/{media['id']}"  # processing finished meanwhile
+        return Answer(200, media)
+
+    @route("POST", r"/api/v1/statuses")
+    def post_status(self, request: Request) -> Answer:
+        key = request.headers.get("idempotency-key", "")
+        if (self.me, key) in self.idempotency:
+            return Answer(200, self.serialize(self.statuses[self.idempotency[(self.me, key)]]))
+        body = request.json
+        text, media_ids, poll = body.get("status", ""), body.get("media_ids") or [], body.get("poll")
+        if not text.strip() and not media_ids and not poll:
+            return Answer(422, {"error": "Validation failed: Text can't be blank"})
+        if self.length(text) > self.max_characters:
+            return Answer(422, self.rejected(request).body)
+        if poll and media_ids:
+            return Answer(422, {"error": "Validation failed: Poll cannot be attached with media"})
+        if any(not self.media.get(m, {}).get("url") for m in media_ids):
+            return Answer(422, {"error": "Validation failed: Media attachments are not processed yet"})
+        parent = body.get("in_reply_to_id")
+        if parent and parent not in self.statuses:
+            return Answer(404, {"error": "The post you are trying to reply to does not appear to exist."})
+        status = self._status(self.me, text, visibility=body.get("visibility", "public"), media_ids=media_ids,
+                              poll={"options": [{"title": o} for o in poll["options"]], "multiple": poll["multiple"],
+                                    "expires_in": poll["expires_in"]} if poll else None,
+                              in_reply_to_id=parent,
+                              in_reply_to_account_id=self.statuses[parent]["account_id"] if parent else None)
+        if key:
+            self.idempotency[(self.me, key)] = status["id"]
+        return Answer(200, self.serialize(status))
+
+    def _own_status(self, request: Request) -> dict | None:
+        status = self.statuses.get(request.params["status_id"])
+        return status if status and status["account_id"] == self.me else None
+
+    @route("GET", r"/api/v1/statuses/(?P<status_id>\d+)")
+    def get_status(self, request: Request) -> Answer:
+        status = self.statuses.get(request.params["status_id"])
+        return Answer(200, self.serialize(status)) if status else Answer(404, {"error": "Record not found"})
+
+    @route("PUT", r"/api/v1/statuses/(?P<status_id>\d+)")
+    def edit_status(self, request: Request) -> Answer:
+        status = self._own_status(request)
+        if status is None:
+            return Answer(404, {"error": "Record not found"})
+        text = request.json.get("status", status["text"])
+        if self.length(text) > self.max_characters:
+            return Answer(422, self.rejected(request).body)
+        status.update(text=text, edited_at=now_iso())
+        return Answer(200, self.serialize(status))
+
+    @route("DELETE", r"/api/v1/statuses/(?P<status_id>\d+)")
+    def delete_status(self, request: Request) -> Answer:
+        status = self._own_status(request)
+        if status is None:
+            return Answer(404, {"error": "Record not found"})
+        del self.statuses[status["id"]]
+        return Answer(200, {**self.serialize(status), "text": status["text"]})
+
+    @route("GET", r"/api/v1/notifications")
+    def list_notifications(self, request: Request) -> Answer:
+        since = int(request.arg("since_id") or 0)
+        types = request.arg("types[]")
+        found = [n for n in self.notifications if int(n["id"]) > since and (not types or n["type"] == types)
+                 and n["status_id"] in self.statuses]
+        found.sort(key=lambda n: int(n["id"]), reverse=True)
+        return Answer(200, [{"id": n["id"], "type": n["type"], "created_at": n["created_at"],
+                             "account": self.accounts[n["account_id"]],
+                             "status": self.serialize(self.statuses[n["status_id"]])}
+                            for n in found[:int(request.arg("limit") or 15)]])

@@ -1,0 +1,209 @@
+"""Mastodon: the shared contract against our fake instance, Mastodon's own rules (instance limits, the
+Idempotency-Key, threads, polls, media processing, scopes), and publishing against the third-party mastodon-mock."""
+
+from datetime import UTC, datetime, timedelta
+
+import httpx
+import pytest
+from django.core.exceptions import ValidationError
+
+from chorus.channels.services import connect_channel
+from chorus.networks import errors
+from chorus.networks.base import MediaFacts, Poll, Publication
+from chorus.networks.mastodon import MastodonConnector
+from chorus.networks.tests.contract import TEXT, ConnectorContract
+from chorus.networks.tests.fakes.mastodon import FakeMastodon
+
+
+def connect(owner, workspace, url: str, token: str):
+    return connect_channel(actor=owner, workspace=workspace, network="mastodon", name="Demo Coffee on Mastodon",
+                           credentials={"access_token": token}, config={"instance_url": url})
+
+
+@pytest.fixture
+def api(serve):
+    return serve(FakeMastodon())
+
+
+@pytest.fixture
+def channel(api, owner, workspace):
+    return connect(owner, workspace, api.url, api.token)
+
+
+class TestMastodonContract(ConnectorContract):
+    pass
+
+
+def status_posts(api) -> list:
+    return [r for r in api.requests if r.method == "POST" and r.path == "/api/v1/statuses"]
+
+
+def test_connecting_reads_the_instances_own_limits_and_publishing_keeps_to_them(serve, owner, workspace):
+    api = serve(FakeMastodon(max_characters=1000))
+    channel = connect(owner, workspace, api.url, api.token)
+    assert channel.config["limits"]["max_characters"] == 1000
+    assert channel.external_id == api.me
+    long_text = "Пишем про зерно подробно. " * 30  # 780 characters: over Mastodon's default, under this instance's
+    assert MastodonConnector.measure(long_text).problems[0].code == "too_long"
+    channel.connector.publish(Publication(long_text), "key-long")
+    assert [p["text"] for p in api.remote_posts()] == [long_text]
+
+
+def test_an_overlong_text_is_refused_before_anything_is_sent(api, channel):
+    with pytest.raises(errors.ValidationRejected):
+        channel.connector.publish(Publication("я" * 501), "key-too-long")
+    assert status_posts(api) == [] and api.remote_posts() == []
+
+
+def test_the_composer_counts_as_mastodon_does():
+    assert MastodonConnector.measure("Кофе ☕ и 👨‍👩‍👧‍👦").length == 10  # Cyrillic, emoji, a ZWJ family = 1
+    assert MastodonConnector.measure("е\u0301").length == 1  # a combining accent stays with its letter
+    assert MastodonConnector.measure("Меню: https://example.com/" + "a" * 80 + ".").length == 6 + 23 + 1
+    assert MastodonConnector.measure("Привет, @max@other.example!").length == len("Привет, @max!")
+    measure = MastodonConnector.measure("x" * 510)
+    assert (measure.length, measure.limit, measure.unit) == (510, 500, "grapheme")
+    assert (measure.problems[0].start, measure.problems[0].end) == (500, 510)
+
+
+def test_a_retry_after_a_hang_up_carries_the_same_idempotency_key_and_gets_the_same_post(api, channel):
+    api.fail_next("hang_up")
+    with pytest.raises(errors.AmbiguousOutcome):
+        channel.connector.publish(Publication(TEXT), "job-17")
+    again = channel.connector.publish(Publication(TEXT), "job-17")
+    assert [p["remote_id"] for p in api.remote_posts()] == [again.remote_id]
+    assert [r.headers["idempotency-key"] for r in status_posts(api)] == ["job-17", "job-17"]
+
+
+def test_a_thread_with_a_poll_and_a_first_comment_goes_out_as_replies_in_order(api, channel):
+    poll = Poll("Какой сорт взять на выходные?", ("Эфиопия", "Колумбия"), closes_in_seconds=60)
+    remote = channel.connector.publish(Publication("Голосуем!", poll=poll, thread=("Часть 2", "Часть 3"),
+                                                   first_comment="Ссылка на меню: https://example.com/menu"), "job-9")
+    root = api.statuses[remote.remote_id]
+    assert root["poll"]["expires_in"] == 300  # raised to the instance's shortest poll
+    [second] = api.replies_to(root["id"])
+    [third] = api.replies_to(second["id"])
+    [comment] = api.replies_to(third["id"])
+    assert (second["text"], third["text"], comment["text"]) == ("Часть 2", "Часть 3",
+                                                                "Ссылка на меню: https://example.com/menu")
+    assert len(api.remote_posts()) == 1
+    # Every part has its own key derived from the job's, so a retry replays the whole thread, not a second one.
+    channel.connector.publish(Publication("Голосуем!", poll=poll, thread=("Часть 2", "Часть 3"),
+                                          first_comment="Ссылка на меню: https://example.com/menu"), "job-9")
+    assert len(api.statuses) == 5  # the rival's post and our four
+
+
+def test_a_poll_with_media_is_refused_before_upload(api, channel, tmp_path):
+    photo = tmp_path / "beans.jpg"
+    photo.write_bytes(b"\xff\xd8jpeg")
+    publication = Publication("Голосуем!", media=[MediaFacts("image/jpeg", 6, name="beans.jpg")],
+                              media_paths=[str(photo)], poll=Poll("?", ("Да", "Нет")))
+    with pytest.raises(errors.ValidationRejected):
+        channel.connector.publish(publication, "job-poll-media")
+    assert not [r for r in api.requests if r.path == "/api/v2/media"] and api.remote_posts() == []
+
+
+def test_a_video_is_posted_once_the_instance_has_processed_it(api, channel, tmp_path):
+    video = tmp_path / "pour-over.mp4"
+    video.write_bytes(b"\x00\x00\x00\x18ftypmp42")
+    remote = channel.connector.publish(Publication("Как мы варим пуровер", media=[
+        MediaFacts("video/mp4", 12, name="pour-over.mp4")], media_paths=[str(video)]), "job-video")
+    [media_id] = api.statuses[remote.remote_id]["media_ids"]
+    assert api.media[media_id]["type"] == "video"
+
+
+def test_a_token_without_write_scope_is_a_missing_permission(api, owner, workspace):
+    channel = connect(owner, workspace, api.url, api.read_only_token)
+    with pytest.raises(errors.PermissionMissing):
+        channel.connector.publish(Publication(TEXT), "job-read-only")
+
+
+def test_a_rate_limit_waits_until_the_instances_reset_time(api, channel):
+    api.fail_next("rate_limit")
+    with pytest.raises(errors.RateLimited) as limited:
+        channel.connector.publish(Publication(TEXT), "job-limited")
+    assert timedelta(minutes=4) < limited.value.retry_at - datetime.now(UTC) <= timedelta(minutes=5)
+
+
+def test_a_wrong_token_or_a_plain_http_instance_is_said_at_connect_time(api, owner, workspace):
+    with pytest.raises(ValidationError, match="access token is invalid"):
+        connect(owner, workspace, api.url, "not-a-token")
+    with pytest.raises(ValidationError, match="https://"):
+        connect(owner, workspace, "http://mastodon.example", api.token)
+    assert not workspace.channels.exists()
+
+
+def test_a_reply_mentions_the_person_and_the_inbox_shows_their_words(api, channel):
+    remote = channel.connector.publish(Publication(TEXT), "key-post")
+    api.add_comment(remote.remote_id, "Макс", "Есть овсяное молоко?")
+    [question] = channel.connector.conversations("").items
+    assert (question.kind, question.text, question.author_name) == ("reply", "Есть овсяное молоко?", "Макс")
+    answer_id = channel.connector.reply(question, "Есть!", "reply-1")
+    assert api.statuses[answer_id]["text"] == "@max@other.example Есть!"
+    assert api.statuses[answer_id]["in_reply_to_id"] == question.remote_id
+
+
+def test_followers_come_from_the_account(api, channel):
+    counters = channel.connector.account_counters()
+    assert (counters.followers, counters.posts) == (42, 0)
+
+
+# Against mastodon-mock, a third-party Mastodon server (FastAPI + SQLite), run in-process on a free port.
+# Its length check is a naive len(text) > 500, so it is not used as a length oracle.
+@pytest.fixture(scope="module")
+def mock_instance():
+    from mastodon_mock.testing import MockServer
+
+    with MockServer() as server:
+        yield server
+
+
+@pytest.fixture
+def mock_channel(mock_instance, owner, workspace):
+    httpx.delete(f"{mock_instance.base_url}/api/v1/_mock/faults")
+    return connect(owner, workspace, mock_instance.base_url, "alice_token")
+
+
+def fault(instance, **rule):
+    httpx.post(f"{instance.base_url}/api/v1/_mock/faults", json=rule).raise_for_status()
+
+
+def alice_statuses(instance, text: str) -> list[dict]:
+    alice = httpx.get(f"{instance.base_url}/api/v1/accounts/lookup", params={"acct": "alice"}).json()
+    statuses = httpx.get(f"{instance.base_url}/api/v1/accounts/{alice['id']}/statuses", params={"limit": 40}).json()
+    return [s for s in statuses if text in s["content"]]
+
+
+class TestAgainstMastodonMock:
+    def test_publishing_twice_with_one_key_makes_one_status_that_can_be_found(self, mock_instance, mock_channel):
+        since = datetime.now(UTC) - timedelta(seconds=5)
+        text = "Обжарили свежую Кению ☕"
+        first = mock_channel.connector.publish(Publication(text), "mock-key-1")
+        assert mock_channel.connector.publish(Publication(text), "mock-key-1").remote_id == first.remote_id
+        assert [s["id"] for s in alice_statuses(mock_instance, text)] == [first.remote_id]
+        assert mock_channel.connector.find_published("mock-key-1", text, since).remote_id == first.remote_id
+        assert mock_channel.connector.find_published("other", "Такого поста нет", since) is None
+        assert mock_channel.config["limits"]["max_characters"] == 500
+
+    def test_a_server_error_is_transient_and_the_retry_posts_once(self, mock_instance, mock_channel):
+        text = "Сегодня работаем до 23:00"
+        fault(mock_instance, match={"methods": ["POST"], "path": "/api/v1/statuses"},
+              effect={"type": "status", "status": 503}, count=1)
+        with pytest.raises(errors.Transient):
+            mock_channel.connector.publish(Publication(text), "mock-key-2")
+        remote = mock_channel.connector.publish(Publication(text), "mock-key-2")
+        assert [s["id"] for s in alice_statuses(mock_instance, text)] == [remote.remote_id]
+
+    def test_its_rate_limit_says_when_to_come_back(self, mock_instance, mock_channel):
+        fault(mock_instance, match={"methods": ["POST"], "path": "/api/v1/statuses"}, effect={"type": "ratelimit"},
+              count=1)
+        with pytest.raises(errors.RateLimited) as limited:
+            mock_channel.connector.publish(Publication("Скоро новая поставка"), "mock-key-3")
+        assert limited.value.retry_at > datetime.now(UTC)
+
+    def test_its_refusal_is_a_definite_validation_failure(self, mock_instance, mock_channel):
+        # Real Mastodon counts the link as 23 (490 in all) and would take it; the mock counts 547 and refuses.
+        text = "з" * 466 + " https://example.com/" + "m" * 60
+        assert not MastodonConnector.measure(text).problems
+        with pytest.raises(errors.ValidationRejected):
+            mock_channel.connector.publish(Publication(text), "mock-key-4")
+        assert alice_statuses(mock_instance, "ззз") == []
