@@ -1,6 +1,7 @@
 """Every network Chorus speaks, by key. Adding a network means adding a module and a line here."""
 
 from chorus.networks.base import Connector
+from chorus.networks.bluesky import BlueskyConnector
 from chorus.networks.mastodon import MastodonConnector
 from chorus.networks.ok import OkConnector
 from chorus.networks.sandbox import SandboxConnector
@@ -8,6 +9,7 @@ from chorus.networks.vk import VkConnector
 
 CONNECTORS: dict[str, type[Connector]] = {c.network: c for c in (
     SandboxConnector,
+    BlueskyConnector,
     MastodonConnector,
     OkConnector,
     VkConnector,

@@ -68,12 +68,13 @@ class FakeApi:
     network = ""
 
     def __init__(self):
+        self.server: ThreadingHTTPServer | None = None
         self.faults: list[str] = []  # consumed one per state-changing request: refuse, rate_limit, hang_up, ...
         self.requests: list[Request] = []
         self.lock = threading.RLock()
-        self.routes = [(getattr(m, ROUTE_ATTRIBUTE), m) for m in (getattr(self, n) for n in dir(self))
-                       if hasattr(m, ROUTE_ATTRIBUTE)]
-        self.server: ThreadingHTTPServer | None = None
+        # Look routes up on the class, so properties (like `url`) are not evaluated before the server runs.
+        self.routes = [(getattr(member, ROUTE_ATTRIBUTE), getattr(self, name)) for name, member in
+                       ((n, getattr(type(self), n, None)) for n in dir(type(self))) if hasattr(member, ROUTE_ATTRIBUTE)]
 
     # Faults -------------------------------------------------------------------------------------------------
     def fail_next(self, *faults: str) -> None:
@@ -171,6 +172,8 @@ class FakeApi:
 
     @property
     def url(self) -> str:
+        if self.server is None:
+            return ""
         host, port = self.server.server_address[:2]
         return f"http://{host}:{port}"
 

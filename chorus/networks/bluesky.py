@@ -1,0 +1,334 @@
+"""NET-BS: Bluesky over XRPC (JSON over /xrpc/<nsid>) with plain httpx.
+
+A session comes from the handle and an app password once (createSession is limited to a few hundred a day) and is
+reused; an expired access token is refreshed once, and the rotating refresh token is swapped under a row lock.
+A post is a record whose key is derived from our idempotency key, so a retried send finds the first one.
+"""
+
+import hashlib
+from datetime import UTC, datetime
+from functools import cached_property
+
+from django.db import transaction
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
+
+from chorus.networks import errors
+from chorus.networks.base import (
+    AccountCounters,
+    AccountHealth,
+    Capabilities,
+    ConnectField,
+    Connector,
+    Conversation,
+    ConversationPage,
+    MediaRule,
+    PostCounters,
+    Publication,
+    PublicPage,
+    PublicPost,
+    RemotePost,
+    TextMeasure,
+    TextRule,
+)
+from chorus.networks.http import call, client_for, json_of, retry_at
+from chorus.networks.text import bluesky_facets, measure_bluesky
+
+DEFAULT_PDS = "https://bsky.social"
+POST = "app.bsky.feed.post"
+TID_ALPHABET = "234567abcdefghijklmnopqrstuvwxyz"  # base32-sortable, as TIDs are written
+EXPIRED = "ExpiredToken"
+POSTS_PER_READ = 25  # app.bsky.feed.getPosts takes at most 25 uris
+PAGES_PER_POLL = 5  # how far back one conversations() call reads when many notifications came at once
+
+def record_key(idempotency_key: str) -> str:
+    """Our idempotency key as a record key: the first 63 bits of its SHA-256 written as a TID (13 characters of
+    base32-sortable, top bit zero), the key type app.bsky.feed.post declares. The same key always names the same
+    record, so a retried createRecord collides with the first one instead of posting twice. The TID's time part is
+    therefore not a clock reading; Bluesky orders posts by createdAt, not by record key."""
+    number = int.from_bytes(hashlib.sha256(idempotency_key.encode()).digest()[:8], "big") >> 1
+    return "".join(TID_ALPHABET[(number >> (5 * place)) & 31] for place in reversed(range(13)))
+
+
+def rotate_session(channel, refresh) -> dict:
+    """Replace the channel's session with a refreshed one without losing a rotating refresh token to a race.
+
+    The stored credentials are re-read under a row lock (SELECT ... FOR UPDATE on PostgreSQL; on SQLite the
+    IMMEDIATE transaction takes the write lock first, which serialises writers the same way). If another worker
+    rotated the refresh token since this one read it, the stored session is taken as it is; otherwise
+    `refresh(refresh_jwt)` runs inside the lock and its session is stored before the lock is let go.
+    """
+    from chorus.channels.models import Channel
+
+    seen = channel.credentials.get("refresh_jwt", "")
+    if channel.pk is None:  # still connecting: nothing stored that another worker could use
+        channel.credentials = {**channel.credentials, **refresh(seen)}
+        return channel.credentials
+    with transaction.atomic():
+        stored = Channel.objects.select_for_update().only("credentials").get(pk=channel.pk).credentials
+        if stored.get("refresh_jwt", "") == seen:
+            stored = {**stored, **refresh(seen)}
+            Channel.objects.filter(pk=channel.pk).update(credentials=stored)
+    channel.credentials = stored
+    return stored
+
+
+def _moment(value: str) -> datetime:
+    moment = datetime.fromisoformat(value.replace("Z", "+00:00"))
+    return moment if moment.tzinfo else moment.replace(tzinfo=UTC)
+
+
+def _rkey_of(uri: str) -> str:
+    return uri.rsplit("/", 1)[-1]
+
+
+def _post_url(uri: str) -> str:
+    repo, _collection, rkey = uri.removeprefix("at://").split("/")
+    return f"https://bsky.app/profile/{repo}/post/{rkey}"
+
+
+def _counters(view: dict) -> PostCounters:
+    # Quotes are shares with a comment: counted with reposts. Bluesky gives no views or reach.
+    return PostCounters(view["uri"], likes=view.get("likeCount", 0),
+                        reposts=view.get("repostCount", 0) + view.get("quoteCount", 0),
+                        comments=view.get("replyCount", 0))
+
+
+class BlueskyConnector(Connector):
+    network = "bluesky"
+    label = "Bluesky"
+    capabilities = Capabilities(
+        text=TextRule(limit=300, unit="grapheme"),
+        images=MediaRule(max_count=4, max_bytes=1_000_000),
+        native_scheduling=False, edit=False, delete=True, idempotency="record-key", find_published=True,
+        polls=False, threads=True, first_comment=False, comments=True, messages=False, moderation=(),
+        public_pages=True, metrics=("likes", "reposts", "comments"), account_metrics=("followers",),
+    )
+    connect_fields = (
+        ConnectField("handle", gettext_lazy("Handle"), help=gettext_lazy("For example coffee.bsky.social")),
+        ConnectField("app_password", gettext_lazy("App password"), secret=True,
+                     help=gettext_lazy("Settings → Privacy and security → App passwords; not your main password")),
+        ConnectField("pds_url", gettext_lazy("Server (PDS) URL"), required=False,
+                     help=gettext_lazy("Leave empty for bsky.social")),
+    )
+
+    @classmethod
+    def measure(cls, text: str) -> TextMeasure:
+        return measure_bluesky(text)
+
+    # XRPC ----------------------------------------------------------------------------------------------------
+    @cached_property
+    def client(self):
+        return client_for(self.network, DEFAULT_PDS, self.channel.config.get("pds_url", ""))
+
+    def _send(self, method: str, nsid: str, *, changes_state: bool, token: str = "", **kwargs):
+        headers = {**kwargs.pop("headers", {}), **({"Authorization": f"Bearer {token}"} if token else {})}
+        return call(self.client, method, f"/xrpc/{nsid}", changes_state=changes_state, headers=headers, **kwargs)
+
+    def _xrpc(self, method: str, nsid: str, *, changes_state: bool = False, **kwargs) -> dict:
+        """One authenticated call; an expired access token is refreshed once and the call sent again."""
+        response = self._send(method, nsid, changes_state=changes_state, token=self._session()["access_jwt"],
+                              **kwargs)
+        if _error_name(response) == EXPIRED:
+            rotate_session(self.channel, self._refreshed)
+            response = self._send(method, nsid, changes_state=changes_state,
+                                  token=self.channel.credentials["access_jwt"], **kwargs)
+        return _answer(response)
+
+    def _session(self) -> dict:
+        """The stored session, or a new one from the app password when there is none yet."""
+        if not self.channel.credentials.get("access_jwt"):
+            login = {"identifier": self.channel.config.get("handle", "").strip().lstrip("@"),
+                     "password": self.channel.credentials.get("app_password", "")}
+            response = self._send("POST", "com.atproto.server.createSession", changes_state=False, json=login)
+            if response.status_code == 401:
+                raise errors.AuthExpired(_("Bluesky did not accept this handle and app password."))
+            self._store({**self.channel.credentials, **_session_of(_answer(response))})
+        return self.channel.credentials
+
+    def _refreshed(self, refresh_jwt: str) -> dict:
+        response = self._send("POST", "com.atproto.server.refreshSession", changes_state=False, token=refresh_jwt)
+        if response.status_code in (400, 401):
+            raise errors.AuthExpired(_("Bluesky ended the session: reconnect the channel with an app password."))
+        return _session_of(_answer(response))
+
+    def _store(self, credentials: dict) -> None:
+        from chorus.channels.models import Channel
+
+        self.channel.credentials = credentials
+        if self.channel.pk:
+            Channel.objects.filter(pk=self.channel.pk).update(credentials=credentials)
+
+    @property
+    def did(self) -> str:
+        return self._session()["did"]
+
+    # Account ---------------------------------------------------------------------------------------------------
+    def check_health(self) -> AccountHealth:
+        try:
+            profile = self._xrpc("GET", "app.bsky.actor.getProfile", params={"actor": self.did})
+        except errors.NetworkError as exc:
+            return AccountHealth(ok=False, message=exc.reason)
+        self.channel.external_id = self.channel.external_id or profile["did"]
+        return AccountHealth(ok=True, followers=profile.get("followersCount"))
+
+    def account_counters(self) -> AccountCounters:
+        profile = self._xrpc("GET", "app.bsky.actor.getProfile", params={"actor": self.did})
+        return AccountCounters(followers=profile.get("followersCount"))
+
+    # Publishing ------------------------------------------------------------------------------------------------
+    def publish(self, publication: Publication, idempotency_key: str) -> RemotePost:
+        first = self._post(publication.text, idempotency_key, embed=self._images(publication))
+        parent = first
+        for number, text in enumerate(publication.thread, start=1):
+            # Each part has its own key, so a retried thread finds the parts already made and goes on from there.
+            parent = self._post(text, f"{idempotency_key}:{number}",
+                                reply={"root": _ref(first), "parent": _ref(parent)})
+        return RemotePost(first["uri"], _post_url(first["uri"]), _moment(first["value"]["createdAt"]),
+                          idempotency_key)
+
+    def _post(self, text: str, key: str, embed: dict | None = None, reply: dict | None = None) -> dict:
+        """Create the record under the key's record key, or return the one a previous try already made."""
+        rkey = record_key(key)
+        record = {"$type": POST, "text": text, "createdAt": datetime.now(UTC).isoformat().replace("+00:00", "Z")}
+        record |= {name: value for name, value in (("facets", bluesky_facets(text, self._resolve_handle)),
+                                                   ("embed", embed), ("reply", reply)) if value}
+        try:
+            made = self._xrpc("POST", "com.atproto.repo.createRecord", changes_state=True,
+                              json={"repo": self.did, "collection": POST, "rkey": rkey, "record": record})
+        except (errors.Transient, errors.ValidationRejected):
+            # A record under this key exists already (this is a retry): deployed PDSes answer 500, newer ones a
+            # named 400 error. Either way the record itself settles it.
+            existing = self._record(rkey)
+            if existing is None:
+                raise
+            return existing
+        return {"uri": made["uri"], "cid": made["cid"], "value": record}
+
+    def _record(self, rkey: str) -> dict | None:
+        try:
+            return self._xrpc("GET", "com.atproto.repo.getRecord",
+                              params={"repo": self.did, "collection": POST, "rkey": rkey})
+        except errors.RemoteNotFound:
+            return None
+
+    def _images(self, publication: Publication) -> dict | None:
+        images = []
+        for facts, path in zip(publication.media, publication.media_paths, strict=False):
+            with open(path, "rb") as file:
+                # A blob alone is not a post and uploading it twice is harmless: not a state change for retries.
+                blob = self._xrpc("POST", "com.atproto.repo.uploadBlob", content=file.read(),
+                                  headers={"Content-Type": facts.mime})["blob"]
+            image = {"alt": "", "image": blob}
+            if facts.width and facts.height:
+                image["aspectRatio"] = {"width": facts.width, "height": facts.height}
+            images.append(image)
+        return {"$type": "app.bsky.embed.images", "images": images} if images else None
+
+    def _resolve_handle(self, handle: str) -> str:
+        try:
+            return self._xrpc("GET", "com.atproto.identity.resolveHandle", params={"handle": handle})["did"]
+        except (errors.RemoteNotFound, errors.ValidationRejected):
+            return ""
+
+    def find_published(self, idempotency_key: str, text: str, since: datetime) -> RemotePost | None:
+        record = self._record(record_key(idempotency_key))
+        if record is None:
+            return None
+        return RemotePost(record["uri"], _post_url(record["uri"]), _moment(record["value"]["createdAt"]),
+                          idempotency_key)
+
+    def delete(self, remote_id: str) -> None:
+        self._xrpc("POST", "com.atproto.repo.deleteRecord", changes_state=True,
+                   json={"repo": self.did, "collection": POST, "rkey": _rkey_of(remote_id)})
+
+    def fetch_counters(self, remote_ids: list[str]) -> list[PostCounters]:
+        return [_counters(view) for view in self._post_views(remote_ids)]
+
+    def _post_views(self, uris: list[str]) -> list[dict]:
+        views = []
+        for start in range(0, len(uris), POSTS_PER_READ):
+            chunk = uris[start:start + POSTS_PER_READ]
+            views += self._xrpc("GET", "app.bsky.feed.getPosts", params={"uris": chunk})["posts"]
+        return views
+
+    # Conversations ---------------------------------------------------------------------------------------------
+    def conversations(self, cursor: str = "") -> ConversationPage:
+        """Replies and mentions indexed after `cursor` (our cursor is the newest indexedAt seen; the API's own
+        cursor pages backwards in time, so it is only used to read further back within one call)."""
+        items, newest, page_cursor = [], cursor, ""
+        for _page in range(PAGES_PER_POLL):
+            params = {"limit": 50, "reasons": ["reply", "mention"]} | ({"cursor": page_cursor} if page_cursor else {})
+            page = self._xrpc("GET", "app.bsky.notification.listNotifications", params=params)
+            fresh = [n for n in page["notifications"] if not cursor or n["indexedAt"] > cursor]
+            items += [_conversation(n) for n in fresh if n["reason"] in ("reply", "mention")]
+            newest = max([newest] + [n["indexedAt"] for n in fresh])
+            page_cursor = page.get("cursor", "")
+            if not cursor or len(fresh) < len(page["notifications"]) or not page_cursor:
+                break
+        return ConversationPage(items, newest)
+
+    def reply(self, conversation: Conversation, text: str, idempotency_key: str) -> str:
+        [view] = self._post_views([conversation.remote_id])
+        parent = {"uri": view["uri"], "cid": view["cid"]}
+        root = view.get("record", {}).get("reply", {}).get("root", parent)
+        return self._post(text, idempotency_key, reply={"root": root, "parent": parent})["uri"]
+
+    # Public pages ----------------------------------------------------------------------------------------------
+    def public_page(self, handle: str, limit: int = 20) -> PublicPage:
+        handle = handle.strip().lstrip("@")
+        profile = self._xrpc("GET", "app.bsky.actor.getProfile", params={"actor": handle})
+        feed = self._xrpc("GET", "app.bsky.feed.getAuthorFeed",
+                          params={"actor": handle, "limit": limit, "filter": "posts_no_replies"})["feed"]
+        posts = [PublicPost(item["post"]["uri"], _post_url(item["post"]["uri"]), item["post"]["record"]["text"],
+                            _moment(item["post"]["record"]["createdAt"]), _counters(item["post"]))
+                 for item in feed if "reason" not in item]  # a reason marks a repost of someone else's post
+        return PublicPage(profile["handle"], profile.get("displayName") or profile["handle"],
+                          f"https://bsky.app/profile/{profile['handle']}", profile.get("followersCount"), posts)
+
+
+def _ref(post: dict) -> dict:
+    return {"uri": post["uri"], "cid": post["cid"]}
+
+
+def _session_of(answer: dict) -> dict:
+    return {"access_jwt": answer["accessJwt"], "refresh_jwt": answer["refreshJwt"], "did": answer["did"],
+            "handle": answer.get("handle", "")}
+
+
+def _conversation(notification: dict) -> Conversation:
+    record, author = notification["record"], notification["author"]
+    thread = record.get("reply", {})
+    return Conversation(
+        kind=notification["reason"], remote_id=notification["uri"], author_id=author["did"],
+        author_name=author.get("displayName") or author["handle"], text=record.get("text", ""),
+        created_at=_moment(record.get("createdAt") or notification["indexedAt"]),
+        post_remote_id=thread.get("root", {}).get("uri", ""), parent_remote_id=thread.get("parent", {}).get("uri", ""))
+
+
+def _error_name(response) -> str:
+    if response.is_success or not response.headers.get("content-type", "").startswith("application/json"):
+        return ""
+    try:
+        return response.json().get("error", "")
+    except ValueError:
+        return ""
+
+
+def _answer(response) -> dict:
+    """The body of a successful answer, or the XRPC error as one of the shared errors."""
+    if response.is_success:
+        return json_of(response)
+    name, status = _error_name(response), response.status_code
+    reason = f"Bluesky: {name or 'HTTP'} ({status})"
+    if status == 429:
+        raise errors.RateLimited(reason, retry_at(response.headers))
+    if status >= 500:
+        raise errors.Transient(reason)
+    if status == 401 or name in (EXPIRED, "InvalidToken", "AuthenticationRequired"):
+        raise errors.AuthExpired(reason)
+    if status == 403 or name in ("AccountTakedown", "AccountDeactivated", "BlockedActor"):
+        raise errors.PermissionMissing(reason)
+    if status == 404 or name in ("RecordNotFound", "NotFound"):
+        raise errors.RemoteNotFound(reason)
+    raise errors.ValidationRejected(reason)  # InvalidRequest, a blob too large (413), an invalid record
