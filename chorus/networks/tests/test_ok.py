@@ -70,6 +70,24 @@ def test_a_post_goes_out_as_a_group_theme_with_text_link_and_poll(api, channel):
     assert remote.url == f"https://ok.ru/group/{fake.GROUP_ID}/topic/{remote.remote_id}"
 
 
+def test_two_photos_are_uploaded_and_posted_in_one_topic(api, channel, tmp_path):
+    paths = []
+    for name in ("latte.jpg", "beans.png"):
+        (tmp_path / name).write_bytes(b"\x89PNG fake image " + name.encode())
+        paths.append(str(tmp_path / name))
+    remote = channel.connector.publish(Publication(TEXT, media_paths=paths), "key-photos")
+    [photos] = [b for b in api.topics[remote.remote_id]["media"] if b["type"] == "photo"]
+    assert len(photos["list"]) == 2 and {p["id"] for p in photos["list"]} <= api.photo_tokens
+
+
+def test_a_photo_host_that_is_down_posts_nothing(api, channel, tmp_path):
+    (tmp_path / "latte.jpg").write_bytes(b"jpeg")
+    api.upload_host_down = True
+    with pytest.raises(errors.Transient):
+        channel.connector.publish(Publication(TEXT, media_paths=[str(tmp_path / "latte.jpg")]), "key")
+    assert api.remote_posts() == []
+
+
 def test_find_published_ignores_an_older_topic_with_the_same_text(api, channel):
     old = api.add_topic(fake.GROUP_ID, TEXT)
     old["created_ms"] -= 3600 * 1000

@@ -27,6 +27,7 @@ class FakeOk(FakeApi):
     network = "ok"
     public_handle = "ok.ru/competitor.coffee"
     writes = {"mediatopic.post", "mediatopic.edit", "mediatopic.deleteTopic"}
+    upload_host_down = False
 
     def __init__(self):
         self.server = None
@@ -37,6 +38,8 @@ class FakeOk(FakeApi):
                        COMPETITOR_ID: {"uid": COMPETITOR_ID, "name": "Кофейня напротив", "members_count": 980,
                                        "shortname": "competitor.coffee"}}
         self.topics: dict[str, dict] = {}
+        self.pending_photos: set[str] = set()
+        self.photo_tokens: set[str] = set()
         self.add_topic(COMPETITOR_ID, "Скидка 20% на капучино до пятницы", likes=14, reshares=2, views=830)
 
     @property
@@ -141,7 +144,29 @@ class FakeOk(FakeApi):
             return ok_error(100, "PARAM : attachment is not valid JSON")
         if sum(len(block.get("text", "")) for block in media if block.get("type") == "text") > TEXT_LIMIT:
             return ok_error(601, "MEDIA_TOPIC_TEXT_LIMIT : Text limit reached")
+        photos = [item["id"] for block in media if block.get("type") == "photo" for item in block["list"]]
+        if not self.photo_tokens.issuperset(photos):
+            return ok_error(121, "PARAM_PHOTO_ID : Unknown photo token")
         return media
+
+    def m_photosV2_getUploadUrl(self, params):
+        if params.get("gid") != GROUP_ID:
+            return ok_error(10, "PERMISSION_DENIED : No PHOTO_CONTENT right in this group")
+        photo_ids = [str(next(self.ids)) for _ in range(int(params.get("count", 1)))]
+        self.pending_photos.update(photo_ids)
+        return Answer(200, {"upload_url": f"{self.url}/upload/{','.join(photo_ids)}", "photo_ids": photo_ids})
+
+    @route("POST", r"/upload/(?P<ids>[0-9,]+)")
+    def upload(self, request):
+        """The upload host answers a token per photo id; each file arrives as its own multipart part."""
+        if self.upload_host_down:
+            return Answer(502, "<html>Bad Gateway</html>", {"Content-Type": "text/html"})
+        photo_ids = request.params["ids"].split(",")
+        if request.body.count(b"filename=") != len(photo_ids) or not self.pending_photos.issuperset(photo_ids):
+            return Answer(200, {"error_code": 100, "error_msg": "PARAM : wrong number of files"})
+        self.pending_photos.difference_update(photo_ids)
+        self.photo_tokens.update(f"tok-{photo_id}" for photo_id in photo_ids)
+        return Answer(200, {"photos": {photo_id: {"token": f"tok-{photo_id}"} for photo_id in photo_ids}})
 
     def m_mediatopic_post(self, params):
         if params.get("type") != "GROUP_THEME" or params.get("gid") not in self.groups:
