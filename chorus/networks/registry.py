@@ -5,10 +5,12 @@ from chorus.networks.bluesky import BlueskyConnector
 from chorus.networks.mastodon import MastodonConnector
 from chorus.networks.ok import OkConnector
 from chorus.networks.sandbox import SandboxConnector
+from chorus.networks.telegram import TelegramConnector
 from chorus.networks.vk import VkConnector
 
 CONNECTORS: dict[str, type[Connector]] = {c.network: c for c in (
     SandboxConnector,
+    TelegramConnector,
     BlueskyConnector,
     MastodonConnector,
     OkConnector,

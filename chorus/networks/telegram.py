@@ -1,0 +1,372 @@
+"""NET-TG: a Telegram channel through the Bot API, over plain httpx (a dozen JSON methods, no SDK needed).
+
+What the Bot API cannot do shapes this connector: there is no idempotency key and no way to list a channel's
+history. A bot does not receive updates for its own channel posts either, but Telegram forwards every post into
+the channel's linked discussion group, and the bot sees that forward there; that is how an interrupted send is read
+back. The same group carries the comments. Views and other post counters are not in the Bot API at all.
+"""
+
+import html
+import json
+import re
+import unicodedata
+from datetime import UTC, datetime, timedelta
+from functools import cached_property
+from pathlib import Path
+
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
+
+from chorus.networks import errors
+from chorus.networks.base import (
+    AccountCounters,
+    AccountHealth,
+    Capabilities,
+    ConnectField,
+    Connector,
+    Conversation,
+    ConversationPage,
+    MediaRule,
+    PostCounters,
+    Problem,
+    Publication,
+    RemotePost,
+    TextMeasure,
+    TextRule,
+)
+from chorus.networks.http import call, client_for, json_of
+from chorus.networks.text import measure_telegram, measure_telegram_caption, telegram_visible_text
+
+API_URL = "https://api.telegram.org"
+# The same list on every getUpdates call: Telegram remembers the last one given and stops producing the rest.
+UPDATE_KINDS = ["message", "edited_message", "channel_post", "edited_channel_post"]
+# Formatting Telegram's HTML mode understands; any other <, > or & in a post is meant literally and is escaped.
+MARKUP = re.compile(r"</?(?:b|strong|i|em|u|ins|s|strike|del|span|tg-spoiler|a|code|pre|blockquote|tg-emoji)"
+                    r"(?=[\s>])[^<>]*>|&(?:lt|gt|amp|quot|#\d+|#x[0-9a-fA-F]+);")
+POLL_QUESTION, POLL_OPTION, POLL_OPTIONS = 300, 100, (2, 12)
+
+
+def telegram_html(text: str) -> str:
+    """The post as Telegram HTML: its formatting tags and entities pass, everything else goes out as written."""
+    pieces, start = [], 0
+    for match in MARKUP.finditer(text):
+        pieces += [html.escape(text[start:match.start()], quote=False), match.group()]
+        start = match.end()
+    return "".join(pieces) + html.escape(text[start:], quote=False)
+
+
+def normalised(text: str) -> str:
+    return " ".join(unicodedata.normalize("NFC", text).split())
+
+
+class TelegramConnector(Connector):
+    network = "telegram"
+    label = "Telegram"
+    capabilities = Capabilities(
+        # Code points of the visible text (tdlib's utf8_length); entity offsets would be UTF-16, but we send HTML.
+        text=TextRule(limit=4096, unit="codepoint"),
+        caption=TextRule(limit=1024, unit="codepoint"),
+        images=MediaRule(max_count=10, max_bytes=10 * 2**20, formats=("image/jpeg", "image/png", "image/webp"),
+                         min_aspect=1 / 20, max_aspect=20),
+        edit=True, delete=True, idempotency="none", find_published=True, polls=True,
+        comments=True, moderation=("delete", "ban"),
+        account_metrics=("followers",),
+    )
+    connect_fields = (
+        ConnectField("token", gettext_lazy("Bot token"), secret=True,
+                     help=gettext_lazy("From @BotFather, like 123456:ABC-DEF…")),
+        ConnectField("chat", gettext_lazy("Channel"),
+                     help=gettext_lazy("@username of a public channel, or the numeric id (-100…) of a private one. "
+                                       "Add the bot to it as an administrator allowed to post messages.")),
+    )
+
+    # Text -----------------------------------------------------------------------------------------------------
+    @classmethod
+    def measure(cls, text: str) -> TextMeasure:
+        return measure_telegram(telegram_html(text), cls.capabilities.text.limit)
+
+    @classmethod
+    def validate(cls, publication: Publication) -> list[Problem]:
+        """The text, or the caption's shorter limit under photos; a photo or a poll may go out without text."""
+        if publication.media:
+            found = measure_telegram_caption(telegram_html(publication.text), cls.capabilities.caption.limit)
+        else:
+            found = cls.measure(publication.text)
+        problems = [p for p in found.problems if p.code != "empty" or not (publication.media or publication.poll)]
+        return problems + cls.check_media(publication.media) + cls._poll_problems(publication)
+
+    @staticmethod
+    def _poll_problems(publication: Publication) -> list[Problem]:
+        poll = publication.poll
+        if poll is None:
+            return []
+        low, high = POLL_OPTIONS
+        fits = (0 < len(poll.question) <= POLL_QUESTION and low <= len(poll.options) <= high
+                and all(0 < len(option) <= POLL_OPTION for option in poll.options))
+        message = _("A Telegram poll has a question of up to %(q)d characters and %(low)d–%(high)d options of up "
+                    "to %(o)d characters each.")
+        return [] if fits else [Problem("poll", message % {"q": POLL_QUESTION, "low": low, "high": high,
+                                                           "o": POLL_OPTION})]
+
+    # Calls ----------------------------------------------------------------------------------------------------
+    @property
+    def chat(self) -> str:
+        return str(self.channel.config.get("chat", "")).strip()
+
+    def _call(self, method: str, *, changes_state: bool = False, files: dict | None = None, **fields):
+        """One Bot API method. The token is part of the URL, so it never goes into a message or a log line."""
+        token = self.channel.credentials.get("token", "")
+        with client_for(self.network, API_URL, base_url=self.channel.config.get("api_url", "")) as client:
+            if files:  # an upload: the other fields ride along as form fields, JSON-encoded where structured
+                form = {k: v if isinstance(v, str) else json.dumps(v) for k, v in fields.items()}
+                response = call(client, "POST", f"/bot{token}/{method}", changes_state=changes_state,
+                                data=form, files=files)
+            else:
+                response = call(client, "POST", f"/bot{token}/{method}", changes_state=changes_state, json=fields)
+            body = json_of(response)
+        if body.get("ok"):
+            return body["result"]
+        raise self._error(body, response.status_code)
+
+    @staticmethod
+    def _error(body: dict, status: int) -> errors.NetworkError:
+        code = body.get("error_code", status)
+        said = str(body.get("description", ""))[:300]
+        low = said.lower()
+        parameters = body.get("parameters") or {}
+        if code == 429:
+            wait = int(parameters.get("retry_after") or 30)
+            return errors.RateLimited(_("Telegram asks to wait %(s)d s: %(said)s") % {"s": wait, "said": said},
+                                      datetime.now(UTC) + timedelta(seconds=wait))
+        if code in (401, 404):  # Telegram answers 404 to a token it does not know at all
+            return errors.AuthExpired(_("Telegram does not accept the bot token (revoked or mistyped): reconnect "
+                                        "the channel with a token from @BotFather."))
+        if code == 403:
+            return errors.PermissionMissing(_("The bot was removed from the chat or may not write there "
+                                              "(%(said)s): add it back as an administrator.") % {"said": said})
+        if code == 409:
+            return errors.PermissionMissing(_("Another program reads this bot's updates (a webhook is set): "
+                                              "comments and read-back need the bot to itself."))
+        if code >= 500:
+            return errors.Transient(_("Telegram is unavailable: %(said)s") % {"said": said})
+        if "migrate_to_chat_id" in parameters:
+            return errors.RemoteNotFound(_("The group became a supergroup with id %(id)s: put that id in the "
+                                           "channel's settings.") % {"id": parameters["migrate_to_chat_id"]})
+        if "not enough rights" in low or "admin_required" in low or "administrator" in low:
+            return errors.PermissionMissing(_("The bot lacks a right in the chat: %(said)s") % {"said": said})
+        if "message can't be deleted" in low:
+            return errors.ValidationRejected(_("Telegram no longer lets the bot delete this message: a bot may "
+                                               "delete messages only within 48 hours of posting, unless it has "
+                                               "the right to delete messages. Delete it in Telegram."))
+        if "not found" in low or "message_id_invalid" in low:
+            return errors.RemoteNotFound(_("Telegram does not find it: %(said)s") % {"said": said})
+        return errors.ValidationRejected(_("Telegram refused the message: %(said)s") % {"said": said})
+
+    # Health and counters --------------------------------------------------------------------------------------
+    def check_health(self) -> AccountHealth:
+        try:
+            bot = self._call("getMe")
+            chat = self._call("getChat", chat_id=self.chat)
+            member = self._call("getChatMember", chat_id=self.chat, user_id=bot["id"])
+            followers = self._call("getChatMemberCount", chat_id=self.chat)
+        except errors.RemoteNotFound:
+            return AccountHealth(False, _("Telegram does not know the chat %(chat)s, or the bot is not in it. "
+                                          "Check the name and add the bot as an administrator.")
+                                 % {"chat": self.chat})
+        except errors.NetworkError as exc:
+            return AccountHealth(False, exc.reason)
+        missing = self._missing_rights(chat, member)
+        if missing is None:
+            return AccountHealth(False, _("The bot @%(bot)s is not an administrator allowed to post in %(chat)s: "
+                                          "add it under Administrators with “Post messages”.")
+                                 % {"bot": bot.get("username", ""), "chat": self.chat})
+        if missing:
+            return AccountHealth(True, _("Posting works, but the bot may not %(what)s posts: give it those rights "
+                                         "to edit or delete from Chorus.") % {"what": missing}, followers)
+        return AccountHealth(True, followers=followers)
+
+    @staticmethod
+    def _missing_rights(chat: dict, member: dict) -> str | None:
+        """None when the bot cannot post at all; else the rights it lacks for editing and deleting ("" = none)."""
+        status = member.get("status")
+        if status == "creator":
+            return ""
+        if chat.get("type") != "channel":  # a group: any member who may send can post
+            return "" if status in {"administrator", "member"} and member.get("can_send_messages", True) else None
+        if status != "administrator" or not member.get("can_post_messages"):
+            return None
+        lacking = [_("edit") if not member.get("can_edit_messages") else "",
+                   _("delete") if not member.get("can_delete_messages") else ""]
+        return _(" or ").join(filter(None, lacking))
+
+    def account_counters(self) -> AccountCounters:
+        return AccountCounters(followers=self._call("getChatMemberCount", chat_id=self.chat))
+
+    def fetch_counters(self, remote_ids: list[str]) -> list[PostCounters]:
+        """The Bot API gives no views, forwards or comment counts for channel posts: every metric is absent."""
+        return [PostCounters(remote_id) for remote_id in remote_ids]
+
+    # Publishing -----------------------------------------------------------------------------------------------
+    def publish(self, publication: Publication, idempotency_key: str) -> RemotePost:
+        """Text, a photo or an album, then a poll if there is one. One post may be several messages; its remote
+        id lists them all ("12,13,14")."""
+        messages = []
+        steps = [self._send_body] if publication.text.strip() or publication.media_paths else []
+        if publication.poll:
+            steps.append(self._send_poll)
+        for step in steps:
+            try:
+                messages += step(publication)
+            except errors.NetworkError as exc:
+                if not messages:
+                    raise
+                raise errors.AmbiguousOutcome(_("Part of the post went out (message %(id)s), the rest failed: "
+                                                "%(reason)s") % {"id": messages[0]["message_id"],
+                                                                 "reason": exc.reason}) from exc
+        return self._remote_post(messages, idempotency_key)
+
+    def _send_body(self, publication: Publication) -> list[dict]:
+        text = telegram_html(publication.text)
+        paths = publication.media_paths
+        if not paths:
+            return [self._call("sendMessage", changes_state=True, chat_id=self.chat, text=text, parse_mode="HTML")]
+        files = {f"photo{n}": (Path(path).name, Path(path).read_bytes()) for n, path in enumerate(paths)}
+        if len(paths) == 1:
+            return [self._call("sendPhoto", changes_state=True, files=files, chat_id=self.chat,
+                               photo="attach://photo0", caption=text, parse_mode="HTML")]
+        album = [{"type": "photo", "media": f"attach://{name}"} for name in files]
+        album[0] |= {"caption": text, "parse_mode": "HTML"}
+        return self._call("sendMediaGroup", changes_state=True, files=files, chat_id=self.chat, media=album)
+
+    def _send_poll(self, publication: Publication) -> list[dict]:
+        poll = publication.poll
+        fields = {"chat_id": self.chat, "question": poll.question, "options": [{"text": o} for o in poll.options],
+                  "allows_multiple_answers": poll.multiple}
+        if poll.closes_in_seconds:
+            fields["open_period"] = poll.closes_in_seconds
+        return [self._call("sendPoll", changes_state=True, **fields)]
+
+    def _remote_post(self, messages: list[dict], idempotency_key: str = "") -> RemotePost:
+        first = messages[0]
+        return RemotePost(",".join(str(m["message_id"]) for m in messages), self._url(first),
+                          datetime.fromtimestamp(first["date"], UTC), idempotency_key)
+
+    @staticmethod
+    def _url(message: dict) -> str:
+        chat = message["chat"]
+        if chat.get("username"):
+            return f"https://t.me/{chat['username']}/{message['message_id']}"
+        return f"https://t.me/c/{str(chat['id']).removeprefix('-100')}/{message['message_id']}"
+
+    def edit(self, remote_id: str, publication: Publication) -> None:
+        first = int(remote_id.split(",")[0])
+        text = telegram_html(publication.text)
+        try:
+            if publication.media or publication.media_paths:
+                self._call("editMessageCaption", changes_state=True, chat_id=self.chat, message_id=first,
+                           caption=text, parse_mode="HTML")
+            else:
+                self._call("editMessageText", changes_state=True, chat_id=self.chat, message_id=first, text=text,
+                           parse_mode="HTML")
+        except errors.ValidationRejected as exc:
+            if "message is not modified" not in exc.reason:  # the same text again is already the wanted state
+                raise
+
+    def delete(self, remote_id: str) -> None:
+        """Every message of the post; one already gone is fine, all of them gone is RemoteNotFound."""
+        gone = []
+        for message_id in remote_id.split(","):
+            try:
+                self._call("deleteMessage", changes_state=True, chat_id=self.chat, message_id=int(message_id))
+            except errors.RemoteNotFound as exc:
+                gone.append(exc)
+        if len(gone) == len(remote_id.split(",")):
+            raise gone[0]
+
+    def find_published(self, idempotency_key: str, text: str, since: datetime) -> RemotePost | None:
+        """The post among the updates the bot has not yet confirmed: its forward into the discussion group (what a
+        bot sees of its own posts) or a channel_post update, matched by visible text and time. None when not seen
+        (no discussion group, or the inbox already consumed those updates): the reconciler then asks a person."""
+        wanted = normalised(telegram_visible_text(telegram_html(text)))
+        if not wanted:
+            return None
+        earliest = int(since.timestamp())
+        posts = [self._post_in(update) for update in self._call("getUpdates", allowed_updates=UPDATE_KINDS,
+                                                                    timeout=0, limit=100)]
+        for post in filter(None, posts):
+            if post["date"] >= earliest and normalised(post.get("text") or post.get("caption") or "") == wanted:
+                album = [p for p in filter(None, posts)
+                         if post.get("media_group_id") and p.get("media_group_id") == post["media_group_id"]]
+                return self._remote_post(album or [post], idempotency_key)
+        return None
+
+    def _post_in(self, update: dict) -> dict | None:
+        """The channel post an update shows, as the channel has it (its own id and chat), else None."""
+        message = update.get("channel_post") or update.get("message") or {}
+        if update.get("channel_post") and self._is_our_channel(message["chat"]):
+            return message
+        origin = message.get("forward_origin") or {}
+        if message.get("is_automatic_forward") and self._is_our_channel(origin.get("chat") or {}):
+            return message | {"message_id": origin["message_id"], "chat": origin["chat"]}
+        return None
+
+    def _is_our_channel(self, chat: dict) -> bool:
+        return str(chat.get("id")) == self.chat or f"@{chat.get('username', '')}".lower() == self.chat.lower()
+
+    # Comments: the channel's linked discussion group ------------------------------------------------------------
+    @cached_property
+    def discussion_group(self) -> int | None:
+        return self._call("getChat", chat_id=self.chat).get("linked_chat_id")
+
+    def conversations(self, cursor: str = "") -> ConversationPage:
+        """Comments from the discussion group since `cursor`, an update_id. Passing it on confirms the earlier
+        updates to Telegram, which then forgets them, so each comment arrives once."""
+        group = self.discussion_group
+        if group is None:
+            return ConversationPage([], cursor)
+        fields = {"allowed_updates": UPDATE_KINDS, "timeout": 0}
+        if cursor:
+            fields["offset"] = int(cursor) + 1
+        updates = self._call("getUpdates", **fields)
+        items = [self._comment(u.get("message") or u.get("edited_message"), group) for u in updates]
+        last = max((u["update_id"] for u in updates), default=None)
+        return ConversationPage([c for c in items if c], str(last) if last is not None else cursor)
+
+    @staticmethod
+    def _comment(message: dict | None, group: int) -> Conversation | None:
+        if not message or message["chat"]["id"] != group or message.get("is_automatic_forward"):
+            return None
+        parent = message.get("reply_to_message")
+        if not parent:  # talk in the group itself, not under a post
+            return None
+        on_post = bool(parent.get("is_automatic_forward"))
+        origin = parent.get("forward_origin") or {}
+        author = message.get("sender_chat") or message.get("from") or {}
+        name = author.get("title") or " ".join(filter(None, [author.get("first_name"), author.get("last_name")]))
+        edited = message.get("edit_date")
+        return Conversation(
+            kind="comment" if on_post else "reply", remote_id=str(message["message_id"]),
+            author_id=str(author.get("id", "")), author_name=name or author.get("username", ""),
+            text=message.get("text") or message.get("caption") or "",
+            created_at=datetime.fromtimestamp(message["date"], UTC),
+            post_remote_id=str(origin.get("message_id", "")) if on_post else "",
+            parent_remote_id="" if on_post else str(parent["message_id"]),
+            edited_at=datetime.fromtimestamp(edited, UTC) if edited else None)
+
+    def reply(self, conversation: Conversation, text: str, idempotency_key: str) -> str:
+        answer = self._call("sendMessage", changes_state=True, chat_id=self.discussion_group,
+                            text=telegram_html(text), parse_mode="HTML",
+                            reply_parameters={"message_id": int(conversation.remote_id)})
+        return str(answer["message_id"])
+
+    def moderate(self, conversation: Conversation, action: str) -> None:
+        group = self.discussion_group
+        if action == "delete":
+            self._call("deleteMessage", changes_state=True, chat_id=group, message_id=int(conversation.remote_id))
+        elif action == "ban" and conversation.author_id.startswith("-"):  # someone writing as a channel
+            self._call("banChatSenderChat", changes_state=True, chat_id=group,
+                       sender_chat_id=int(conversation.author_id))
+        elif action == "ban":
+            self._call("banChatMember", changes_state=True, chat_id=group, user_id=int(conversation.author_id))
+        else:
+            raise errors.ValidationRejected(_("Telegram cannot %(action)s a comment.") % {"action": action})

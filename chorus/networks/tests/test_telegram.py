@@ -1,0 +1,276 @@
+"""NET-TG against a fake Bot API: the shared contract, then what only Telegram has (HTML mode, captions, albums,
+polls, the admin check, the 48-hour delete limit, comments in the discussion group)."""
+
+from datetime import UTC, datetime, timedelta
+
+import pytest
+from django.core.exceptions import ValidationError
+from django.utils import timezone
+
+from chorus.channels.services import connect_channel
+from chorus.content.services import create_and_schedule
+from chorus.networks import errors
+from chorus.networks.base import MediaFacts, Poll, Publication
+from chorus.networks.telegram import TelegramConnector
+from chorus.networks.tests.contract import TEXT, ConnectorContract
+from chorus.networks.tests.fakes.telegram import CHANNEL, GROUP, TOKEN, FakeTelegram
+from chorus.publishing import dispatcher, reconciler, sender
+from chorus.publishing.models import Status
+
+
+@pytest.fixture
+def api(serve):
+    return serve(FakeTelegram())
+
+
+def connect(owner, workspace, token=TOKEN, chat="@demo_coffee"):
+    return connect_channel(actor=owner, workspace=workspace, network="telegram", name="Demo Coffee",
+                           credentials={"token": token}, config={"chat": chat})
+
+
+@pytest.fixture
+def channel(api, owner, workspace):
+    return connect(owner, workspace)
+
+
+class TestTelegramContract(ConnectorContract):
+    pass
+
+
+def photos(tmp_path, count: int) -> list[str]:
+    paths = []
+    for n in range(count):
+        path = tmp_path / f"beans-{n}.jpg"
+        path.write_bytes(b"\xff\xd8\xff\xe0 a small jpeg " + bytes([n]))
+        paths.append(str(path))
+    return paths
+
+
+def facts(count: int) -> list[MediaFacts]:
+    return [MediaFacts("image/jpeg", 20_000, 1080, 1080, f"beans-{n}.jpg") for n in range(count)]
+
+
+# Connecting: the bot must be an admin allowed to post ------------------------------------------------------------
+def test_olga_cannot_connect_a_channel_where_the_bot_is_not_an_admin(api, owner, workspace):
+    api.member = {"user": {"id": 123456}, "status": "member"}
+    with pytest.raises(ValidationError, match="not an administrator"):
+        connect(owner, workspace)
+
+
+def test_a_mistyped_token_is_refused_without_echoing_it(api, owner, workspace):
+    with pytest.raises(ValidationError) as refused:
+        connect(owner, workspace, token="123456:wrong-secret")
+    assert "bot token" in str(refused.value) and "wrong-secret" not in str(refused.value)
+
+
+def test_an_unknown_channel_is_named_in_the_refusal(api, owner, workspace):
+    with pytest.raises(ValidationError, match="@no_such_channel"):
+        connect(owner, workspace, chat="@no_such_channel")
+
+
+def test_a_bot_that_may_post_but_not_delete_connects_with_a_warning(api, channel):
+    api.member = {**api.member, "can_delete_messages": False}
+    health = channel.connector.check_health()
+    assert health.ok and "delete" in health.message and health.followers == 1520
+
+
+def test_a_private_channel_by_numeric_id_gets_a_t_me_c_link(api, owner, workspace):
+    channel = connect(owner, workspace, chat=str(CHANNEL["id"]))
+    remote = channel.connector.publish(Publication(TEXT), "key")
+    assert remote.url == f"https://t.me/demo_coffee/{remote.remote_id}"  # the fake channel has a username
+    assert TelegramConnector._url({"message_id": 7, "chat": {"id": -1005550001}}) == "https://t.me/c/5550001/7"
+
+
+# Text: HTML mode, counted on what a reader sees ------------------------------------------------------------------
+def test_formatting_goes_out_and_stray_brackets_and_ampersands_stay_as_written(api, channel):
+    channel.connector.publish(Publication("<b>Скидки</b> на R&D-зёрна: цена < 300 ₽ <3"), "key")
+    assert api.remote_posts()[0]["text"] == "Скидки на R&D-зёрна: цена < 300 ₽ <3"
+
+
+def test_the_composer_counts_the_visible_text_not_the_markup():
+    exact = TelegramConnector.measure("<b>" + "я" * 4096 + "</b>")
+    assert (exact.length, exact.limit, exact.problems) == (4096, 4096, [])
+    over = TelegramConnector.measure("<i>" + "я" * 4097 + "</i>")
+    assert [p.code for p in over.problems] == ["too_long"]
+    assert TelegramConnector.measure("R&D <3 <not-a-tag>").length == len("R&D <3 <not-a-tag>")  # sent as written
+
+
+def test_a_caption_under_photos_is_held_to_1024_characters():
+    assert TelegramConnector.capabilities.caption.limit == 1024
+    long_caption = Publication("☕" * 1025, media=facts(1))
+    [problem] = TelegramConnector.validate(long_caption)
+    assert (problem.code, problem.start, problem.end) == ("too_long", 1024, 1025)
+    assert TelegramConnector.validate(Publication("☕" * 1025)) == []
+
+
+def test_telegram_refusing_a_long_message_is_a_definite_validation_failure(api, channel):
+    with pytest.raises(errors.ValidationRejected, match="too long"):
+        channel.connector.publish(Publication("я" * 4097), "key")
+    assert api.remote_posts() == []
+
+
+# Photos, albums, polls -------------------------------------------------------------------------------------------
+def test_one_photo_goes_out_with_its_caption(api, channel, tmp_path):
+    remote = channel.connector.publish(Publication("Новый лот", media=facts(1), media_paths=photos(tmp_path, 1)),
+                                       "key")
+    [post] = api.remote_posts()
+    assert post == {"remote_id": remote.remote_id, "text": "Новый лот"}
+
+
+def test_an_album_of_three_is_one_post_and_is_deleted_whole(api, channel, tmp_path):
+    album = Publication("Три сорта недели", media=facts(3), media_paths=photos(tmp_path, 3))
+    remote = channel.connector.publish(album, "key")
+    assert len(remote.remote_id.split(",")) == 3
+    assert [p["text"] for p in api.remote_posts()] == ["Три сорта недели", "", ""]
+    channel.connector.edit(remote.remote_id, Publication("Три сорта недели — успейте", media=facts(3)))
+    assert api.remote_posts()[0]["text"] == "Три сорта недели — успейте"
+    channel.connector.delete(remote.remote_id)
+    assert api.remote_posts() == []
+
+
+def test_a_poll_follows_its_text(api, channel):
+    poll = Poll("Какой сорт взять?", ("Эфиопия", "Колумбия", "Кения"))
+    remote = channel.connector.publish(Publication("Голосуем за кофе недели", poll=poll), "key")
+    assert [p["text"] for p in api.remote_posts()] == ["Голосуем за кофе недели", "Какой сорт взять?"]
+    assert len(remote.remote_id.split(",")) == 2
+
+
+def test_a_poll_with_one_option_is_caught_before_sending():
+    problems = TelegramConnector.validate(Publication("", poll=Poll("Да?", ("Да",))))
+    assert [p.code for p in problems] == ["poll"]
+
+
+def test_a_poll_that_fails_after_its_text_went_out_is_ambiguous_not_retried(api, channel):
+    api.fail_next("", "rate_limit")  # the text passes, the poll is rate-limited
+    with pytest.raises(errors.AmbiguousOutcome, match="Part of the post"):
+        channel.connector.publish(Publication("Голосуем", poll=Poll("Сорт?", ("А", "Б"))), "key")
+    assert [p["text"] for p in api.remote_posts()] == ["Голосуем"]
+
+
+# Edit and delete -----------------------------------------------------------------------------------------------
+def test_saving_an_edit_with_the_same_text_is_not_an_error(api, channel):
+    remote = channel.connector.publish(Publication(TEXT), "key")
+    channel.connector.edit(remote.remote_id, Publication(TEXT))
+    assert api.remote_posts()[0]["text"] == TEXT
+
+
+def test_a_post_older_than_48_hours_cannot_be_deleted_by_a_bot_without_the_right(api, channel):
+    remote = channel.connector.publish(Publication(TEXT), "key")
+    api.member = {**api.member, "can_delete_messages": False}
+    api.age(int(remote.remote_id), hours=49)
+    with pytest.raises(errors.ValidationRejected, match="48 hours"):
+        channel.connector.delete(remote.remote_id)
+    assert len(api.remote_posts()) == 1
+
+
+def test_deleting_a_post_someone_already_removed_says_not_found(api, channel):
+    with pytest.raises(errors.RemoteNotFound):
+        channel.connector.delete("424242")
+
+
+# Errors ----------------------------------------------------------------------------------------------------------
+def test_a_rate_limit_carries_telegrams_retry_after(api, channel):
+    api.fail_next("rate_limit")
+    before = datetime.now(UTC)
+    with pytest.raises(errors.RateLimited) as limited:
+        channel.connector.publish(Publication(TEXT), "key")
+    assert before + timedelta(seconds=6) < limited.value.retry_at <= datetime.now(UTC) + timedelta(seconds=7)
+
+
+def test_a_bot_removed_from_the_channel_is_a_missing_permission(api, channel):
+    api.member = {**api.member, "status": "left"}
+    with pytest.raises(errors.PermissionMissing, match="removed"):
+        channel.connector.publish(Publication(TEXT), "key")
+    assert not channel.connector.check_health().ok
+
+
+def test_a_bot_demoted_to_no_post_right_is_a_missing_permission(api, channel):
+    api.member = {**api.member, "can_post_messages": False}
+    with pytest.raises(errors.PermissionMissing):
+        channel.connector.publish(Publication(TEXT), "key")
+
+
+def test_a_channel_that_no_longer_exists_is_not_found(api, channel):
+    channel.config["chat"] = "@renamed_away"
+    with pytest.raises(errors.RemoteNotFound, match="chat not found"):
+        channel.connector.publish(Publication(TEXT), "key")
+
+
+def test_a_revoked_token_is_auth_expired_on_every_call(api, channel):
+    api.token = "123456:a-new-token"
+    with pytest.raises(errors.AuthExpired):
+        channel.connector.account_counters()
+
+
+# Reading back: the bot sees its posts only as their forwards into the discussion group ----------------------------
+def test_an_interrupted_post_is_found_through_the_discussion_group(api, channel):
+    since = datetime.now(UTC) - timedelta(seconds=5)
+    api.fail_next("hang_up")
+    with pytest.raises(errors.AmbiguousOutcome):
+        channel.connector.publish(Publication("<b>Открылись</b> в 8:00"), "key")
+    found = channel.connector.find_published("key", "<b>Открылись</b> в 8:00", since)
+    assert found.remote_id == api.remote_posts()[0]["remote_id"]
+    assert found.url == f"https://t.me/demo_coffee/{found.remote_id}"
+
+
+def test_a_post_from_before_the_send_or_with_other_text_is_not_taken_for_it(api, channel):
+    api.post_as_person("Открылись в 8:00")
+    later = datetime.now(UTC) + timedelta(seconds=2)
+    assert channel.connector.find_published("key", "Открылись в 8:00", later) is None
+    assert channel.connector.find_published("key", "Закрылись", datetime.now(UTC) - timedelta(minutes=1)) is None
+
+
+def test_a_post_made_by_a_person_is_seen_as_a_channel_post(api, channel):
+    api.linked = False
+    post = api.post_as_person("Сегодня без выпечки")
+    found = channel.connector.find_published("key", "Сегодня без выпечки", datetime.now(UTC) - timedelta(minutes=1))
+    assert found.remote_id == str(post["message_id"])
+
+
+def test_without_a_discussion_group_an_interrupted_post_goes_to_a_person(api, channel, owner, workspace, settings):
+    api.linked = False
+    _post, [job] = create_and_schedule(actor=owner, workspace=workspace, text=TEXT, channel_ids=[channel.pk],
+                                       due_at=timezone.now())
+    api.fail_next("hang_up")
+    for job_id in dispatcher.claim_due("tg-worker"):
+        sender.send(job_id, "tg-worker")
+    reconciler.reconcile(timezone.now() + timedelta(seconds=settings.CHORUS_UNKNOWN_GRACE + 1))
+    job.refresh_from_db()
+    assert job.status == Status.NEEDS_REVIEW and len(api.remote_posts()) == 1
+
+
+# Counters -------------------------------------------------------------------------------------------------------
+def test_subscribers_are_the_only_counter_the_bot_api_gives(api, channel):
+    assert channel.connector.account_counters().followers == 1520
+    assert TelegramConnector.capabilities.metrics == ()
+
+
+# Comments in the discussion group ---------------------------------------------------------------------------------
+def test_olga_answers_a_comment_and_a_reply_to_a_comment_is_told_apart(api, channel):
+    remote = channel.connector.publish(Publication(TEXT), "key")
+    comment_id = api.add_comment(remote.remote_id, "Max", "Есть без кофеина?")
+    [comment] = channel.connector.conversations("").items
+    answer_id = channel.connector.reply(comment, "Да, колумбийский декаф", "reply-key")
+    answer = api.messages[(GROUP["id"], int(answer_id))]
+    assert answer["reply_to_message"]["message_id"] == int(comment_id) and answer["text"] == "Да, колумбийский декаф"
+    assert comment.kind == "comment" and comment.post_remote_id == remote.remote_id
+
+
+def test_a_spammer_is_deleted_and_banned_from_the_discussion_group(api, channel):
+    remote = channel.connector.publish(Publication(TEXT), "key")
+    api.add_comment(remote.remote_id, "Spam Bot", "Заработок без вложений")
+    [spam] = channel.connector.conversations("").items
+    channel.connector.moderate(spam, "delete")
+    channel.connector.moderate(spam, "ban")
+    assert (GROUP["id"], int(spam.remote_id)) not in api.messages and int(spam.author_id) in api.banned
+
+
+def test_a_channel_without_a_discussion_group_has_no_comments_to_list(api, channel):
+    api.linked = False
+    assert channel.connector.conversations("").items == []
+
+
+def test_a_webhook_set_elsewhere_is_explained(api, channel):
+    api.webhook = True
+    with pytest.raises(errors.PermissionMissing, match="webhook"):
+        channel.connector.conversations("")
