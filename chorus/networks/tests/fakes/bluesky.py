@@ -56,11 +56,6 @@ class FakeBluesky(FakeApi):
         self.store(rival, "3kzzzzzzzzzz2", {"$type": POST, "text": "Улун недели 🍵", "createdAt": self.moment()},
                    likes=12, reposts=3)
 
-    @property
-    def url(self) -> str:
-        # FakeApi.__init__ reads every attribute (looking for routes) before the server exists.
-        return super().url if getattr(self, "server", None) else ""
-
     # Harness hooks --------------------------------------------------------------------------------------------
     def refused(self, request: Request) -> Answer:
         return error(503, "UpstreamFailure", "Upstream service unreachable")
