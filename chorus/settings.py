@@ -36,6 +36,7 @@ INSTALLED_APPS = [
     "django_celery_beat",
     "chorus.workspaces",
     "chorus.channels",
+    "chorus.networks",
     "chorus.sandbox",
     "chorus.content",
     "chorus.publishing",

@@ -365,12 +365,12 @@ class _TelegramHTML(HTMLParser):
     def __init__(self):
         super().__init__(convert_charrefs=True)
         self.parts: list[str] = []
-        self.offset = 0  # UTF-16 units so far
+        self.units = 0  # UTF-16 units of visible text so far (HTMLParser owns `offset`)
         self.open: list[tuple[str, dict, int]] = []
         self.entities: list[dict] = []
 
     def handle_starttag(self, tag, attrs):
-        self.open.append((tag, dict(attrs), self.offset))
+        self.open.append((tag, dict(attrs), self.units))
 
     def handle_endtag(self, tag):
         while self.open:
@@ -382,9 +382,9 @@ class _TelegramHTML(HTMLParser):
         kind = _ENTITY_TYPES.get(tag)
         if tag == "span" and attrs.get("class") == "tg-spoiler":
             kind = "spoiler"
-        if kind is None or self.offset == start:
+        if kind is None or self.units == start:
             return
-        entity = {"type": kind, "offset": start, "length": self.offset - start}
+        entity = {"type": kind, "offset": start, "length": self.units - start}
         if kind == "text_link":
             entity["url"] = attrs.get("href", "")
         if kind == "blockquote" and "expandable" in attrs:
@@ -393,7 +393,7 @@ class _TelegramHTML(HTMLParser):
 
     def handle_data(self, data):
         self.parts.append(data)
-        self.offset += utf16_units(data)
+        self.units += utf16_units(data)
 
 
 def telegram_entities(html: str) -> tuple[str, list[dict]]:
