@@ -30,7 +30,6 @@ class FakeOk(FakeApi):
     upload_host_down = False
 
     def __init__(self):
-        self.server = None
         super().__init__()
         self.tokens = {ACCESS_TOKEN}
         self.ids = itertools.count(67761823446361)
@@ -41,11 +40,6 @@ class FakeOk(FakeApi):
         self.pending_photos: set[str] = set()
         self.photo_tokens: set[str] = set()
         self.add_topic(COMPETITOR_ID, "Скидка 20% на капучино до пятницы", likes=14, reshares=2, views=830)
-
-    @property
-    def url(self) -> str:
-        # FakeApi.__init__ reads every attribute while collecting routes, this property too, before any server.
-        return FakeApi.url.fget(self) if self.server else ""
 
     # State ------------------------------------------------------------------------------------------------------
     def add_topic(self, group_id: str, text: str, media: list | None = None, **counters) -> dict:
