@@ -52,6 +52,8 @@ def add_feed(*, actor, workspace, url: str) -> Feed:
     """Follow a feed. Items already in it are remembered as seen, so only items published later become posts."""
     ensure_can(actor, "source.manage", workspace)
     url = url.strip()
+    if len(url) > Feed._meta.get_field("url").max_length:
+        raise ValidationError(_("This address is too long for a feed."))
     if Feed.objects.filter(workspace=workspace, url=url).exists():
         raise ValidationError(_("This workspace already follows %(url)s.") % {"url": url})
     feed = Feed(workspace=workspace, url=url, added_by=actor)
@@ -154,7 +156,7 @@ def poll_feed(feed: Feed, now: datetime) -> list[FeedItem]:
     if document is None:  # 304: nothing changed since last time
         Feed.objects.filter(pk=feed.pk).update(last_error="")
         return []
-    known = set(feed.items.values_list("guid", flat=True))
+    known = set(feed.items.filter(guid__in=[e.guid for e in document.entries]).values_list("guid", flat=True))
     rules = list(feed.rules.filter(active=True).select_related("author").prefetch_related("channels"))
     new = []
     # Feeds list newest first; going oldest first keeps posts (and queue slots) in publishing order.

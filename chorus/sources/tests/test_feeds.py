@@ -4,6 +4,7 @@ import threading
 from datetime import time, timedelta
 
 import pytest
+import time_machine
 from django.core.exceptions import ValidationError
 from django.db import connections
 
@@ -11,6 +12,7 @@ from chorus.channels.services import set_queue_slots
 from chorus.content.models import Post
 from chorus.publishing.models import PublishJob, Status
 from chorus.sources.services import POLL_EVERY, add_feed, poll_due_feeds, poll_feed, save_rule
+from chorus.sources.tasks import poll_feeds
 
 FORMATS = {
     "rss": ("rss_1.xml", "rss_2.xml", "application/rss+xml; charset=utf-8"),
@@ -188,3 +190,13 @@ def test_a_rule_with_an_unknown_placeholder_is_refused(editor, workspace, channe
     feed = follow(editor, workspace, feed_server)
     with pytest.raises(ValidationError, match=r"\{author\}"):
         save_rule(actor=editor, feed=feed, channel_ids=[channel.pk], template="{title} by {author}", mode="draft")
+
+
+def test_the_beat_task_polls_a_feed_once_it_is_due(editor, workspace, channel, feed_server, allow_private):
+    feed = follow(editor, workspace, feed_server)
+    save_rule(actor=editor, feed=feed, channel_ids=[channel.pk], template="{title}", mode="draft")
+    publish_next_item(feed_server)
+    assert poll_feeds() == 0  # checked a moment ago, when it was added
+    with time_machine.travel(later(feed, 15), tick=False):
+        assert poll_feeds() == 1
+    assert [p.text for p in Post.objects.all()] == [TASTING]
