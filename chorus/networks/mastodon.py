@@ -14,7 +14,6 @@ from datetime import datetime, timedelta
 from urllib.parse import urlsplit
 
 import httpx
-import regex
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
@@ -29,7 +28,6 @@ from chorus.networks.base import (
     ConversationPage,
     MediaRule,
     PostCounters,
-    Problem,
     Publication,
     PublicPage,
     PublicPost,
@@ -38,27 +36,19 @@ from chorus.networks.base import (
     TextRule,
 )
 from chorus.networks.http import call, client_for, json_of, retry_at
+from chorus.networks.text import MASTODON_LIMIT, MASTODON_URL_LENGTH, measure_mastodon
 
-DEFAULT_LIMITS = {"max_characters": 500, "characters_reserved_per_url": 23, "max_media_attachments": 4,
+DEFAULT_LIMITS = {"max_characters": MASTODON_LIMIT, "characters_reserved_per_url": MASTODON_URL_LENGTH,
+                  "max_media_attachments": 4,
                   "supported_mime_types": ["image/jpeg", "image/png", "image/gif", "image/webp"],
                   "image_size_limit": 16 * 2**20, "video_size_limit": 99 * 2**20,
                   "poll_max_options": 4, "poll_max_characters_per_option": 50,
                   "poll_min_expiration": 300, "poll_max_expiration": 2_629_746}
 
-# What Mastodon's StatusLengthValidator treats specially: a link with a scheme (counted as a fixed number of
-# characters) and a remote mention (`@user@domain` counts as `@user`).
-LINK = re.compile(r"(?<![\w/])https?://[^\s<>\"]+?(?=[.,:;!?'\")\]]*(?:\s|$))")
-REMOTE_MENTION = re.compile(r"(?<![\w/=])(@\w+)@[\w.-]+\w")
 TAG = re.compile(r"<[^>]+>")
 PARAGRAPH_BREAK = re.compile(r"</p>\s*<p[^>]*>|<br\s*/?>", re.IGNORECASE)
 MEDIA_POLLS = 30  # an uploaded video may take a while to process before a status can use it
 READ_BACK_SLACK = timedelta(minutes=2)  # the instance's clock may run behind ours
-
-
-def status_length(text: str, characters_per_url: int = 23) -> int:
-    """The length Mastodon counts: grapheme clusters, a link = `characters_per_url`, `@u@domain` = `@u`."""
-    text = LINK.sub("x" * characters_per_url, unicodedata.normalize("NFC", text))
-    return len(regex.findall(r"\X", REMOTE_MENTION.sub(r"\1", text)))
 
 
 def plain_text(content: str) -> str:
@@ -115,17 +105,10 @@ class MastodonConnector(Connector):
     def measure(cls, text: str) -> TextMeasure:
         return cls.measure_against(text, DEFAULT_LIMITS)
 
-    @classmethod
-    def measure_against(cls, text: str, limits: dict) -> TextMeasure:
-        limit = limits["max_characters"]
-        length = status_length(text, limits["characters_reserved_per_url"])
-        problems = []
-        if length > limit:
-            problems.append(Problem("too_long", _("%(over)d over the limit of %(limit)d.")
-                                    % {"over": length - limit, "limit": limit}, limit, length))
-        if not text.strip():
-            problems.append(Problem("empty", _("The text is empty.")))
-        return TextMeasure(length, limit, "grapheme", problems)
+    @staticmethod
+    def measure_against(text: str, limits: dict) -> TextMeasure:
+        """Graphemes, a link = the instance's characters_reserved_per_url, `@user@domain` = `@user`."""
+        return measure_mastodon(text, limits["max_characters"], url_length=limits["characters_reserved_per_url"])
 
     @property
     def limits(self) -> dict:
