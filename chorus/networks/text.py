@@ -6,7 +6,7 @@ The rules and their sources are in ../shared/research/networks.md §1.1; X follo
 
 import math
 import unicodedata
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, replace
 from html.parser import HTMLParser
 
@@ -41,7 +41,7 @@ def too_long(length: int, limit: int) -> Problem:
                    limit, length)
 
 
-def text_measure(text: str, length: int, rule: TextRule, problems: list[Problem] = ()) -> TextMeasure:
+def text_measure(text: str, length: int, rule: TextRule, problems: Sequence[Problem] = ()) -> TextMeasure:
     """The verdict for a length already counted: over the limit, empty, the other problems, the fold."""
     problems = list(problems)
     if length > rule.limit:
