@@ -78,6 +78,9 @@ class TelegramConnector(Connector):
         ConnectField("chat", gettext_lazy("Channel"),
                      help=gettext_lazy("@username of a public channel, or the numeric id (-100…) of a private one. "
                                        "Add the bot to it as an administrator allowed to post messages.")),
+        ConnectField("api_url", gettext_lazy("Own Bot API server"), required=False,
+                     help=gettext_lazy("Only if you run a local Bot API server (for uploads over 50 MB); "
+                                       "leave empty for api.telegram.org.")),
     )
 
     # Text -----------------------------------------------------------------------------------------------------
@@ -114,7 +117,7 @@ class TelegramConnector(Connector):
         return str(self.channel.config.get("chat", "")).strip()
 
     def _call(self, method: str, *, changes_state: bool = False, files: dict | None = None, **fields):
-        """One Bot API method. The token is part of the URL, so it never goes into a message or a log line."""
+        """One Bot API method. The token travels in the URL path: nothing raised here quotes the URL."""
         token = self.channel.credentials.get("token", "")
         with client_for(self.network, API_URL, base_url=self.channel.config.get("api_url", "")) as client:
             if files:  # an upload: the other fields ride along as form fields, JSON-encoded where structured
