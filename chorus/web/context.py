@@ -3,7 +3,7 @@
 from chorus.notifications.services import notifications_of
 from chorus.publishing import health
 from chorus.publishing.services import needing_attention
-from chorus.workspaces.roles import Role, can
+from chorus.workspaces.roles import MATRIX, Role, can
 from chorus.workspaces.services import workspaces_of
 
 
@@ -20,7 +20,5 @@ def workstation(request) -> dict:
         frame["attention_count"] = needing_attention(user, workspace).count() if can(role, "post.view") else 0
         frame["role_label"] = Role(role).label if role else ""
         # Templates cannot look up dotted keys, so "post.view" is offered as may.post_view.
-        frame["may"] = {action.replace(".", "_"): can(role, action) for action in (
-            "post.view", "post.create", "post.schedule", "publication.resolve", "channel.view", "channel.connect",
-            "channel.queue", "sandbox.faults", "media.view", "media.upload")}
+        frame["may"] = {action.replace(".", "_"): can(role, action) for action in MATRIX}
     return frame
