@@ -45,10 +45,15 @@ def publication_of(variant: Variant) -> Publication:
                        media_paths=[a.file.path for a in assets])
 
 
+def plain_lines(text: str) -> str:
+    """Browsers send a textarea's line breaks as CRLF; every network counts a break as one character."""
+    return text.replace("\r\n", "\n").replace("\r", "\n")
+
+
 def check_text(channel: Channel, text: str, media: list[MediaAsset] = ()) -> VariantCheck:
     """Live validation for the composer: the length as the channel's network counts it, and every problem."""
     connector = channel.connector_class
-    measure = connector.measure(text)
+    measure = connector.measure(plain_lines(text))
     return VariantCheck(channel, measure, measure.problems + connector.check_media(media_facts(media)))
 
 
@@ -61,7 +66,8 @@ def check_draft(*, actor, workspace, text: str, channel_ids, variant_texts: dict
                 media_ids=()) -> list[VariantCheck]:
     """The composer's validation for a text not saved yet: each channel's own text, measured by its network."""
     ensure_can(actor, "post.create", workspace)
-    variant_texts = {int(k): v for k, v in (variant_texts or {}).items()}
+    text = plain_lines(text)
+    variant_texts = {int(k): plain_lines(v) for k, v in (variant_texts or {}).items()}
     assets = _workspace_media(workspace, media_ids)
     return [check_text(channel, variant_texts.get(channel.pk) or text, assets)
             for channel in _workspace_channels(workspace, channel_ids)]
@@ -98,7 +104,8 @@ def write_post(*, actor, workspace, text: str, channel_ids, variant_texts: dict 
     ensure_can(actor, "post.create", workspace)
     channels = _workspace_channels(workspace, channel_ids)
     assets = _workspace_media(workspace, media_ids)
-    variant_texts = {int(k): v for k, v in (variant_texts or {}).items()}
+    text = plain_lines(text)
+    variant_texts = {int(k): plain_lines(v) for k, v in (variant_texts or {}).items()}
     if not text.strip() and not any(variant_texts.values()):
         raise ValidationError(_("Write some text first."))
     with transaction.atomic():

@@ -113,3 +113,12 @@ def test_scheduling_in_the_past_is_allowed_and_goes_out_at_once(editor, workspac
     from chorus.publishing.dispatcher import claim_due
 
     assert claim_due("w") == [job.pk]
+
+
+def test_a_line_break_from_the_browser_counts_once_and_is_stored_plainly(editor, workspace, channel):
+    typed = "Первая строка\r\nВторая строка"
+    assert check_text(channel, typed).measure.length == len("Первая строка\nВторая строка")
+    post = write_post(actor=editor, workspace=workspace, text=typed, channel_ids=[channel.pk],
+                      variant_texts={channel.pk: "Свой\r\nтекст"})
+    assert post.text == "Первая строка\nВторая строка"
+    assert post.variants.get().text == "Свой\nтекст"
