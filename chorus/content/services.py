@@ -53,8 +53,10 @@ def plain_lines(text: str) -> str:
 def check_text(channel: Channel, text: str, media: list[MediaAsset] = ()) -> VariantCheck:
     """Live validation for the composer: the length as the channel's network counts it, and every problem."""
     connector = channel.connector_class
-    measure = connector.measure(plain_lines(text))
-    return VariantCheck(channel, measure, measure.problems + connector.check_media(media_facts(media)))
+    text = plain_lines(text)
+    # validate, not measure + media checks: a network may add its own rules (a caption limit under photos).
+    problems = connector.validate(Publication(text=text, media=media_facts(media)))
+    return VariantCheck(channel, connector.measure(text), problems)
 
 
 def check_post(post: Post) -> list[VariantCheck]:

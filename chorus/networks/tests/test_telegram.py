@@ -274,3 +274,23 @@ def test_a_webhook_set_elsewhere_is_explained(api, channel):
     api.webhook = True
     with pytest.raises(errors.PermissionMissing, match="webhook"):
         channel.connector.conversations("")
+
+
+def test_the_composer_shows_the_caption_limit_when_a_photo_is_attached(channel, editor, workspace, settings,
+                                                                       tmp_path):
+    import io
+
+    from django.core.files.uploadedfile import SimpleUploadedFile
+    from PIL import Image
+
+    from chorus.content.media import upload_media
+    from chorus.content.services import check_text
+
+    settings.MEDIA_ROOT = tmp_path
+    png = io.BytesIO()
+    Image.new("RGB", (40, 30)).save(png, "PNG")
+    photo = upload_media(actor=editor, workspace=workspace,
+                         uploaded_file=SimpleUploadedFile("cover.png", png.getvalue(), content_type="image/png"))
+    text = "Подпись " * 150  # 1,200 characters: fine as a message, too long under a photo
+    assert check_text(channel, text).ok
+    assert not check_text(channel, text, [photo]).ok
