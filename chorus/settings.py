@@ -150,6 +150,8 @@ CELERY_BEAT_SCHEDULE = {
                              "options": {"expires": 30}},
     "publishing-health": {"task": "chorus.publishing.tasks.check_health", "schedule": 60.0,
                           "options": {"expires": 120}},
+    "channels-health": {"task": "chorus.channels.tasks.check_connections", "schedule": 300.0,
+                        "options": {"expires": 600}},
     "analytics-collect": {"task": "chorus.analytics.tasks.collect_metrics", "schedule": 300.0,
                           "options": {"expires": 600}},
     "sandbox-audience": {"task": "chorus.sandbox.tasks.simulate_audience", "schedule": 60.0,

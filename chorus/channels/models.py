@@ -21,6 +21,7 @@ class Channel(models.Model):
     config = models.JSONField(default=dict, blank=True)
     health = models.CharField(max_length=16, choices=Health.choices, default=Health.OK)
     health_message = models.CharField(max_length=300, blank=True)
+    health_checked_at = models.DateTimeField(null=True, blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:
