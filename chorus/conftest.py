@@ -2,8 +2,16 @@
 
 import pytest
 from django.contrib.auth import get_user_model
+from django.utils import translation
 
 from chorus.workspaces.roles import Role
+
+
+@pytest.fixture(autouse=True)
+def _english_until_asked(settings):
+    # A request leaves its language active in the thread; each story starts in English unless it says so.
+    with translation.override("en"):
+        yield
 
 
 @pytest.fixture(autouse=True)

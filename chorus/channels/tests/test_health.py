@@ -6,9 +6,9 @@ from django.utils import timezone
 
 from chorus.channels import health
 from chorus.content.services import create_and_schedule
-from chorus.notifications.models import Notification
 from chorus.networks import errors
 from chorus.networks.sandbox import SandboxConnector
+from chorus.notifications.models import Notification
 
 
 def revoke(channel):
