@@ -67,6 +67,10 @@ class Variant(models.Model):
     channel = models.ForeignKey(Channel, on_delete=models.CASCADE, related_name="variants")
     text = models.TextField(_("text for this channel"), blank=True)
     media = models.ManyToManyField(MediaAsset, blank=True, through="VariantMedia", related_name="variants")
+    # {"question", "options": [...], "multiple": bool, "closes_in_seconds": int | None}, where the network has polls
+    poll = models.JSONField(_("poll"), null=True, blank=True)
+    thread = models.JSONField(_("thread"), default=list, blank=True)  # follow-up parts, posted as replies in order
+    first_comment = models.TextField(_("first comment"), blank=True)
 
     class Meta:
         constraints = [models.UniqueConstraint(fields=["post", "channel"], name="one_variant_per_channel")]

@@ -11,7 +11,7 @@ from django.utils.translation import gettext as _
 from chorus.channels.models import Channel
 from chorus.channels.services import next_free_slot
 from chorus.content.models import MediaAsset, Post, Variant, VariantMedia
-from chorus.networks.base import MediaFacts, Problem, Publication, TextMeasure
+from chorus.networks.base import MediaFacts, Poll, Problem, Publication, TextMeasure
 from chorus.publishing.models import PublishJob, Status
 from chorus.workspaces.services import ensure_can, workspace_object
 
@@ -35,14 +35,96 @@ class PostInvalid(ValidationError):
         super().__init__([f"{c.channel.name}: {p.message}" for c in self.checks for p in c.problems])
 
 
+POLL_OPTIONS = (2, 10)  # what most networks take; a network's own validate may be stricter
+
+
+@dataclass(frozen=True)
+class Extras:
+    """What a variant may carry beyond text and media, each only where its network declares it."""
+
+    poll: dict | None = None  # {"question", "options": [...], "multiple": bool, "closes_in_seconds": int | None}
+    thread: tuple[str, ...] = ()
+    first_comment: str = ""
+    # which capability each extra needs, and how a person names it
+    NEEDS = (("poll", "polls"), ("thread", "threads"), ("first_comment", "first_comment"))
+
+    @classmethod
+    def of(cls, given: dict | None) -> "Extras":
+        """From a form or an API call: line breaks made plain, an empty poll taken as none."""
+        given = given or {}
+        poll = given.get("poll") or None
+        if poll and (str(poll.get("question") or "").strip() or poll.get("options")):
+            closes = poll.get("closes_in_seconds")
+            poll = {"question": plain_lines(str(poll.get("question") or "")).strip(),
+                    "options": [plain_lines(str(o)).strip() for o in poll.get("options") or []],
+                    "multiple": bool(poll.get("multiple")), "closes_in_seconds": int(closes) if closes else None}
+        else:
+            poll = None
+        return cls(poll=poll, thread=tuple(plain_lines(str(part)) for part in given.get("thread") or ()),
+                   first_comment=plain_lines(str(given.get("first_comment") or "")).strip())
+
+    @classmethod
+    def of_variant(cls, variant: Variant) -> "Extras":
+        return cls.of({"poll": variant.poll, "thread": variant.thread, "first_comment": variant.first_comment})
+
+    @property
+    def as_poll(self) -> Poll | None:
+        if self.poll is None:
+            return None
+        return Poll(self.poll["question"], tuple(self.poll["options"]), self.poll["multiple"],
+                    self.poll["closes_in_seconds"])
+
+    def as_fields(self) -> dict:
+        return {"poll": self.poll, "thread": list(self.thread), "first_comment": self.first_comment}
+
+    def unsupported(self, channel: Channel) -> list[str]:
+        """Each extra the channel's network does not declare: refused by name, never silently dropped."""
+        connector = channel.connector_class
+        names = {"poll": _("a poll"), "thread": _("a thread"), "first_comment": _("a first comment")}
+        return [_("%(channel)s: %(network)s does not take %(extra)s.")
+                % {"channel": channel.name, "network": connector.label, "extra": names[extra]}
+                for extra, capability in self.NEEDS
+                if getattr(self, extra) and not getattr(connector.capabilities, capability)]
+
+
+NO_EXTRAS = Extras()
+
+
+def poll_problems(poll: Poll) -> list[Problem]:
+    low, high = POLL_OPTIONS
+    problems = []
+    if not poll.question:
+        problems.append(Problem("poll", _("The poll needs a question.")))
+    if not low <= len(poll.options) <= high:
+        problems.append(Problem("poll", _("A poll has %(low)d to %(high)d options.") % {"low": low, "high": high}))
+    if any(not option for option in poll.options):
+        problems.append(Problem("poll", _("A poll option is empty.")))
+    return problems
+
+
+def extras_problems(channel: Channel, extras: Extras) -> list[Problem]:
+    """Each thread part and the first comment measured as the network counts them; the poll's rules."""
+    connector = channel.connector_class
+    problems = [Problem("unsupported", message) for message in extras.unsupported(channel)]
+    for number, part in enumerate(extras.thread, start=2):  # the post itself is part 1
+        problems += [Problem(p.code, _("part %(n)d: %(problem)s") % {"n": number, "problem": p.message})
+                     for p in connector.measure(part).problems]
+    if extras.first_comment.strip():
+        problems += [Problem(p.code, _("first comment: %(problem)s") % {"problem": p.message})
+                     for p in connector.measure(extras.first_comment).problems]
+    return problems
+
+
 def media_facts(assets) -> list[MediaFacts]:
     return [MediaFacts(a.mime, a.size, a.width, a.height, a.original_name) for a in assets]
 
 
 def publication_of(variant: Variant) -> Publication:
     assets = list(variant.media.order_by("variantmedia__position"))
+    extras = Extras.of_variant(variant)
     return Publication(text=variant.effective_text, media=media_facts(assets),
-                       media_paths=[a.file.path for a in assets])
+                       media_paths=[a.file.path for a in assets], poll=extras.as_poll, thread=extras.thread,
+                       first_comment=extras.first_comment)
 
 
 def plain_lines(text: str) -> str:
@@ -50,28 +132,40 @@ def plain_lines(text: str) -> str:
     return text.replace("\r\n", "\n").replace("\r", "\n")
 
 
-def check_text(channel: Channel, text: str, media: list[MediaAsset] = ()) -> VariantCheck:
+def check_text(channel: Channel, text: str, media: list[MediaAsset] = (), extras: Extras = NO_EXTRAS) -> VariantCheck:
     """Live validation for the composer: the length as the channel's network counts it, and every problem."""
     connector = channel.connector_class
     text = plain_lines(text)
-    # validate, not measure + media checks: a network may add its own rules (a caption limit under photos).
-    problems = connector.validate(Publication(text=text, media=media_facts(media)))
-    return VariantCheck(channel, connector.measure(text), problems)
+    # validate, not measure + media checks: a network may add its own rules (a caption limit under photos, a
+    # Telegram poll's sizes); ours for a poll only speak when the network's own said nothing about it.
+    problems = connector.validate(Publication(text=text, media=media_facts(media), poll=extras.as_poll,
+                                              thread=extras.thread, first_comment=extras.first_comment))
+    if extras.poll is not None and not any(p.code == "poll" for p in problems):
+        problems += poll_problems(extras.as_poll)
+    return VariantCheck(channel, connector.measure(text), problems + extras_problems(channel, extras))
+
+
+def check_variant(variant: Variant) -> VariantCheck:
+    return check_text(variant.channel, variant.effective_text, list(variant.media.all()), Extras.of_variant(variant))
 
 
 def check_post(post: Post) -> list[VariantCheck]:
-    return [check_text(v.channel, v.effective_text, list(v.media.all()))
-            for v in post.variants.select_related("channel", "post")]
+    return [check_variant(v) for v in post.variants.select_related("channel", "post")]
+
+
+def _extras_by_channel(variant_extras: dict | None) -> dict[int, Extras]:
+    return {int(k): Extras.of(v) for k, v in (variant_extras or {}).items()}
 
 
 def check_draft(*, actor, workspace, text: str, channel_ids, variant_texts: dict | None = None,
-                media_ids=()) -> list[VariantCheck]:
+                media_ids=(), variant_extras: dict | None = None) -> list[VariantCheck]:
     """The composer's validation for a text not saved yet: each channel's own text, measured by its network."""
     ensure_can(actor, "post.create", workspace)
     text = plain_lines(text)
     variant_texts = {int(k): plain_lines(v) for k, v in (variant_texts or {}).items()}
+    extras = _extras_by_channel(variant_extras)
     assets = _workspace_media(workspace, media_ids)
-    return [check_text(channel, variant_texts.get(channel.pk) or text, assets)
+    return [check_text(channel, variant_texts.get(channel.pk) or text, assets, extras.get(channel.pk, NO_EXTRAS))
             for channel in _workspace_channels(workspace, channel_ids)]
 
 
@@ -101,15 +195,23 @@ def _set_variant_media(variant: Variant, assets: list[MediaAsset]) -> None:
 
 
 def write_post(*, actor, workspace, text: str, channel_ids, variant_texts: dict | None = None,
-               media_ids=(), post: Post | None = None) -> Post:
-    """Create or rewrite a post and its variants. A post already on its way out cannot be rewritten."""
+               media_ids=(), post: Post | None = None, variant_extras: dict | None = None) -> Post:
+    """Create or rewrite a post and its variants. A post already on its way out cannot be rewritten.
+
+    `variant_extras`: {channel id: {"poll", "thread", "first_comment"}}; an extra the channel's network does not
+    have is refused, so nothing the person wrote disappears on the way out.
+    """
     ensure_can(actor, "post.create", workspace)
     channels = _workspace_channels(workspace, channel_ids)
     assets = _workspace_media(workspace, media_ids)
     text = plain_lines(text)
     variant_texts = {int(k): plain_lines(v) for k, v in (variant_texts or {}).items()}
+    extras = _extras_by_channel(variant_extras)
     if not text.strip() and not any(variant_texts.values()):
         raise ValidationError(_("Write some text first."))
+    refused = [message for c in channels for message in extras.get(c.pk, NO_EXTRAS).unsupported(c)]
+    if refused:
+        raise ValidationError(refused)
     with transaction.atomic():
         if post is None:
             post = Post.objects.create(workspace=workspace, author=actor, text=text)
@@ -120,7 +222,8 @@ def write_post(*, actor, workspace, text: str, channel_ids, variant_texts: dict 
         post.variants.exclude(channel__in=channels).delete()
         for channel in channels:
             variant, _created = Variant.objects.update_or_create(
-                post=post, channel=channel, defaults={"text": variant_texts.get(channel.pk, "")})
+                post=post, channel=channel,
+                defaults={"text": variant_texts.get(channel.pk, ""), **extras.get(channel.pk, NO_EXTRAS).as_fields()})
             _set_variant_media(variant, assets)
     return post
 
@@ -186,7 +289,7 @@ def add_to_queue(*, actor, post: Post) -> list[PublishJob]:
 
 def schedule_variant(*, actor, variant: Variant, due_at: datetime) -> list[PublishJob]:
     ensure_can(actor, "post.schedule", variant.post.workspace)
-    check = check_text(variant.channel, variant.effective_text, list(variant.media.all()))
+    check = check_variant(variant)
     if not check.ok:
         raise PostInvalid([check])
     with transaction.atomic():

@@ -1,0 +1,83 @@
+"""An editor adds a poll, a thread and a first comment to a post, each only where the channel's network has it."""
+
+from datetime import timedelta
+
+import pytest
+from django.core.exceptions import ValidationError
+from django.utils import timezone
+
+from chorus.channels.services import connect_channel
+from chorus.content.models import Post
+from chorus.content.services import (
+    PostInvalid,
+    check_draft,
+    create_and_schedule,
+    publication_of,
+    write_post,
+)
+from chorus.networks.base import Poll
+from chorus.networks.tests.conftest import serve  # noqa: F401 (the fixture that runs a fake network)
+from chorus.networks.tests.fakes.mastodon import FakeMastodon
+from chorus.publishing.models import PublishJob
+
+TOMORROW = timezone.now() + timedelta(days=1)
+POLL = {"question": "Какой сорт взять?", "options": ["Эфиопия", "Колумбия"], "multiple": True,
+        "closes_in_seconds": 3600}
+
+
+@pytest.fixture
+def mastodon(serve, owner, workspace):  # noqa: F811
+    api = serve(FakeMastodon())
+    return connect_channel(actor=owner, workspace=workspace, network="mastodon", name="Coffee on Mastodon",
+                           credentials={"access_token": api.token}, config={"instance_url": api.url})
+
+
+def test_the_extras_are_kept_and_go_out_with_the_variant(editor, workspace, mastodon):
+    post = write_post(actor=editor, workspace=workspace, text="Голосуем!", channel_ids=[mastodon.pk],
+                      variant_extras={str(mastodon.pk): {"poll": {**POLL, "question": "Какой\r\nсорт?"},
+                                                         "thread": ["Часть 2\r\nи дальше", "Часть 3"],
+                                                         "first_comment": "Меню: https://example.com/menu"}})
+    [variant] = post.variants.all()
+    assert variant.poll["question"] == "Какой\nсорт?" and variant.thread == ["Часть 2\nи дальше", "Часть 3"]
+    publication = publication_of(variant)
+    assert publication.poll == Poll("Какой\nсорт?", ("Эфиопия", "Колумбия"), True, 3600)
+    assert publication.thread == ("Часть 2\nи дальше", "Часть 3")
+    assert publication.first_comment == "Меню: https://example.com/menu"
+
+
+def test_an_extra_the_network_lacks_is_refused_by_name_and_nothing_is_lost(editor, workspace, channel):
+    with pytest.raises(ValidationError) as refused:
+        create_and_schedule(actor=editor, workspace=workspace, text="Голосуем!", channel_ids=[channel.pk],
+                            variant_extras={channel.pk: {"poll": POLL, "first_comment": "Меню"}},
+                            due_at=TOMORROW)
+    assert refused.value.messages == [f"{channel.name}: Sandbox does not take a poll.",
+                                      f"{channel.name}: Sandbox does not take a first comment."]
+    assert not Post.objects.exists() and not PublishJob.objects.exists()
+    # The same text without the extras is fine: only what the network cannot take was refused.
+    write_post(actor=editor, workspace=workspace, text="Голосуем!", channel_ids=[channel.pk])
+
+
+def test_a_too_long_thread_part_is_reported_by_its_number(editor, workspace, mastodon):
+    [check] = check_draft(actor=editor, workspace=workspace, text="Начало", channel_ids=[mastodon.pk],
+                          variant_extras={mastodon.pk: {"thread": ["Коротко", "я" * 501]}})
+    assert [p.message for p in check.problems] == ["part 3: 1 over the limit of 500."]
+    post = write_post(actor=editor, workspace=workspace, text="Начало", channel_ids=[mastodon.pk],
+                      variant_extras={mastodon.pk: {"thread": ["я" * 501, "Коротко"]}})
+    with pytest.raises(PostInvalid) as refused:
+        create_and_schedule(actor=editor, workspace=workspace, text="Начало", channel_ids=[mastodon.pk],
+                            variant_extras={mastodon.pk: {"thread": ["я" * 501]}}, due_at=TOMORROW, post=post)
+    assert refused.value.messages == ["Coffee on Mastodon: part 2: 1 over the limit of 500."]
+    assert not PublishJob.objects.exists()
+
+
+def test_a_poll_needs_a_question_and_two_to_ten_filled_options(editor, workspace, mastodon):
+    def problems(poll):
+        [check] = check_draft(actor=editor, workspace=workspace, text="Опрос", channel_ids=[mastodon.pk],
+                              variant_extras={mastodon.pk: {"poll": poll}})
+        return [p.message for p in check.problems]
+
+    assert problems(POLL) == []
+    assert problems({"question": "", "options": ["Да"]}) == ["The poll needs a question.",
+                                                              "A poll has 2 to 10 options."]
+    assert problems({"question": "?", "options": ["Да", ""]}) == ["A poll option is empty."]
+
