@@ -4,6 +4,7 @@ from datetime import datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
 from django.core.exceptions import ValidationError
+from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -63,6 +64,27 @@ def connect_channel(*, actor, workspace, network: str, name: str, external_id: s
         raise ValidationError(_("Could not connect: %(reason)s") % {"reason": health.message})
     channel.save()
     return channel
+
+
+def rotate_credentials(channel: Channel, token_field: str, refresh) -> dict:
+    """Refresh a channel's credentials without losing a rotating refresh token (Bluesky, X) to a race.
+
+    The stored credentials are re-read under a row lock (SELECT ... FOR UPDATE on PostgreSQL; on SQLite the
+    IMMEDIATE transaction takes the write lock first, which serialises writers the same way). If another worker
+    rotated `token_field` since this one read it, the stored credentials are taken as they are; otherwise
+    `refresh(token)` runs inside the lock and what it returns is merged in and stored before the lock is let go.
+    """
+    seen = channel.credentials.get(token_field, "")
+    if channel.pk is None:  # still connecting: nothing stored that another worker could use
+        channel.credentials = {**channel.credentials, **refresh(seen)}
+        return channel.credentials
+    with transaction.atomic():
+        stored = Channel.objects.select_for_update().only("credentials").get(pk=channel.pk).credentials
+        if stored.get(token_field, "") == seen:
+            stored = {**stored, **refresh(seen)}
+            Channel.objects.filter(pk=channel.pk).update(credentials=stored)
+    channel.credentials = stored
+    return stored
 
 
 def set_queue_slots(*, actor, channel: Channel, slots: list[tuple[int, time]]) -> list[QueueSlot]:

@@ -1,7 +1,8 @@
 """NET-BS: Bluesky over XRPC (JSON over /xrpc/<nsid>) with plain httpx.
 
 A session comes from the handle and an app password once (createSession is limited to a few hundred a day) and is
-reused; an expired access token is refreshed once, and the rotating refresh token is swapped under a row lock.
+reused; an expired access token is refreshed once, and the rotating refresh token is swapped under a row lock
+(chorus.channels.services.rotate_credentials).
 A post is a record whose key is derived from our idempotency key, so a retried send finds the first one.
 """
 
@@ -9,7 +10,6 @@ import hashlib
 from datetime import UTC, datetime
 from functools import cached_property
 
-from django.db import transaction
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
@@ -48,29 +48,6 @@ def record_key(idempotency_key: str) -> str:
     therefore not a clock reading; Bluesky orders posts by createdAt, not by record key."""
     number = int.from_bytes(hashlib.sha256(idempotency_key.encode()).digest()[:8], "big") >> 1
     return "".join(TID_ALPHABET[(number >> (5 * place)) & 31] for place in reversed(range(13)))
-
-
-def rotate_session(channel, refresh) -> dict:
-    """Replace the channel's session with a refreshed one without losing a rotating refresh token to a race.
-
-    The stored credentials are re-read under a row lock (SELECT ... FOR UPDATE on PostgreSQL; on SQLite the
-    IMMEDIATE transaction takes the write lock first, which serialises writers the same way). If another worker
-    rotated the refresh token since this one read it, the stored session is taken as it is; otherwise
-    `refresh(refresh_jwt)` runs inside the lock and its session is stored before the lock is let go.
-    """
-    from chorus.channels.models import Channel
-
-    seen = channel.credentials.get("refresh_jwt", "")
-    if channel.pk is None:  # still connecting: nothing stored that another worker could use
-        channel.credentials = {**channel.credentials, **refresh(seen)}
-        return channel.credentials
-    with transaction.atomic():
-        stored = Channel.objects.select_for_update().only("credentials").get(pk=channel.pk).credentials
-        if stored.get("refresh_jwt", "") == seen:
-            stored = {**stored, **refresh(seen)}
-            Channel.objects.filter(pk=channel.pk).update(credentials=stored)
-    channel.credentials = stored
-    return stored
 
 
 def _moment(value: str) -> datetime:
@@ -130,7 +107,9 @@ class BlueskyConnector(Connector):
         response = self._send(method, nsid, changes_state=changes_state, token=self._session()["access_jwt"],
                               **kwargs)
         if _error_name(response) == EXPIRED:
-            rotate_session(self.channel, self._refreshed)
+            from chorus.channels.services import rotate_credentials  # channels.services imports the registry
+
+            rotate_credentials(self.channel, "refresh_jwt", self._refreshed)
             response = self._send(method, nsid, changes_state=changes_state,
                                   token=self.channel.credentials["access_jwt"], **kwargs)
         return _answer(response)
