@@ -8,7 +8,7 @@ without `at` to keep a draft, then schedule it.
 from datetime import datetime
 
 from django.utils import timezone
-from ninja import Router, Schema, Status
+from ninja import Field, Router, Schema, Status
 
 from chorus.content.models import Post
 from chorus.content.services import (
@@ -32,9 +32,21 @@ WHEN = ("ISO-8601 with an offset (taken as is), a wall-clock time like 2026-12-0
         "zone, or \"now\". A time the clocks skip is refused.")
 
 
+class PollSchema(Schema):
+    """A poll under the post, where the channel's network has polls."""
+
+    question: str
+    options: list[str] = Field(description="2 to 10 by default; a network may allow fewer")
+    multiple: bool = False
+    closes_in_seconds: int | None = Field(None, description="None = the network's default duration")
+
+
 class VariantOut(Schema):
     channel: int
     text: str
+    poll: PollSchema | None
+    thread: list[str] = Field(description="Follow-up parts, posted as replies in order")
+    first_comment: str
 
     @staticmethod
     def resolve_channel(variant) -> int:
@@ -64,8 +76,13 @@ class PostSaved(PostOut):
 
 
 class VariantIn(Schema):
+    """One channel's own text (blank = the post's) and the extras its network declares; any other is refused."""
+
     channel: int
-    text: str
+    text: str = ""
+    poll: PollSchema | None = None
+    thread: list[str] = Field([], description="Follow-up parts, posted as replies in order (where threads exist)")
+    first_comment: str = Field("", description="Posted as the first reply (where the network has first comments)")
 
 
 class PostIn(Schema):
@@ -139,6 +156,11 @@ def _texts(variants: list[VariantIn]) -> dict[int, str]:
     return {v.channel: v.text for v in variants}
 
 
+def _extras(variants: list[VariantIn]) -> dict[int, dict]:
+    return {v.channel: {"poll": v.poll.model_dump() if v.poll else None, "thread": v.thread,
+                        "first_comment": v.first_comment} for v in variants}
+
+
 def _when(value: str, workspace) -> tuple[datetime, list[str]]:
     return parse_when(value, workspace.timezone, timezone.now())
 
@@ -163,7 +185,8 @@ def get_post(request, slug: str, post_id: int):
 def create_post(request, slug: str, payload: PostIn):
     workspace, actor = workspace_of(request, slug), caller(request)
     fields = {"actor": actor, "workspace": workspace, "text": payload.text, "channel_ids": payload.channels,
-              "variant_texts": _texts(payload.variants), "media_ids": payload.media}
+              "variant_texts": _texts(payload.variants), "variant_extras": _extras(payload.variants),
+              "media_ids": payload.media}
     if payload.at is None:
         return Status(201, PostSaved.from_orm(write_post(**fields)))
     due_at, warnings = _when(payload.at, workspace)
@@ -186,6 +209,8 @@ def update_post(request, slug: str, post_id: int, payload: PostChange):
         channel_ids=[v.channel_id for v in current] if payload.channels is None else payload.channels,
         variant_texts={v.channel_id: v.text for v in current} if payload.variants is None
         else _texts(payload.variants),
+        variant_extras={v.channel_id: {"poll": v.poll, "thread": v.thread, "first_comment": v.first_comment}
+                        for v in current} if payload.variants is None else _extras(payload.variants),
         media_ids=media or [],
     )
 
@@ -231,5 +256,5 @@ def delete(request, slug: str, post_id: int):
 def check(request, slug: str, payload: DraftIn):
     checks = check_draft(actor=caller(request), workspace=workspace_of(request, slug), text=payload.text,
                          channel_ids=payload.channels, variant_texts=_texts(payload.variants),
-                         media_ids=payload.media)
+                         variant_extras=_extras(payload.variants), media_ids=payload.media)
     return [ChannelCheck.of(c) for c in checks]

@@ -19,6 +19,7 @@ from chorus.networks.base import Poll
 from chorus.networks.tests.conftest import serve  # noqa: F401 (the fixture that runs a fake network)
 from chorus.networks.tests.fakes.mastodon import FakeMastodon
 from chorus.publishing.models import PublishJob
+from chorus.workspaces.tests.test_api_stories import JSON, bearer
 
 TOMORROW = timezone.now() + timedelta(days=1)
 POLL = {"question": "Какой сорт взять?", "options": ["Эфиопия", "Колумбия"], "multiple": True,
@@ -81,3 +82,31 @@ def test_a_poll_needs_a_question_and_two_to_ten_filled_options(editor, workspace
                                                               "A poll has 2 to 10 options."]
     assert problems({"question": "?", "options": ["Да", ""]}) == ["A poll option is empty."]
 
+
+
+def test_a_script_writes_the_extras_over_the_api_and_reads_them_back(editor, workspace, mastodon, channel):
+    client = bearer(editor, workspace)
+    variant = {"channel": mastodon.pk, "poll": POLL, "thread": ["Часть 2"], "first_comment": "Меню"}
+    created = client.post("/api/v1/workspaces/coffee/posts", {"text": "Голосуем!", "channels": [mastodon.pk],
+                                                               "variants": [variant]}, content_type=JSON)
+    assert created.status_code == 201, created.content
+    [saved] = created.json()["variants"]
+    assert saved == {"channel": mastodon.pk, "text": "", "poll": POLL, "thread": ["Часть 2"], "first_comment": "Меню"}
+    post_url = f"/api/v1/workspaces/coffee/posts/{created.json()['id']}"
+    # Changing only the text keeps the extras.
+    client.patch(post_url, {"text": "Голосуем за сорт!"}, content_type=JSON)
+    [kept] = client.get(post_url).json()["variants"]
+    assert (kept["poll"], kept["thread"], kept["first_comment"]) == (POLL, ["Часть 2"], "Меню")
+    # A poll for the sandbox channel is refused with its name and network; the post stays as it was.
+    refused = client.patch(post_url, {"channels": [channel.pk], "variants": [{"channel": channel.pk, "poll": POLL}]},
+                           content_type=JSON)
+    assert refused.status_code == 422
+    assert f"{channel.name}: Sandbox does not take a poll." in refused.content.decode()
+    assert [v["channel"] for v in client.get(post_url).json()["variants"]] == [mastodon.pk]
+
+
+def test_the_api_documents_the_extras(editor, workspace):
+    schemas = bearer(editor, workspace).get("/api/v1/openapi.json").json()["components"]["schemas"]
+    assert {"poll", "thread", "first_comment"} <= set(schemas["VariantIn"]["properties"])
+    assert {"poll", "thread", "first_comment"} <= set(schemas["VariantOut"]["properties"])
+    assert {"question", "options", "multiple", "closes_in_seconds"} <= set(schemas["PollSchema"]["properties"])
