@@ -22,7 +22,7 @@ from chorus.networks.registry import CONNECTORS
 from chorus.notifications.services import mark_read, notifications_of
 from chorus.publishing.models import PublishJob, Status
 from chorus.publishing.services import job_for, mark_as_posted, needing_attention, retry
-from chorus.web.composer import Draft, ids_of, previews, submit
+from chorus.web.composer import Draft, channel_rows, ids_of, previews, submit
 from chorus.web.decorators import workspace_view
 from chorus.workspaces.models import ApiToken
 from chorus.workspaces.roles import can
@@ -184,9 +184,7 @@ def _composer_page(request, draft: Draft, post=None, errors=(), channel_errors=N
     media = list(media_of(request.user, workspace)[:60]) if can(request.role, "media.view") else []
     return render(request, "web/composer.html", {
         "draft": draft, "post": post, "errors": errors, "zone": workspace.timezone,
-        "channel_rows": [{"channel": c, "chosen": c.pk in draft.channel_ids,
-                          "variant": draft.variant_texts.get(c.pk, ""), "errors": (channel_errors or {}).get(c.pk, [])}
-                         for c in all_channels],
+        "channel_rows": channel_rows(draft, all_channels, channel_errors),
         "media": media, "previews": previews(draft, all_channels, media),
     }, status=status)
 
