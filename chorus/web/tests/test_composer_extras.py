@@ -1,14 +1,19 @@
 """An editor adds a poll, a thread and a first comment in the composer, sees them checked live, and finds them again
 when editing; a channel whose network lacks them shows no such sections and refuses a forged one."""
 
+from pathlib import Path
+
 import pytest
 from django.urls import reverse
 
 from chorus.channels.services import connect_channel
+from chorus.conftest import make_user
 from chorus.content.models import Post
 from chorus.networks.tests.conftest import serve  # noqa: F401 (the fixture that runs a fake network)
 from chorus.networks.tests.fakes.mastodon import FakeMastodon
 from chorus.publishing.models import PublishJob
+from chorus.web.tests.test_browser_e2e import CHROMIUM, CHROMIUM_ARGS
+from chorus.workspaces.services import choose_language, create_workspace
 
 NEW = reverse("composer", args=["coffee"])
 CHECK = reverse("composer-check", args=["coffee"])
@@ -62,3 +67,47 @@ def test_a_forged_poll_for_a_network_without_polls_is_refused_and_the_text_stays
     assert response.status_code == 422
     assert f"{channel.name}: Sandbox does not take a poll." in page and "Голосуем за сорт!" in page
     assert not Post.objects.exists() and not PublishJob.objects.exists()
+
+
+@pytest.mark.browser
+@pytest.mark.skipif(not Path(CHROMIUM).exists(), reason=f"Debian's chromium is not installed at {CHROMIUM}")
+def test_in_the_browser_the_editor_adds_and_removes_thread_parts(live_server, serve, transactional_db):  # noqa: F811
+    from playwright.sync_api import expect, sync_playwright
+
+    olga = make_user("olga")
+    choose_language(olga, "en")
+    workspace = create_workspace(owner=olga, name="Demo Coffee", slug="coffee", timezone_name="Europe/Moscow",
+                                 language="ru")
+    api = serve(FakeMastodon())
+    mastodon = connect_channel(actor=olga, workspace=workspace, network="mastodon", name="Coffee on Mastodon",
+                               credentials={"access_token": api.token}, config={"instance_url": api.url})
+    with sync_playwright() as playwright:
+        browser = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+        page = browser.new_page()
+        page.goto(f"{live_server.url}/login/")
+        page.fill("#id_username", olga.username)
+        page.fill("#id_password", "olga-pass-123")
+        page.click("button[type=submit]")
+        page.wait_for_url(f"{live_server.url}/w/coffee/")
+
+        page.goto(f"{live_server.url}/w/coffee/posts/new/")
+        page.fill("#composer-text", "Голосуем!")
+        thread = page.locator("details", has_text="Thread")
+        expect(thread).to_be_hidden()  # the sections belong to a chosen channel
+        page.check(f"#channel-{mastodon.pk}")
+        thread.locator("summary").click()
+        for _part in range(3):
+            thread.get_by_role("button", name="Add a part").click()
+        parts = thread.locator(f"textarea[name=thread-{mastodon.pk}]")
+        for number, text in enumerate(["Лишняя часть", "Часть 2", "я" * 501]):
+            parts.nth(number).fill(text)
+        parts.last.press("Tab")  # leaving the field is a change: the live check runs
+        expect(page.locator("#checks")).to_contain_text("part 4: 1 over the limit of 500.")
+        thread.get_by_role("button", name="Remove this part").first.click()
+        thread.get_by_role("button", name="Remove this part").last.click()
+        expect(page.locator("#checks")).not_to_contain_text("over the limit")
+        page.click("button[name=intent][value=draft]")
+        page.wait_for_url("**/w/coffee/posts/*/")
+        browser.close()
+
+    assert Post.objects.get().variants.get().thread == ["Часть 2"]
