@@ -7,6 +7,7 @@ from chorus.networks.ok import OkConnector
 from chorus.networks.sandbox import SandboxConnector
 from chorus.networks.telegram import TelegramConnector
 from chorus.networks.vk import VkConnector
+from chorus.networks.x import XConnector
 
 CONNECTORS: dict[str, type[Connector]] = {c.network: c for c in (
     SandboxConnector,
@@ -15,6 +16,7 @@ CONNECTORS: dict[str, type[Connector]] = {c.network: c for c in (
     MastodonConnector,
     OkConnector,
     VkConnector,
+    XConnector,
 )}
 
 

@@ -1,0 +1,295 @@
+"""A fake X API v2: the calls the connector makes, answered in X's shapes (JSON problem bodies, rate-limit headers).
+
+As X does: refresh tokens rotate (each is good once), access tokens can be expired on demand, identical text is
+refused as duplicate content (403), text comes back HTML-escaped with URLs rewritten to t.co, and a reply's text
+starts with the @names it answers.
+"""
+
+import html
+import secrets
+import threading
+import time
+from datetime import UTC, datetime, timedelta
+
+from chorus.networks.tests.fakes.server import Answer, FakeApi, Request, route
+from chorus.networks.text import x_urls, x_weighted_length
+
+TOKEN_PATH = "/2/oauth2/token"
+ID = r"(?P<id>[0-9]+)"
+
+
+def problem(status: int, title: str, detail: str, kind: str = "about:blank", headers: dict | None = None) -> Answer:
+    return Answer(status, {"title": title, "detail": detail, "type": kind, "status": status}, headers or {})
+
+
+def invalid(message: str) -> Answer:
+    return Answer(400, {"errors": [{"parameters": {}, "message": message}], "title": "Invalid Request",
+                        "detail": "One or more parameters to your request was invalid.",
+                        "type": "https://api.twitter.com/2/problems/invalid-request"})
+
+
+def stamp(moment: datetime) -> str:
+    return moment.isoformat(timespec="milliseconds").replace("+00:00", "Z")
+
+
+class FakeX(FakeApi):
+    network = "x"
+    client_id = "Y2hvcnVzLWNsaWVudA"
+    user_id = "1500000000000000001"
+    username = "democoffee"
+    public_handle = "rivaltea"
+
+    def __init__(self):
+        super().__init__()
+        self.users = {self.user_id: {"id": self.user_id, "name": "Demo Coffee", "username": self.username,
+                                     "followers_count": 120}}
+        self.tweets: dict[str, dict] = {}  # id → {"id", "author_id", "text", "created_at", counters, reply_to}
+        self.access: dict[str, str] = {}  # access token → user id
+        self.expired: set[str] = set()
+        self.refresh: dict[str, str] = {}  # refresh token → user id; each is good for one refresh
+        self.next_id = 1800000000000000000
+        self.daily_limit_over = ""  # "app" or "user": the next POST /2/tweets hits that 24-hour posting limit
+        self.unauthorised_posts = 0
+        self.refresh_waits_for: int = 0  # hold a refresh until this many posts were refused with a 401
+        self.enough_refused = threading.Event()
+        self.access_token, self.refresh_token = self.issue(self.user_id)
+        rival = "1500000000000000002"
+        self.users[rival] = {"id": rival, "name": "Rival Tea", "username": self.public_handle,
+                             "followers_count": 3400}
+        self.store(rival, "Улун недели 🍵 & пирог", likes=12, retweets=3, impressions=900)
+
+    # Harness hooks --------------------------------------------------------------------------------------------
+    def changes_state(self, request: Request) -> bool:
+        return request.path != TOKEN_PATH and super().changes_state(request)
+
+    def refused(self, request: Request) -> Answer:
+        return problem(503, "Service Unavailable", "Service Unavailable")
+
+    def rate_limited(self, request: Request) -> Answer:
+        reset = str(int(time.time()) + 900)
+        return problem(429, "Too Many Requests", "Too Many Requests",
+                       headers={"x-rate-limit-limit": "100", "x-rate-limit-remaining": "0",
+                                "x-rate-limit-reset": reset})
+
+    def auth_expired(self, request: Request) -> Answer:
+        """The person revoked the app's access: every token of the account ends, refresh tokens included."""
+        self.expired |= set(self.access)
+        self.refresh.clear()
+        return problem(401, "Unauthorized", "Unauthorized")
+
+    def rejected(self, request: Request) -> Answer:
+        return invalid("Your Tweet text is too long.")
+
+    def remote_posts(self) -> list[dict]:
+        return [{"remote_id": t["id"], "text": t["text"]} for t in self.tweets.values()
+                if t["author_id"] == self.user_id]
+
+    def add_comment(self, post_remote_id: str, author_name: str, text: str) -> str:
+        fan = str(1600000000000000000 + len(self.users))
+        self.users[fan] = {"id": fan, "name": author_name, "username": f"fan{len(self.users)}", "followers_count": 1}
+        if not post_remote_id:
+            return self.store(fan, text)["id"]
+        return self.store(fan, f"@{self.username} {text}", reply_to=post_remote_id)["id"]
+
+    def handle(self, request: Request) -> Answer:
+        # Outside the harness lock, so other requests go on while a refresh waits (the two-workers story).
+        if request.path == TOKEN_PATH and self.refresh_waits_for:
+            self.enough_refused.wait(timeout=10)
+        answer = super().handle(request)
+        if request.path == "/2/tweets" and answer.status == 401:
+            with self.lock:
+                self.unauthorised_posts += 1
+                if self.unauthorised_posts >= self.refresh_waits_for:
+                    self.enough_refused.set()
+        return answer
+
+    # Test helpers ---------------------------------------------------------------------------------------------
+    def expire_access_tokens(self) -> None:
+        """Two hours pass: every access token issued so far has expired (refresh tokens still work)."""
+        self.expired |= set(self.access)
+
+    def refreshes(self) -> int:
+        return sum(1 for r in self.requests if r.path == TOKEN_PATH)
+
+    def issue(self, user_id: str) -> tuple[str, str]:
+        access, refresh = f"access-{secrets.token_hex(8)}", f"refresh-{secrets.token_hex(8)}"
+        self.access[access], self.refresh[refresh] = user_id, user_id
+        return access, refresh
+
+    def store(self, author_id: str, text: str, reply_to: str = "", likes: int = 0, retweets: int = 0,
+              impressions: int = 0, poll: dict | None = None) -> dict:
+        self.next_id += 1
+        tweet_id = str(self.next_id)
+        root = self.tweets[reply_to]["conversation_id"] if reply_to else tweet_id
+        self.tweets[tweet_id] = {"id": tweet_id, "author_id": author_id, "text": text, "reply_to": reply_to,
+                                 "conversation_id": root, "created_at": datetime.now(UTC), "likes": likes,
+                                 "retweets": retweets, "quotes": 0, "impressions": impressions, "poll": poll}
+        return self.tweets[tweet_id]
+
+    def viewer(self, request: Request) -> str | Answer:
+        token = request.headers.get("authorization", "").removeprefix("Bearer ")
+        if token in self.expired or token not in self.access:
+            return problem(401, "Unauthorized", "Unauthorized")
+        return self.access[token]
+
+    def rendered(self, tweet: dict) -> dict:
+        """A tweet as v2 returns it: &, < and > escaped, URLs replaced by t.co links described in entities."""
+        text, out, urls = tweet["text"], "", []
+        position = 0
+        for start, end in x_urls(text):
+            out += html.escape(text[position:start], quote=False)
+            link = f"https://t.co/{secrets.token_hex(5)}"
+            expanded = text[start:end] if "://" in text[start:end] else f"http://{text[start:end]}"
+            urls.append({"start": len(out), "end": len(out) + len(link), "url": link, "expanded_url": expanded,
+                         "display_url": text[start:end].split("://")[-1]})
+            out += link
+            position = end
+        out += html.escape(text[position:], quote=False)
+        replies = sum(1 for t in self.tweets.values() if t["reply_to"] == tweet["id"])
+        view = {"id": tweet["id"], "text": out, "author_id": tweet["author_id"],
+                "created_at": stamp(tweet["created_at"]),
+                "conversation_id": tweet["conversation_id"], "edit_history_tweet_ids": [tweet["id"]],
+                "public_metrics": {"retweet_count": tweet["retweets"], "reply_count": replies,
+                                   "like_count": tweet["likes"], "quote_count": tweet["quotes"],
+                                   "bookmark_count": 0, "impression_count": tweet["impressions"]}}
+        if urls:
+            view["entities"] = {"urls": urls}
+        if tweet["reply_to"]:
+            view["referenced_tweets"] = [{"type": "replied_to", "id": tweet["reply_to"]}]
+        return view
+
+    def user_view(self, user: dict) -> dict:
+        tweets = sum(1 for t in self.tweets.values() if t["author_id"] == user["id"])
+        return {"id": user["id"], "name": user["name"], "username": user["username"],
+                "public_metrics": {"followers_count": user["followers_count"], "following_count": 8,
+                                   "tweet_count": tweets, "listed_count": 0}}
+
+    # OAuth 2 ----------------------------------------------------------------------------------------------------
+    @route("POST", TOKEN_PATH)
+    def token(self, request: Request) -> Answer:
+        if request.form.get("grant_type") != "refresh_token" or request.form.get("client_id") != self.client_id:
+            return Answer(400, {"error": "invalid_request", "error_description": "Missing required parameter."})
+        user_id = self.refresh.pop(request.form.get("refresh_token", ""), None)  # rotation: good once
+        if user_id is None:
+            return Answer(400, {"error": "invalid_request", "error_description": "Value passed for the token was "
+                                                                                  "invalid."})
+        access, refresh = self.issue(user_id)
+        return Answer(200, {"token_type": "bearer", "expires_in": 7200, "access_token": access,
+                            "scope": "tweet.read tweet.write users.read offline.access", "refresh_token": refresh})
+
+    # Users ------------------------------------------------------------------------------------------------------
+    @route("GET", "/2/users/me")
+    def me(self, request: Request) -> Answer:
+        viewer = self.viewer(request)
+        if isinstance(viewer, Answer):
+            return viewer
+        return Answer(200, {"data": self.user_view(self.users[viewer])})
+
+    @route("GET", r"/2/users/by/username/(?P<username>\w{1,15})")
+    def user_by_username(self, request: Request) -> Answer:
+        viewer = self.viewer(request)
+        if isinstance(viewer, Answer):
+            return viewer
+        user = next((u for u in self.users.values() if u["username"].lower() == request.params["username"].lower()),
+                    None)
+        if user is None:
+            return Answer(200, {"errors": [{"value": request.params["username"], "title": "Not Found Error",
+                                            "detail": "Could not find user.",
+                                            "type": "https://api.twitter.com/2/problems/resource-not-found"}]})
+        return Answer(200, {"data": self.user_view(user)})
+
+    def page(self, request: Request, tweets: list[dict]) -> Answer:
+        count = int(request.arg("max_results", "10"))
+        if not 5 <= count <= 100:
+            return invalid("The `max_results` query parameter value is not between 5 and 100")
+        start = request.arg("start_time")
+        if start:
+            tweets = [t for t in tweets if t["created_at"] >= datetime.fromisoformat(start.replace("Z", "+00:00"))]
+        newest = sorted(tweets, key=lambda t: int(t["id"]), reverse=True)[:count]
+        meta = {"result_count": len(newest)}
+        if newest:
+            meta |= {"newest_id": newest[0]["id"], "oldest_id": newest[-1]["id"]}
+        body = {"meta": meta} | ({"data": [self.rendered(t) for t in newest]} if newest else {})
+        if newest and request.arg("expansions") == "author_id":
+            authors = {t["author_id"] for t in newest}
+            body["includes"] = {"users": [{k: self.users[a][k] for k in ("id", "name", "username")} for a in authors]}
+        return Answer(200, body)
+
+    @route("GET", rf"/2/users/{ID}/tweets")
+    def user_tweets(self, request: Request) -> Answer:
+        viewer = self.viewer(request)
+        if isinstance(viewer, Answer):
+            return viewer
+        return self.page(request, [t for t in self.tweets.values() if t["author_id"] == request.params["id"]])
+
+    @route("GET", rf"/2/users/{ID}/mentions")
+    def mentions(self, request: Request) -> Answer:
+        viewer = self.viewer(request)
+        if isinstance(viewer, Answer):
+            return viewer
+        handle = f"@{self.users[request.params['id']]['username']}".lower()
+        since = int(request.arg("since_id") or 0)
+        return self.page(request, [t for t in self.tweets.values() if handle in t["text"].lower()
+                                   and t["author_id"] != request.params["id"] and int(t["id"]) > since])
+
+    # Tweets -----------------------------------------------------------------------------------------------------
+    @route("POST", "/2/tweets")
+    def create_tweet(self, request: Request) -> Answer:
+        viewer = self.viewer(request)
+        if isinstance(viewer, Answer):
+            return viewer
+        if self.daily_limit_over:
+            return self.over_daily_limit()
+        body = request.json
+        text, reply_to = body.get("text", ""), body.get("reply", {}).get("in_reply_to_tweet_id", "")
+        if not text:
+            return invalid("Post text is required.")
+        if x_weighted_length(text).weighted_length > 280:
+            return invalid("Your Tweet text is too long.")
+        if reply_to and reply_to not in self.tweets:
+            return invalid("The post you are replying to has been deleted or is not visible to you.")
+        poll = body.get("poll")
+        if poll and (not 2 <= len(poll.get("options", [])) <= 4 or not 5 <= poll.get("duration_minutes", 0) <= 10080
+                     or any(len(o) > 25 for o in poll["options"])):
+            return invalid("The poll is invalid.")
+        if any(t["author_id"] == viewer and t["text"] == text for t in self.tweets.values()):
+            return problem(403, "Forbidden", "You are not allowed to create a Tweet with duplicate content.")
+        made = self.store(viewer, text, reply_to=reply_to, poll=poll)
+        return Answer(201, {"data": {"id": made["id"], "text": self.rendered(made)["text"],
+                                     "edit_history_tweet_ids": [made["id"]]}})
+
+    def over_daily_limit(self) -> Answer:
+        reset, scope = str(int((datetime.now(UTC) + timedelta(hours=5)).timestamp())), self.daily_limit_over
+        headers = {"x-rate-limit-limit": "100", "x-rate-limit-remaining": "99",
+                   "x-rate-limit-reset": str(int(time.time()) + 900),
+                   "x-app-limit-24hour-limit": "1667", "x-app-limit-24hour-reset": reset,
+                   "x-app-limit-24hour-remaining": "0" if scope == "app" else "1500",
+                   "x-user-limit-24hour-limit": "100", "x-user-limit-24hour-reset": reset,
+                   "x-user-limit-24hour-remaining": "0" if scope == "user" else "40"}
+        return problem(429, "Too Many Requests", "Too Many Requests", headers=headers)
+
+    @route("DELETE", rf"/2/tweets/{ID}")
+    def delete_tweet(self, request: Request) -> Answer:
+        viewer = self.viewer(request)
+        if isinstance(viewer, Answer):
+            return viewer
+        tweet = self.tweets.get(request.params["id"])
+        if tweet and tweet["author_id"] != viewer:
+            return problem(403, "Forbidden", "You are not authorized to delete this Tweet.")
+        self.tweets.pop(request.params["id"], None)
+        return Answer(200, {"data": {"deleted": tweet is not None}})
+
+    @route("GET", "/2/tweets")
+    def lookup(self, request: Request) -> Answer:
+        viewer = self.viewer(request)
+        if isinstance(viewer, Answer):
+            return viewer
+        ids = [i for i in request.arg("ids").split(",") if i]
+        if not 1 <= len(ids) <= 100:
+            return invalid("The `ids` query parameter value must have between 1 and 100 ids.")
+        body = {"data": [self.rendered(self.tweets[i]) for i in ids if i in self.tweets]}
+        missing = [{"value": i, "detail": f"Could not find tweet with ids: [{i}].", "title": "Not Found Error",
+                    "resource_type": "tweet", "parameter": "ids", "resource_id": i,
+                    "type": "https://api.twitter.com/2/problems/resource-not-found"}
+                   for i in ids if i not in self.tweets]
+        return Answer(200, {k: v for k, v in (body | {"errors": missing}).items() if v})

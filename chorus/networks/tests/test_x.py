@@ -1,0 +1,243 @@
+"""NET-X against the fake X API v2: the shared contract, then X's own stories (rotating refresh tokens, duplicate
+content, t.co links, daily posting limits, polls, threads, mentions)."""
+
+import threading
+from datetime import UTC, datetime, timedelta
+
+import pytest
+from django.db import connections
+
+from chorus.channels.models import Channel
+from chorus.channels.services import connect_channel
+from chorus.networks import errors
+from chorus.networks.base import MediaFacts, Poll, Publication
+from chorus.networks.registry import connector_class
+from chorus.networks.tests.contract import ConnectorContract
+from chorus.networks.tests.fakes.x import FakeX
+from chorus.networks.x import POST_PRICE_USD, XConnector
+
+
+@pytest.fixture
+def api(serve):
+    return serve(FakeX())
+
+
+@pytest.fixture
+def channel(api, owner, workspace):
+    return connect_channel(actor=owner, workspace=workspace, network="x", name="Demo Coffee on X",
+                           credentials={"access_token": api.access_token, "refresh_token": api.refresh_token},
+                           config={"client_id": api.client_id})
+
+
+def since() -> datetime:
+    return datetime.now(UTC) - timedelta(seconds=5)
+
+
+class TestXContract(ConnectorContract):
+    pass
+
+
+# Connecting and tokens --------------------------------------------------------------------------------------
+
+
+def test_olga_connects_with_her_tokens_and_the_account_is_known(api, channel):
+    stored = Channel.objects.get(pk=channel.pk)
+    assert stored.external_id == api.user_id and stored.config == {"client_id": api.client_id}
+    assert set(stored.credentials) == {"access_token", "refresh_token"}
+    assert stored.connector.check_health().followers == 120
+    assert stored.connector.account_counters().followers == 120
+
+
+def test_the_connect_form_says_the_pkce_flow_is_done_elsewhere():
+    fields = {field.name: field for field in connector_class("x").connect_fields}
+    assert [name for name, field in fields.items() if field.secret] == ["client_secret", "access_token",
+                                                                         "refresh_token"]
+    assert not fields["client_secret"].required
+    assert "PKCE" in str(fields["access_token"].help) and "offline.access" in str(fields["access_token"].help)
+
+
+def test_an_expired_access_token_is_refreshed_once_and_the_rotated_pair_is_stored(api, channel):
+    before = Channel.objects.get(pk=channel.pk).credentials
+    api.expire_access_tokens()
+    remote = channel.connector.publish(Publication("После обновления токена"), "after-refresh")
+    after = Channel.objects.get(pk=channel.pk).credentials
+    assert [p["remote_id"] for p in api.remote_posts()] == [remote.remote_id]
+    assert after["refresh_token"] != before["refresh_token"] and after["access_token"] != before["access_token"]
+    assert api.refreshes() == 1
+
+
+@pytest.mark.django_db(transaction=True)
+def test_two_workers_refreshing_at_once_use_one_refresh_and_both_posts_go_out(api, channel):
+    """X kills a refresh token when it is used: the second worker must adopt the token the first one stored."""
+    workers = [Channel.objects.get(pk=channel.pk) for _ in range(2)]
+    api.expire_access_tokens()
+    api.refresh_waits_for = 2  # the refresh starts only once both workers were turned away with a 401
+    start, failures = threading.Barrier(2), []
+
+    def worker(number: int) -> None:
+        try:
+            start.wait()
+            workers[number].connector.publish(Publication(f"Воркер {number}"), f"worker-{number}")
+        except Exception as exc:  # noqa: BLE001 - reported by the assertion below
+            failures.append(exc)
+        finally:
+            connections.close_all()  # each thread opened its own connection
+
+    threads = [threading.Thread(target=worker, args=(n,)) for n in range(2)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=60)
+    assert failures == []
+    assert api.refreshes() == 1 and api.unauthorised_posts == 2
+    assert sorted(p["text"] for p in api.remote_posts()) == ["Воркер 0", "Воркер 1"]
+    stored = Channel.objects.get(pk=channel.pk).credentials["refresh_token"]
+    assert all(w.credentials["refresh_token"] == stored for w in workers) and stored in api.refresh
+
+
+def test_a_token_that_cannot_be_refreshed_is_auth_expired_without_tokens_in_the_message(api, channel):
+    tokens = dict(channel.credentials)
+    api.expire_access_tokens()
+    api.refresh.clear()  # the refresh token was used elsewhere or revoked
+    with pytest.raises(errors.AuthExpired) as expired:
+        channel.connector.publish(Publication("Не уйдёт"), "dead-token")
+    assert not any(token in expired.value.reason for token in tokens.values())
+    assert api.remote_posts() == []
+    assert not channel.connector.check_health().ok
+
+
+def test_a_confidential_client_sends_its_secret_with_basic_auth(api, owner, workspace):
+    channel = connect_channel(actor=owner, workspace=workspace, network="x", name="Confidential",
+                              credentials={"access_token": api.access_token, "refresh_token": api.refresh_token,
+                                           "client_secret": "s3cret"}, config={"client_id": api.client_id})
+    api.expire_access_tokens()
+    channel.connector.publish(Publication("С секретом"), "secret")
+    [refresh] = [r for r in api.requests if r.path == "/2/oauth2/token"]
+    assert refresh.headers["authorization"].startswith("Basic ")
+
+
+# Publishing ------------------------------------------------------------------------------------------------
+
+
+def test_the_same_text_twice_is_refused_as_duplicate_content(api, channel):
+    channel.connector.publish(Publication("Доброе утро!"), "first")
+    with pytest.raises(errors.ContentRejected):
+        channel.connector.publish(Publication("Доброе утро!"), "second")
+    assert len(api.remote_posts()) == 1
+
+
+def test_a_post_with_a_link_is_found_again_although_x_rewrote_the_link_and_the_ampersand(api, channel):
+    text = "Кофе & круассан: https://example.com/menu?day=1 и coffee.example.org"
+    remote = channel.connector.publish(Publication(text), "link")
+    assert "t.co" in api.rendered(api.tweets[remote.remote_id])["text"]
+    assert channel.connector.find_published("link", text, since()).remote_id == remote.remote_id
+    assert channel.connector.find_published("other", "Кофе & круассан: совсем другой текст", since()) is None
+
+
+def test_find_published_knows_a_post_that_never_went_out(api, channel):
+    assert channel.connector.find_published("never", "Акция", datetime.now(UTC) - timedelta(hours=1)) is None
+
+
+def test_a_thread_goes_out_as_a_chain_of_replies(api, channel):
+    first = channel.connector.publish(Publication("1/3 Как мы обжариваем", thread=("2/3 Температура", "3/3 Время")),
+                                      "thread")
+    by_text = {t["text"]: t for t in api.tweets.values()}
+    second, third = by_text["2/3 Температура"], by_text["3/3 Время"]
+    assert second["reply_to"] == first.remote_id and third["reply_to"] == second["id"]
+    assert first.url == f"https://x.com/i/status/{first.remote_id}"
+
+
+def test_a_poll_goes_out_with_its_options_and_duration(api, channel):
+    poll = Poll("Какой помол?", ("Эспрессо", "Фильтр", "Френч-пресс"), closes_in_seconds=2 * 24 * 3600)
+    remote = channel.connector.publish(Publication("Какой помол вы берёте?", poll=poll), "poll")
+    assert api.tweets[remote.remote_id]["poll"] == {"options": ["Эспрессо", "Фильтр", "Френч-пресс"],
+                                                     "duration_minutes": 2880}
+
+
+def test_the_composer_explains_what_an_x_poll_cannot_be():
+    poll = Poll("?", ("один",), multiple=True)
+    image = MediaFacts("image/png", 1000, name="cup.png")
+    codes = [p.code for p in XConnector.validate(Publication("Опрос", poll=poll, media=[image]))]
+    assert {"poll_options", "poll_multiple", "poll_media", "no_media"} <= set(codes)
+    long_option = Poll("?", ("да", "очень длинный вариант ответа на вопрос"))
+    assert [p.code for p in XConnector.validate(Publication("Опрос", poll=long_option))] == ["poll_option_length"]
+
+
+def test_the_composer_counts_weighted_characters_as_x_does():
+    assert XConnector.measure("ж" * 280).problems == []
+    assert XConnector.measure("https://example.com/menu " + "a" * 200).length == 224  # a URL counts as 23
+    assert XConnector.measure("日本" * 70).length == 280  # CJK weighs 2
+    assert [p.code for p in XConnector.measure("日本" * 71).problems] == ["too_long"]
+
+
+def test_a_text_over_the_limit_is_rejected_by_x_as_validation(api, channel):
+    with pytest.raises(errors.ValidationRejected):
+        channel.connector.publish(Publication("日本" * 141), "too-long")
+    assert api.remote_posts() == []
+
+
+def test_the_price_of_a_post_with_a_link_is_shown_not_billed():
+    assert POST_PRICE_USD["with_url"] > POST_PRICE_USD["text"] > 0
+
+
+def test_a_post_is_deleted_and_edit_is_declared_absent(api, channel):
+    remote = channel.connector.publish(Publication("Удалим"), "delete-me")
+    channel.connector.delete(remote.remote_id)
+    assert api.remote_posts() == [] and XConnector.capabilities.edit is False
+
+
+# Limits -----------------------------------------------------------------------------------------------------
+
+
+def test_the_apps_daily_posting_limit_stops_every_channel_until_its_reset(api, channel):
+    api.daily_limit_over = "app"
+    with pytest.raises(errors.RateLimited) as limited:
+        channel.connector.publish(Publication("Слишком много за день"), "app-limit")
+    assert limited.value.scope == "app" and limited.value.retry_at > datetime.now(UTC) + timedelta(hours=4)
+
+
+def test_the_accounts_daily_posting_limit_stops_only_this_channel(api, channel):
+    api.daily_limit_over = "user"
+    with pytest.raises(errors.RateLimited) as limited:
+        channel.connector.publish(Publication("Этот аккаунт устал"), "user-limit")
+    assert limited.value.scope == "channel" and limited.value.retry_at > datetime.now(UTC) + timedelta(hours=4)
+
+
+def test_the_fifteen_minute_window_comes_back_at_the_reset_x_named(api, channel):
+    api.fail_next("rate_limit")
+    with pytest.raises(errors.RateLimited) as limited:
+        channel.connector.publish(Publication("Слишком часто"), "window")
+    assert limited.value.scope == "channel" and limited.value.retry_at > datetime.now(UTC) + timedelta(minutes=10)
+
+
+# Reading ----------------------------------------------------------------------------------------------------
+
+
+def test_counters_add_quotes_to_reposts_and_give_impressions_as_views(api, channel):
+    remote = channel.connector.publish(Publication("Считаем"), "counting")
+    api.tweets[remote.remote_id].update(likes=7, retweets=2, quotes=1, impressions=340)
+    api.add_comment(remote.remote_id, "Max", "Отлично")
+    [counters] = channel.connector.fetch_counters([remote.remote_id, "1999999999999999999"])
+    assert (counters.likes, counters.reposts, counters.comments, counters.views) == (7, 3, 1, 340)
+    assert counters.reach is None
+
+
+def test_replies_lose_the_leading_names_and_mentions_arrive_once(api, channel):
+    remote = channel.connector.publish(Publication("Вопросы?"), "root-post")
+    api.add_comment(remote.remote_id, "Max", "Есть декаф?")
+    api.add_comment("", "Ira", "@democoffee а овсяное молоко есть?")
+    page = channel.connector.conversations("")
+    by_kind = {c.kind: c for c in page.items}
+    assert by_kind["reply"].text == "Есть декаф?" and by_kind["reply"].parent_remote_id == remote.remote_id
+    assert by_kind["mention"].post_remote_id == "" and by_kind["mention"].created_at.tzinfo
+    api.add_comment("", "Ira", "@democoffee и ещё вопрос")
+    assert [c.text for c in channel.connector.conversations(page.cursor).items] == ["@democoffee и ещё вопрос"]
+    answer = channel.connector.reply(by_kind["reply"], "Да, колумбийский.", "answer-1")
+    assert api.tweets[answer]["reply_to"] == by_kind["reply"].remote_id
+
+
+def test_a_competitors_public_page_has_its_posts_and_counters(api, channel):
+    page = channel.connector.public_page("@rivaltea")
+    assert (page.name, page.followers, page.url) == ("Rival Tea", 3400, "https://x.com/rivaltea")
+    [post] = page.posts
+    assert post.text == "Улун недели 🍵 & пирог" and post.counters.likes == 12 and post.counters.views == 900
