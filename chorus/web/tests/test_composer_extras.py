@@ -31,6 +31,8 @@ def test_the_poll_section_is_there_only_for_channels_whose_network_has_polls(sig
     assert f'name="poll-question-{mastodon.pk}"' in page and f'name="first-comment-{mastodon.pk}"' in page
     assert f'name="poll-question-{channel.pk}"' not in page and f'name="thread-{channel.pk}"' not in page
     assert "Poll" in page and "Thread" in page and "First comment" in page
+    russian = signed_in(editor, "ru").get(NEW).content.decode()
+    assert "Опрос" in russian and "Тред" in russian and "Первый комментарий" in russian
 
 
 def test_editor_saves_a_poll_a_thread_and_a_first_comment_and_finds_them_when_editing(signed_in, editor, mastodon):
