@@ -45,7 +45,7 @@ class Extras:
     poll: dict | None = None  # {"question", "options": [...], "multiple": bool, "closes_in_seconds": int | None}
     thread: tuple[str, ...] = ()
     first_comment: str = ""
-    # which capability each extra needs, and how a person names it
+    # the capability each extra needs
     NEEDS = (("poll", "polls"), ("thread", "threads"), ("first_comment", "first_comment"))
 
     @classmethod
@@ -103,13 +103,13 @@ def poll_problems(poll: Poll) -> list[Problem]:
 
 
 def extras_problems(channel: Channel, extras: Extras) -> list[Problem]:
-    """Each thread part and the first comment measured as the network counts them; the poll's rules."""
+    """Extras the network lacks, then each thread part and the first comment measured as the network counts."""
     connector = channel.connector_class
     problems = [Problem("unsupported", message) for message in extras.unsupported(channel)]
     for number, part in enumerate(extras.thread, start=2):  # the post itself is part 1
         problems += [Problem(p.code, _("part %(n)d: %(problem)s") % {"n": number, "problem": p.message})
                      for p in connector.measure(part).problems]
-    if extras.first_comment.strip():
+    if extras.first_comment:
         problems += [Problem(p.code, _("first comment: %(problem)s") % {"problem": p.message})
                      for p in connector.measure(extras.first_comment).problems]
     return problems
