@@ -15,9 +15,12 @@ from chorus.content.services import (
     publication_of,
     write_post,
 )
-from chorus.networks.base import Poll
+from chorus.networks.base import Poll, Publication
+from chorus.networks.telegram import TelegramConnector
 from chorus.networks.tests.conftest import serve  # noqa: F401 (the fixture that runs a fake network)
 from chorus.networks.tests.fakes.mastodon import FakeMastodon
+from chorus.networks.tests.fakes.telegram import FakeTelegram
+from chorus.networks.tests.test_telegram import TOKEN as TELEGRAM_TOKEN
 from chorus.publishing.models import PublishJob
 from chorus.workspaces.tests.test_api_stories import JSON, bearer
 
@@ -110,3 +113,14 @@ def test_the_api_documents_the_extras(editor, workspace):
     assert {"poll", "thread", "first_comment"} <= set(schemas["VariantIn"]["properties"])
     assert {"poll", "thread", "first_comment"} <= set(schemas["VariantOut"]["properties"])
     assert {"question", "options", "multiple", "closes_in_seconds"} <= set(schemas["PollSchema"]["properties"])
+
+
+def test_telegrams_own_poll_rules_show_instead_of_the_general_ones(serve, owner, editor, workspace):  # noqa: F811
+    serve(FakeTelegram())
+    telegram = connect_channel(actor=owner, workspace=workspace, network="telegram", name="Coffee TG",
+                               credentials={"token": TELEGRAM_TOKEN}, config={"chat": "@demo_coffee"})
+    [check] = check_draft(actor=editor, workspace=workspace, text="Опрос", channel_ids=[telegram.pk],
+                          variant_extras={telegram.pk: {"poll": {"question": "?", "options": ["Да"]}}})
+    assert [p.message for p in check.problems] == [p.message for p in TelegramConnector.validate(
+        Publication("Опрос", poll=Poll("?", ("Да",))))]
+    assert len(check.problems) == 1 and "Telegram poll" in check.problems[0].message
