@@ -35,9 +35,10 @@ def collect_channel(channel: Channel, now: datetime) -> int:
     taken = 0
     try:
         if capabilities.metrics:
+            # A post being edited is still out there; one deleted (or being deleted) has nothing left to count.
             jobs = {job.remote_id: job for job in PublishJob.objects.filter(
-                channel=channel, status=Status.PUBLISHED, published_at__gte=now - POSTS_WATCHED_FOR).exclude(
-                remote_id="")}
+                channel=channel, status__in=[Status.PUBLISHED, Status.EDITING],
+                published_at__gte=now - POSTS_WATCHED_FOR).exclude(remote_id="")}
             remote_ids = list(jobs)
             for start in range(0, len(remote_ids), BATCH):
                 counters = connector.fetch_counters(remote_ids[start:start + BATCH])

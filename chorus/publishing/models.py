@@ -1,5 +1,6 @@
 import uuid
 
+from django.conf import settings
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
@@ -16,6 +17,9 @@ class Status(models.TextChoices):
     FAILED = "failed", _("Failed")
     UNKNOWN = "unknown", _("Outcome unknown")
     NEEDS_REVIEW = "needs_review", _("Needs your decision")
+    EDITING = "editing", _("Updating on the network")
+    DELETING = "deleting", _("Deleting from the network")
+    DELETED = "deleted", _("Deleted from the network")
 
 
 class PublishJob(models.Model):
@@ -34,6 +38,12 @@ class PublishJob(models.Model):
     lease_until = models.DateTimeField(null=True, blank=True)
     remote_id = models.CharField(max_length=200, blank=True)
     remote_url = models.CharField(max_length=500, blank=True)
+    # What the network shows: the text that went out, or the last edit that landed. The variant's text may be
+    # newer (edited in Chorus, not yet on the network); the post page shows both until they agree.
+    sent_text = models.TextField(blank=True)
+    deleted_at = models.DateTimeField(null=True, blank=True)
+    deleted_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL,
+                                   related_name="+")
     published_at = models.DateTimeField(null=True, blank=True, help_text="when the network accepted it")
     last_error = models.TextField(blank=True)
     late_alerted_at = models.DateTimeField(null=True, blank=True)
@@ -63,9 +73,19 @@ class PublishAttempt(models.Model):
         FOUND = "found", _("Found on the network")
         NOT_FOUND = "not_found", _("Not found on the network")
         MANUAL = "manual", _("Resolved by a person")
+        EDITED = "edited", _("Updated on the network")
+        DELETED = "deleted", _("Deleted from the network")
+
+    class Action(models.TextChoices):
+        PUBLISH = "publish", _("Publish")
+        EDIT = "edit", _("Edit")
+        DELETE = "delete", _("Delete")
 
     job = models.ForeignKey(PublishJob, on_delete=models.CASCADE, related_name="attempts_log")
     number = models.PositiveIntegerField()
+    action = models.CharField(max_length=8, choices=Action.choices, default=Action.PUBLISH)
+    requested_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL,
+                                     related_name="+", help_text="the person who asked for an edit or a deletion")
     worker = models.CharField(max_length=120, blank=True)
     started_at = models.DateTimeField()
     finished_at = models.DateTimeField(null=True, blank=True)

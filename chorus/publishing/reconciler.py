@@ -11,7 +11,7 @@ from chorus.content.services import publication_of
 from chorus.networks import errors
 from chorus.notifications.models import Notification
 from chorus.notifications.services import notify
-from chorus.publishing import states
+from chorus.publishing import changes, states
 from chorus.publishing.models import PublishAttempt, PublishJob, Status
 from chorus.publishing.sender import finish, job_link
 
@@ -24,6 +24,7 @@ def reconcile(now: datetime | None = None) -> dict[str, int]:
     return {
         "returned": return_lost_claims(now),
         "crashed": expose_crashed_sends(now),
+        "changes_returned": changes.return_stale(now),
         **settle_unknown(now),
     }
 
@@ -62,16 +63,17 @@ def settle_one(job: PublishJob, now: datetime) -> str | None:
     connector = job.channel.connector
     grace_over = now - since > timedelta(seconds=settings.CHORUS_UNKNOWN_GRACE)
     found = None
+    text = publication_of(job.variant).text
     if connector.capabilities.find_published:
         try:
-            found = connector.find_published(job.idempotency_key, publication_of(job.variant).text, since)
+            found = connector.find_published(job.idempotency_key, text, since)
         except errors.NetworkError as exc:
             log.info("could not read back job %s yet: %s", job.pk, exc.reason)
             if not grace_over:
                 return None
     if found is not None:
         if states.move(job.pk, Status.UNKNOWN, Status.PUBLISHED, remote_id=found.remote_id, remote_url=found.url,
-                       published_at=found.published_at, last_error=""):
+                       published_at=found.published_at, sent_text=text, last_error=""):
             _log(job, now, Outcome.FOUND, _("Found on the network: %(url)s") % {"url": found.url})
             return "found"
         return None

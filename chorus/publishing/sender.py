@@ -41,8 +41,9 @@ def send(job_id: int, worker: str) -> str:
         return "skipped"  # the broker delivered the message twice, or the claim expired and was re-queued
     job.refresh_from_db()
     attempt = PublishAttempt.objects.create(job=job, number=job.attempts, worker=worker, started_at=now)
+    publication = publication_of(job.variant)
     try:
-        remote = job.channel.connector.publish(publication_of(job.variant), job.idempotency_key)
+        remote = job.channel.connector.publish(publication, job.idempotency_key)
     except errors.AmbiguousOutcome as exc:
         return _unknown(job, attempt, exc.reason)
     except errors.RateLimited as exc:
@@ -55,7 +56,8 @@ def send(job_id: int, worker: str) -> str:
     finish(attempt, Outcome.PUBLISHED, remote.url)
     # The reconciler may have marked a slow send `unknown` meanwhile; the network's answer settles it.
     states.move(job_id, {Status.SENDING, Status.UNKNOWN}, Status.PUBLISHED, remote_id=remote.remote_id,
-                remote_url=remote.url, published_at=remote.published_at, lease_until=None, last_error="")
+                remote_url=remote.url, published_at=remote.published_at, sent_text=publication.text, lease_until=None,
+                last_error="")
     return Status.PUBLISHED
 
 

@@ -13,9 +13,16 @@ MOVES: dict[str, set[str]] = {
     S.UNKNOWN: {S.PUBLISHED, S.NEEDS_REVIEW},
     S.NEEDS_REVIEW: {S.PUBLISHED, S.SCHEDULED},
     S.FAILED: {S.SCHEDULED, S.PUBLISHED},
-    S.PUBLISHED: set(),
+    # An edit or a deletion of a published post holds the job until the network answers (PUB-5); an edit that
+    # did not land, or a deletion the network refused, leaves the post published as it was. Published → deleted:
+    # a slow deletion the reconciler handed back, then confirmed by the network's answer.
+    S.PUBLISHED: {S.EDITING, S.DELETING, S.DELETED},
+    S.EDITING: {S.PUBLISHED},
+    S.DELETING: {S.DELETED, S.PUBLISHED},
+    S.DELETED: set(),
 }
 WAITING_FOR_HUMAN = {S.FAILED, S.NEEDS_REVIEW}
+CHANGING = {S.EDITING, S.DELETING}  # a change of a published post is on its way to the network
 
 
 def move(job_id: int, source: str | set[str], target: str, **fields) -> bool:

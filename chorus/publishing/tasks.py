@@ -6,7 +6,7 @@ import socket
 
 from celery import shared_task
 
-from chorus.publishing import dispatcher, health, reconciler, sender
+from chorus.publishing import changes, dispatcher, health, reconciler, sender
 
 log = logging.getLogger(__name__)
 
@@ -28,6 +28,18 @@ def dispatch_due() -> int:
 @shared_task(name="chorus.publishing.tasks.publish_job", ignore_result=True, acks_late=True)
 def publish_job(job_id: int) -> str:
     return sender.send(job_id, worker_name())
+
+
+@shared_task(name="chorus.publishing.tasks.change_published", ignore_result=True, acks_late=True)
+def change_published(job_id: int) -> str:
+    return changes.apply(job_id, worker_name())
+
+
+def queue_change(job_id: int) -> None:
+    try:
+        change_published.delay(job_id)
+    except Exception:  # noqa: BLE001 - the lease runs out and the reconciler hands the change back with a reason
+        log.warning("could not queue the change of job %s", job_id, exc_info=True)
 
 
 @shared_task(name="chorus.publishing.tasks.reconcile", ignore_result=True)

@@ -30,8 +30,9 @@ from chorus.workspaces.timezones import UTC, local_to_utc, to_local
 STATUS_GROUPS = [
     (gettext_lazy("Scheduled"), "#0d6efd", {Status.SCHEDULED}),
     (gettext_lazy("Going out"), "#fd7e14", {Status.CLAIMED, Status.SENDING}),
-    (gettext_lazy("Published"), "#198754", {Status.PUBLISHED}),
+    (gettext_lazy("Published"), "#198754", {Status.PUBLISHED, Status.EDITING}),
     (gettext_lazy("Needs attention"), "#dc3545", {Status.FAILED, Status.UNKNOWN, Status.NEEDS_REVIEW}),
+    (gettext_lazy("Deleted from the network"), "#6c757d", {Status.DELETING, Status.DELETED}),
 ]
 STATUS_COLOURS = {status: colour for _label, colour, statuses in STATUS_GROUPS for status in statuses}
 QUEUE_SLOT_COLOUR = "#adb5bd"

@@ -46,6 +46,14 @@ class Draft:
                    media_ids=[m.pk for m in variants[0].media.order_by("variantmedia__position")] if variants else [],
                    when=to_local(first_due, post.workspace.timezone).strftime("%Y-%m-%dT%H:%M") if first_due else "")
 
+    @classmethod
+    def from_variant(cls, variant) -> "Draft":
+        """One channel's text, media and extras as a new post: publishing again what was deleted from a network
+        that cannot edit."""
+        return cls(text=variant.effective_text, channel_ids=[variant.channel_id],
+                   variant_extras={variant.channel_id: Extras.of_variant(variant).as_fields()},
+                   media_ids=[m.pk for m in variant.media.order_by("variantmedia__position")])
+
     def text_for(self, channel) -> str:
         return self.variant_texts.get(channel.pk) or self.text
 

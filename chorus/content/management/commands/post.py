@@ -8,6 +8,9 @@ from chorus.commandline import Answer, ChorusCommand
 from chorus.content import bulk
 from chorus.content.api import PostOut
 from chorus.content.services import create_and_schedule, posts_of
+from chorus.publishing.api import PublicationDetail
+from chorus.publishing.models import PublishJob, Status
+from chorus.publishing.services import delete_published, edit_published, job_for
 from chorus.workspaces.timezones import parse_when, to_local
 
 
@@ -18,6 +21,8 @@ class Command(ChorusCommand):
         "list": "List the workspace's posts, newest first, with their publications.",
         "import": "Import posts from a CSV or JSON file; bad rows are reported with their line.",
         "export": "Export every post of the workspace as CSV or JSON.",
+        "edit": "Change a published post's text on one channel and on its network (waits for the network).",
+        "delete": "Delete a published post from one channel's network (waits for the network).",
     }
 
     def add_schedule_arguments(self, parser):
@@ -92,3 +97,40 @@ class Command(ChorusCommand):
             return Answer(json.loads(content) if options["format"] == "json" else content, content.rstrip("\n"))
         Path(options["output"]).write_text(content, encoding="utf-8")
         return Answer({"output": options["output"], "format": options["format"]}, f"Wrote {options['output']}.")
+
+    def add_job_arguments(self, parser):
+        parser.add_argument("--job", required=True, type=int, metavar="ID",
+                            help="the publication: one post on one channel (see `post list`)")
+        self.add_acting_argument(parser)
+
+    def job_and_actor(self, options, action: str):
+        found = PublishJob.objects.select_related("workspace").filter(pk=options["job"]).first()
+        if found is None:
+            raise CommandError("No such publication.")
+        actor = self.actor(options, found.workspace)
+        return job_for(actor, found.workspace, found.pk, action), actor
+
+    @staticmethod
+    def outcome(job: PublishJob, done: str) -> Answer:
+        """The network's answer: a change it refused leaves the post as it was, and the command fails."""
+        document = PublicationDetail.from_orm(job).model_dump()
+        return Answer(document, done, failure="" if not job.last_error else job.last_error)
+
+    def add_edit_arguments(self, parser):
+        self.add_job_arguments(parser)
+        parser.add_argument("--text", required=True)
+
+    def do_edit(self, options) -> Answer:
+        job, actor = self.job_and_actor(options, "publication.edit")
+        # The command line waits for the network: a script wants the outcome, not a pending state.
+        job = edit_published(actor=actor, job=job, text=options["text"], background=False)
+        return self.outcome(job, f"Updated publication {job.pk} on channel {job.channel_id}.")
+
+    def add_delete_arguments(self, parser):
+        self.add_job_arguments(parser)
+
+    def do_delete(self, options) -> Answer:
+        job, actor = self.job_and_actor(options, "publication.delete")
+        job = delete_published(actor=actor, job=job, background=False)
+        done = f"Deleted publication {job.pk} from channel {job.channel_id}." if job.status == Status.DELETED else ""
+        return self.outcome(job, done)
