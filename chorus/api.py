@@ -12,6 +12,7 @@ from chorus.channels.api import router as channels
 from chorus.content.api import PostProblems
 from chorus.content.api import router as posts
 from chorus.content.services import PostInvalid
+from chorus.inbox.api import router as inbox
 from chorus.notifications.api import router as notifications
 from chorus.publishing.api import router as publications
 from chorus.workspaces.api import AUTH
@@ -21,7 +22,7 @@ api = NinjaAPI(title="Chorus API", version="1", urls_namespace="api", auth=AUTH,
                description="Token: `Authorization: Bearer <token>` (`chorus token create`), bound to one "
                            "workspace. In the browser, the session with its CSRF token.")
 
-for router in (workspaces, channels, posts, publications, notifications):
+for router in (workspaces, channels, posts, publications, notifications, inbox):
     api.add_router("/", router)
 
 

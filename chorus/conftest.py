@@ -1,10 +1,16 @@
 """Shared people and places for the stories the tests tell: a workspace, its team, a sandbox channel."""
 
+from datetime import UTC, datetime, timedelta
+
 import pytest
+import time_machine
 from django.contrib.auth import get_user_model
 from django.utils import translation
 
 from chorus.workspaces.roles import Role
+
+# The simulated audience is a function of the posts' times: a fixed moment gives every run the same comments.
+BUSY_PAGE_NOW = datetime(2026, 11, 18, 15, 0, tzinfo=UTC)
 
 
 @pytest.fixture(autouse=True)
@@ -78,3 +84,24 @@ def second_channel(workspace, owner):
     from chorus.channels.services import connect_channel
 
     return connect_channel(actor=owner, workspace=workspace, network="sandbox", name="Coffee TG (sandbox)")
+
+
+@pytest.fixture
+def busy_page(channel):
+    """The coffee page posted twice yesterday; its big audience has had a day to comment and write to it.
+
+    The story runs at BUSY_PAGE_NOW with the clock ticking, so every run sees the same comments and messages."""
+    from chorus.sandbox import audience
+    from chorus.sandbox.models import SandboxAccount
+    from chorus.sandbox.network import create_post
+
+    account = SandboxAccount.objects.get(external_id=channel.external_id)
+    account.followers_at_start = 20000
+    account.save()
+    with time_machine.travel(BUSY_PAGE_NOW, tick=True):
+        posts = [create_post(account, text=text, media_count=1, idempotency_key=f"k{n}",
+                             at=BUSY_PAGE_NOW - timedelta(hours=30 - 6 * n))
+                 for n, text in enumerate(["Новый сорт эфиопии уже в кофейне ☕ Пробовали?",
+                                           "Скидка 20% на всё зерно до воскресенья! Успейте?"])]
+        audience.simulate(BUSY_PAGE_NOW)
+        yield account, posts, BUSY_PAGE_NOW

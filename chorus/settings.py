@@ -45,6 +45,7 @@ INSTALLED_APPS = [
     "chorus.web",
     "chorus.runtime",
     "chorus.sources",
+    "chorus.inbox",
 ]
 
 MIDDLEWARE = [
@@ -156,9 +157,15 @@ CELERY_BEAT_SCHEDULE = {
                           "options": {"expires": 600}},
     "sandbox-audience": {"task": "chorus.sandbox.tasks.simulate_audience", "schedule": 60.0,
                          "options": {"expires": 120}},
+    "inbox-ingest": {"task": "chorus.inbox.tasks.ingest_conversations", "schedule": 30.0,
+                     "options": {"expires": 60}},
+    "inbox-overdue": {"task": "chorus.inbox.tasks.alert_overdue", "schedule": 60.0, "options": {"expires": 120}},
     "sources-poll-feeds": {"task": "chorus.sources.tasks.poll_feeds", "schedule": 300.0,
                            "options": {"expires": 240}},
 }
+
+# The address networks reach this server at (webhooks); by default the address the browser used.
+CHORUS_PUBLIC_URL = os.environ.get("CHORUS_PUBLIC_URL", "")
 
 # Network API base URLs, e.g. {"telegram": "http://127.0.0.1:8081"} for a self-hosted Bot API server.
 CHORUS_NETWORK_BASE_URLS = json.loads(os.environ.get("CHORUS_NETWORK_BASE_URLS") or "{}")

@@ -1,5 +1,6 @@
 """Channels: connect, list, queue slots. Every edge calls these."""
 
+import secrets
 from datetime import datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
@@ -9,6 +10,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from chorus.channels.models import Channel, QueueSlot
+from chorus.networks import errors
 from chorus.networks.registry import CONNECTORS, connector_class
 from chorus.workspaces.services import ensure_can, workspace_object
 from chorus.workspaces.timezones import local_to_utc
@@ -85,6 +87,24 @@ def rotate_credentials(channel: Channel, token_field: str, refresh) -> dict:
             Channel.objects.filter(pk=channel.pk).update(credentials=stored)
     channel.credentials = stored
     return stored
+
+
+def enable_push(*, actor, channel: Channel, base_url: str) -> Channel:
+    """Have the network call Chorus with each new comment and message (Telegram webhook, VK Callback API)."""
+    ensure_can(actor, "channel.connect", channel.workspace)
+    if not channel.connector_class.capabilities.push:
+        raise ValidationError(_("%(network)s cannot call Chorus; its comments are read on a schedule.")
+                              % {"network": channel.connector_class.label})
+    secret = secrets.token_urlsafe(24)
+    channel.credentials = {**channel.credentials, "push_secret": secret}
+    url = f"{base_url.rstrip('/')}/hooks/{channel.pk}/"
+    try:
+        added = channel.connector.start_push(url, secret)
+    except errors.NetworkError as exc:
+        raise ValidationError(_("The network refused: %(reason)s") % {"reason": exc.reason}) from exc
+    channel.config = {**channel.config, **added, "push": True, "push_url": url}
+    channel.save(update_fields=["credentials", "config"])
+    return channel
 
 
 def set_queue_slots(*, actor, channel: Channel, slots: list[tuple[int, time]]) -> list[QueueSlot]:

@@ -53,6 +53,7 @@ class Capabilities:
     messages: bool = False  # direct/community messages
     moderation: tuple[str, ...] = ()  # of "hide", "delete", "ban"
     public_pages: bool = False  # read any public page and its recent posts with counters
+    push: bool = False  # the network can call Chorus with new comments and messages (webhook, Callback API)
     metrics: tuple[str, ...] = ()  # post metrics it gives: views, likes, reposts, comments, reach, saves, clicks
     account_metrics: tuple[str, ...] = ()  # followers, ...
 
@@ -169,6 +170,16 @@ class Conversation:
     parent_remote_id: str = ""  # the comment it answers, when any
     deleted: bool = False
     edited_at: datetime | None = None
+    hidden: bool = False  # hidden from the public by the page's moderators
+    from_page: bool = False  # the page's own answer, written here or elsewhere
+
+
+@dataclass(frozen=True)
+class PushAnswer:
+    """What a network's call to Chorus carried, and what the network expects as the answer's body."""
+
+    conversations: list[Conversation]
+    body: str = "ok"
 
 
 @dataclass(frozen=True)
@@ -275,6 +286,14 @@ class Connector:
 
     def moderate(self, conversation: Conversation, action: str) -> None:
         """One of capabilities.moderation: hide, delete, ban (the author)."""
+        raise NotImplementedError
+
+    def start_push(self, url: str, secret: str) -> dict:
+        """Ask the network to call `url` with new comments and messages; returns what to add to the config."""
+        raise NotImplementedError
+
+    def receive_push(self, body: dict, headers) -> PushAnswer:
+        """A call the network made to Chorus; raises errors.PushRefused unless it carries the channel's secret."""
         raise NotImplementedError
 
     def public_page(self, handle: str, limit: int = 20) -> PublicPage:

@@ -57,3 +57,7 @@ class AmbiguousOutcome(NetworkError):
     """The request may have reached the network (timeout after send, reset, worker death): never auto-retried."""
 
     definite = False
+
+
+class PushRefused(Exception):
+    """A call to Chorus's webhook that does not prove it comes from the network (wrong or missing secret)."""

@@ -11,9 +11,13 @@ from chorus.networks.base import (
     AccountHealth,
     Capabilities,
     Connector,
+    Conversation,
+    ConversationPage,
     MediaRule,
     PostCounters,
     Publication,
+    PublicPage,
+    PublicPost,
     RemotePost,
     TextRule,
 )
@@ -29,6 +33,7 @@ class SandboxConnector(Connector):
         images=MediaRule(max_count=10, max_bytes=10 * 2**20),
         native_scheduling=False, edit=True, delete=True, idempotency="key", find_published=True,
         metrics=("views", "likes", "reposts", "comments"), account_metrics=("followers",),
+        comments=True, messages=True, moderation=("hide", "delete", "ban"), public_pages=True,
     )
 
     def _account(self):
@@ -91,3 +96,58 @@ class SandboxConnector(Connector):
         account = self._account()
         return [PostCounters(p.remote_id, p.views, p.likes, p.reposts, p.comments)
                 for p in account.posts.filter(remote_id__in=remote_ids)]
+
+    # Comments and messages -------------------------------------------------------------------------------------
+    def conversations(self, cursor: str = "") -> ConversationPage:
+        """Cursor: where the comment and the message streams stopped ("<comments>;<messages>")."""
+        account = self._account()
+        after_comments, _sep, after_messages = cursor.partition(";")
+        comments = self._call(remote.comments_changed, account, after_comments)
+        messages = self._call(remote.messages_changed, account, after_messages)
+        items = [self._comment(c) for c in comments] + [self._message(m) for m in messages]
+        next_cursor = (remote.cursor_after(comments[-1]) if comments else after_comments,
+                       remote.cursor_after(messages[-1]) if messages else after_messages)
+        return ConversationPage(sorted(items, key=lambda item: item.created_at), ";".join(next_cursor))
+
+    @staticmethod
+    def _comment(comment) -> Conversation:
+        return Conversation(
+            kind="reply" if comment.parent_id else "comment", remote_id=comment.remote_id,
+            author_id=comment.author_id, author_name=comment.author_name, text=comment.text,
+            created_at=comment.created_at, post_remote_id=comment.post.remote_id,
+            parent_remote_id=comment.parent.remote_id if comment.parent_id else "",
+            deleted=comment.deleted_at is not None, edited_at=comment.edited_at,
+            hidden=comment.hidden_at is not None, from_page=comment.from_page)
+
+    @staticmethod
+    def _message(message) -> Conversation:
+        return Conversation(kind="message", remote_id=message.remote_id, author_id=message.author_id,
+                            author_name=message.author_name, text=message.text, created_at=message.created_at,
+                            deleted=message.deleted_at is not None, from_page=message.from_page)
+
+    def reply(self, conversation: Conversation, text: str, idempotency_key: str) -> str:
+        account = self._account()
+        if conversation.kind == "message":
+            return self._call(remote.send_message, account, conversation.author_id, text, idempotency_key).remote_id
+        return self._call(remote.reply_to_comment, account, conversation.remote_id, text, idempotency_key).remote_id
+
+    def moderate(self, conversation: Conversation, action: str) -> None:
+        account = self._account()
+        if action == "ban":
+            self._call(remote.ban_author, account, conversation.author_id)
+        elif conversation.kind == "message":
+            raise errors.ValidationRejected(_("A direct message cannot be hidden or deleted for the other side."))
+        elif action == "hide":
+            self._call(remote.hide_comment, account, conversation.remote_id)
+        else:
+            self._call(remote.delete_comment, account, conversation.remote_id)
+
+    # Public pages ----------------------------------------------------------------------------------------------
+    def public_page(self, handle: str, limit: int = 20) -> PublicPage:
+        account = self._call(remote.public_account, handle.strip())
+        day = account.follower_days.order_by("-day").first()
+        posts = [PublicPost(p.remote_id, self._remote_post(p).url, p.text, p.created_at,
+                            PostCounters(p.remote_id, p.views, p.likes, p.reposts, p.comments))
+                 for p in account.posts.filter(deleted_at=None).order_by("-created_at")[:limit]]
+        return PublicPage(account.external_id, account.name, f"sandbox://{account.external_id}",
+                          day.followers if day else account.followers_at_start, posts)

@@ -6,6 +6,7 @@ the channel's linked discussion group, and the bot sees that forward there; that
 back. The same group carries the comments. Views and other post counters are not in the Bot API at all.
 """
 
+import hmac
 import html
 import json
 import re
@@ -30,6 +31,7 @@ from chorus.networks.base import (
     PostCounters,
     Problem,
     Publication,
+    PushAnswer,
     RemotePost,
     TextMeasure,
     TextRule,
@@ -69,7 +71,7 @@ class TelegramConnector(Connector):
         images=MediaRule(max_count=10, max_bytes=10 * 2**20, formats=("image/jpeg", "image/png", "image/webp"),
                          min_aspect=1 / 20, max_aspect=20),
         edit=True, delete=True, idempotency="none", find_published=True, polls=True,
-        comments=True, moderation=("delete", "ban"),
+        comments=True, moderation=("delete", "ban"), push=True,
         account_metrics=("followers",),
     )
     connect_fields = (
@@ -325,7 +327,7 @@ class TelegramConnector(Connector):
         """Comments from the discussion group since `cursor`, an update_id. Passing it on confirms the earlier
         updates to Telegram, which then forgets them, so each comment arrives once."""
         group = self.discussion_group
-        if group is None:
+        if group is None or self.channel.config.get("push"):  # with a webhook set, Telegram refuses getUpdates
             return ConversationPage([], cursor)
         fields = {"allowed_updates": UPDATE_KINDS, "timeout": 0}
         if cursor:
@@ -355,6 +357,19 @@ class TelegramConnector(Connector):
             post_remote_id=str(origin.get("message_id", "")) if on_post else "",
             parent_remote_id="" if on_post else str(parent["message_id"]),
             edited_at=datetime.fromtimestamp(edited, UTC) if edited else None)
+
+    def start_push(self, url: str, secret: str) -> dict:
+        self._call("setWebhook", changes_state=True, url=url, secret_token=secret, allowed_updates=UPDATE_KINDS)
+        return {}
+
+    def receive_push(self, body: dict, headers) -> PushAnswer:
+        expected = self.channel.credentials.get("push_secret", "")
+        given = headers.get("X-Telegram-Bot-Api-Secret-Token", "")
+        if not expected or not hmac.compare_digest(expected, given):
+            raise errors.PushRefused("the secret token does not match")
+        group = self.discussion_group
+        comment = self._comment(body.get("message") or body.get("edited_message"), group) if group else None
+        return PushAnswer([comment] if comment else [])
 
     def reply(self, conversation: Conversation, text: str, idempotency_key: str) -> str:
         answer = self._call("sendMessage", changes_state=True, chat_id=self.discussion_group,

@@ -4,9 +4,11 @@ Two keys: the user token of a community admin (wall.post/edit/delete and photo u
 and, optionally, the community key (community messages). VK answers errors with HTTP 200 and {"error": {...}}.
 """
 
+import hmac
 import json
 import unicodedata
 import zlib
+from dataclasses import replace
 from datetime import UTC, datetime, time, timedelta
 from pathlib import Path
 from zoneinfo import ZoneInfo
@@ -28,6 +30,7 @@ from chorus.networks.base import (
     Publication,
     PublicPage,
     PublicPost,
+    PushAnswer,
     RemotePost,
     TextRule,
 )
@@ -42,8 +45,9 @@ USER_RIGHTS = {8192: "wall", 4: "photos", 262144: "groups"}
 
 # Methods that create or change something: a transport failure after sending them is an ambiguous outcome.
 STATE_CHANGING = {"wall.post", "wall.edit", "wall.delete", "wall.createComment", "wall.deleteComment",
-                  "groups.ban", "messages.send", "polls.create", "photos.saveWallPhoto"}
+                  "groups.ban", "messages.send", "polls.create", "photos.saveWallPhoto", "groups.addCallbackServer"}
 
+PUSHED_EVENTS = ("wall_reply_new", "wall_reply_edit", "wall_reply_delete", "wall_reply_restore", "message_new")
 RECENT_POSTS = 10  # how many of the newest wall posts are scanned for comments and for a lost publish
 
 
@@ -117,7 +121,7 @@ class VkConnector(Connector):
         images=MediaRule(max_count=10, max_bytes=50 * 2**20, formats=("image/jpeg", "image/png", "image/gif"),
                          min_aspect=1 / 20, max_aspect=20),
         edit=True, delete=True, idempotency="key", find_published=True, polls=True,
-        comments=True, messages=True, moderation=("delete", "ban"), public_pages=True,
+        comments=True, messages=True, moderation=("delete", "ban"), public_pages=True, push=True,
         metrics=("views", "likes", "reposts", "comments"), account_metrics=("followers",),
     )
     connect_fields = (
@@ -307,6 +311,37 @@ class VkConnector(Connector):
                                               names.get(message["from_id"], ""), message.get("text", ""),
                                               utc(message["date"])))
         return found
+
+    # Callback API: VK calls Chorus with each new comment and message ----------------------------------------
+    def start_push(self, url: str, secret: str) -> dict:
+        code = self._call("groups.getCallbackConfirmationCode", community=True, group_id=self.group_id)["code"]
+        server = self._call("groups.addCallbackServer", community=True, group_id=self.group_id, url=url,
+                            title="Chorus", secret_key=secret)["server_id"]
+        self._call("groups.setCallbackSettings", community=True, group_id=self.group_id, server_id=server,
+                   api_version=VERSION, **dict.fromkeys(PUSHED_EVENTS, 1))
+        return {"push_confirmation": code, "push_server_id": server}
+
+    def receive_push(self, body: dict, headers) -> PushAnswer:
+        expected = self.channel.credentials.get("push_secret", "")
+        if not expected or not hmac.compare_digest(expected, str(body.get("secret", ""))) or \
+                str(body.get("group_id", "")) != str(self.group_id):
+            raise errors.PushRefused("the secret key or the community does not match")
+        event, item = body.get("type", ""), body.get("object") or {}
+        if event == "confirmation":
+            return PushAnswer([], body=self.channel.config.get("push_confirmation", ""))
+        if event in ("wall_reply_new", "wall_reply_edit", "wall_reply_restore"):
+            comment = self._comment(item, {}, f"{item.get('owner_id', self.owner_id)}_{item.get('post_id', '')}")
+            edited = datetime.now(UTC) if event == "wall_reply_edit" else None
+            return PushAnswer([replace(comment, edited_at=edited)])
+        if event == "wall_reply_delete":
+            gone = Conversation("comment", str(item["id"]), "", "", "", datetime.now(UTC),
+                                f"{item.get('owner_id', self.owner_id)}_{item.get('post_id', '')}", deleted=True)
+            return PushAnswer([gone])
+        if event == "message_new":
+            message = item.get("message") or item
+            return PushAnswer([Conversation("message", str(message["id"]), str(message["from_id"]), "",
+                                            message.get("text", ""), utc(message["date"]))])
+        return PushAnswer([])
 
     def reply(self, conversation: Conversation, text: str, idempotency_key: str) -> str:
         if conversation.kind == "message":

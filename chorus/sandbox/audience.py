@@ -10,18 +10,28 @@ import math
 import random
 import re
 from dataclasses import dataclass
-from datetime import date, datetime, timedelta
+from datetime import UTC, date, datetime, timedelta
 
 from django.db import transaction
+from django.utils import timezone
 
 from chorus.sandbox import comment_templates as voices
-from chorus.sandbox.models import SandboxAccount, SandboxComment, SandboxFollowerDay, SandboxPost
+from chorus.sandbox.models import (
+    SandboxAccount,
+    SandboxBan,
+    SandboxComment,
+    SandboxFollowerDay,
+    SandboxMessage,
+    SandboxPost,
+)
 
 SETTLE_HOURS = 18  # the time constant of the curve: 1 - e^(-72/18) ≈ 98% after three days
 ACTIVE_DAYS = 7  # posts older than this no longer change
 CYRILLIC = re.compile("[а-яё]", re.IGNORECASE)
 HOSTILE_NAME_SHARE = 0.04
 OTHER_LANGUAGE_SHARE = 0.12
+EDITED_SHARE = 0.04  # authors who come back to fix a typo or add a thought
+DELETED_SHARE = 0.02  # authors who think better of it
 
 
 def _rng(*parts) -> random.Random:
@@ -81,33 +91,79 @@ def post_language(text: str) -> str:
     return "ru" if CYRILLIC.search(text) else "en"
 
 
-def planned_comments(post: SandboxPost, seed: int, count: int) -> list[SandboxComment]:
-    """Every comment this post will ever get, each with the moment it arrives."""
+@dataclass(frozen=True)
+class PlannedComment:
+    """A comment as it will arrive, and what its author will later do to it, if anything."""
+
+    comment: SandboxComment
+    edit_at: datetime | None = None
+    edited_text: str = ""
+    delete_at: datetime | None = None
+
+
+def _author(rng: random.Random, kind: str, language: str) -> str:
+    if kind in ("bot", "spam"):
+        return rng.choice(voices.BOT_AUTHORS)
+    if rng.random() < HOSTILE_NAME_SHARE:
+        return rng.choice(voices.HOSTILE_AUTHORS)
+    return rng.choice(voices.AUTHORS[language])
+
+
+def planned_comments(post: SandboxPost, seed: int, count: int) -> list[PlannedComment]:
+    """Every comment this post will ever get, each with the moment it arrives (and is edited or deleted)."""
     home = post_language(post.text)
     other = "en" if home == "ru" else "ru"
-    comments = []
+    plans = []
     for number in range(count):
         rng = _rng(seed, "comment", post.created_at.isoformat(), post.text, number)
         language = other if rng.random() < OTHER_LANGUAGE_SHARE else home
         kind = rng.choices(voices.KINDS, voices.KIND_WEIGHTS)[0]
-        if kind == "bot":
-            author = rng.choice(voices.BOT_AUTHORS)
-        elif rng.random() < HOSTILE_NAME_SHARE:
-            author = rng.choice(voices.HOSTILE_AUTHORS)
-        else:
-            author = rng.choice(voices.AUTHORS[language])
+        author = _author(rng, kind, language)
         arrives = post.created_at + _age_for_share(rng.uniform(0.001, 0.985))
-        comments.append(SandboxComment(
-            post=post, remote_id=f"{post.remote_id}c{number}", author_name=author, language=language, kind=kind,
-            text=rng.choice(voices.TEXTS[language][kind]), created_at=arrives,
-        ))
-    return comments
+        text = voices.compose(rng, language, kind)
+        comment = SandboxComment(post=post, remote_id=f"{post.remote_id}c{number}", author_id=voices.author_id(author),
+                                 author_name=author, language=language, kind=kind, text=text, created_at=arrives)
+        fate = rng.random()
+        if fate < EDITED_SHARE:
+            plans.append(PlannedComment(comment, edit_at=arrives + timedelta(hours=rng.uniform(0.1, 6)),
+                                        edited_text=f"{text} {voices.compose(rng, language, kind)}"))
+        elif fate < EDITED_SHARE + DELETED_SHARE:
+            plans.append(PlannedComment(comment, delete_at=arrives + timedelta(hours=rng.uniform(0.1, 12))))
+        else:
+            plans.append(PlannedComment(comment))
+    return plans
+
+
+def _banned_authors(posts: list[SandboxPost]) -> dict[int, dict[str, datetime]]:
+    bans = SandboxBan.objects.filter(account__in={p.account_id for p in posts})
+    banned: dict[int, dict[str, datetime]] = {}
+    for ban in bans:
+        banned.setdefault(ban.account_id, {})[ban.author_id] = ban.banned_at
+    return banned
+
+
+def _arrives(plan: PlannedComment, now: datetime, banned: dict[str, datetime]) -> bool:
+    comment = plan.comment
+    return comment.created_at <= now and not (comment.author_id in banned
+                                              and comment.created_at > banned[comment.author_id])
+
+
+def _apply_authors_changes(plans: list[PlannedComment], now: datetime) -> None:
+    """Authors edit or delete some of their comments after a while; each change is seen once."""
+    for plan in plans:
+        live = SandboxComment.objects.filter(remote_id=plan.comment.remote_id, deleted_at=None)
+        if plan.edit_at and plan.edit_at <= now:
+            live.filter(edited_at=None).update(text=plan.edited_text, edited_at=plan.edit_at,
+                                               changed_at=timezone.now())
+        if plan.delete_at and plan.delete_at <= now:
+            live.update(deleted_at=plan.delete_at, changed_at=timezone.now())
 
 
 def settle_posts(posts: list[SandboxPost], now: datetime) -> int:
     """Bring the posts' counters and comments up to `now`. Returns how many comments were added."""
     histories = {}
-    new_comments = []
+    banned = _banned_authors(posts)
+    arrived_plans = []
     for post in posts:
         account = post.account
         if account.pk not in histories:
@@ -115,17 +171,51 @@ def settle_posts(posts: list[SandboxPost], now: datetime) -> int:
         followers = histories[account.pk].get(post.created_at.date(), account.followers_at_start)
         plan = outlook(post, account.seed, followers)
         share = settled_share(now - post.created_at)
-        arrived = [c for c in planned_comments(post, account.seed, plan.comment_count) if c.created_at <= now]
+        arrived = [p for p in planned_comments(post, account.seed, plan.comment_count)
+                   if _arrives(p, now, banned.get(account.pk, {}))]
         post.views = int(plan.views * share)
         post.likes = int(post.views * plan.like_rate)
         post.reposts = int(post.views * plan.repost_rate)
         post.comments = len(arrived)
-        new_comments += arrived
+        arrived_plans += arrived
     with transaction.atomic():
         SandboxPost.objects.bulk_update(posts, ["views", "likes", "reposts", "comments"], batch_size=500)
         before = SandboxComment.objects.filter(post__in=posts).count()
-        SandboxComment.objects.bulk_create(new_comments, batch_size=500, ignore_conflicts=True)
-        return SandboxComment.objects.filter(post__in=posts).count() - before
+        SandboxComment.objects.bulk_create([p.comment for p in arrived_plans], batch_size=500,
+                                           ignore_conflicts=True)
+        added = SandboxComment.objects.filter(post__in=posts).count() - before
+        _apply_authors_changes([p for p in arrived_plans if p.edit_at or p.delete_at], now)
+        return added
+
+
+def planned_messages(account: SandboxAccount, day: date) -> list[SandboxMessage]:
+    """The direct messages people send the page on `day`: a few a day, more for a bigger page."""
+    rng = _rng(account.seed, "messages", day.isoformat())
+    latest = account.posts.order_by("-created_at").values_list("text", flat=True).first()
+    home = post_language(latest) if latest else "ru"
+    count = rng.randint(0, 2 + min(account.followers_at_start // 2000, 4))
+    messages = []
+    for number in range(count):
+        language = "en" if rng.random() < OTHER_LANGUAGE_SHARE * 2 else home
+        kind = rng.choices(voices.MESSAGE_KINDS, voices.MESSAGE_WEIGHTS)[0]
+        author = _author(rng, kind, language)
+        sent = datetime.combine(day, datetime.min.time(), tzinfo=UTC) + timedelta(seconds=rng.randint(0, 86399))
+        messages.append(SandboxMessage(
+            account=account, remote_id=f"{account.external_id}m{day:%Y%m%d}n{number}",
+            author_id=voices.author_id(author), author_name=author, text=voices.compose(rng, language, kind),
+            language=language, kind=kind, created_at=sent))
+    return messages
+
+
+def deliver_messages(account: SandboxAccount, now: datetime) -> int:
+    """The messages of the last week that have been sent by `now`, from authors the page has not banned."""
+    banned = dict(account.bans.values_list("author_id", "banned_at"))
+    due = [m for offset in range(ACTIVE_DAYS, -1, -1)
+           for m in planned_messages(account, (now - timedelta(days=offset)).date())
+           if m.created_at <= now and not (m.author_id in banned and m.created_at > banned[m.author_id])]
+    before = account.messages.count()
+    SandboxMessage.objects.bulk_create(due, batch_size=500, ignore_conflicts=True)
+    return account.messages.count() - before
 
 
 @dataclass(frozen=True)
@@ -166,10 +256,12 @@ def record_follower_days(account: SandboxAccount, until: date) -> None:
 
 
 def simulate(now: datetime) -> int:
-    """The periodic tick: posts of the last week catch up to `now`, and today's follower count is written."""
+    """The periodic tick: posts of the last week catch up to `now`, the week's direct messages arrive, and today's
+    follower count is written. Returns how many comments and messages arrived."""
     posts = list(SandboxPost.objects.select_related("account")
                  .filter(created_at__gte=now - timedelta(days=ACTIVE_DAYS), created_at__lte=now, deleted_at=None))
     added = settle_posts(posts, now) if posts else 0
     for account in SandboxAccount.objects.all():
         record_follower_days(account, now.date())
+        added += deliver_messages(account, now)
     return added

@@ -18,6 +18,10 @@ from chorus.channels.models import Channel
 from chorus.channels.services import connect_channel, set_queue_slots
 from chorus.content.models import Post, Variant
 from chorus.content.services import create_and_schedule
+from chorus.inbox.ingestion import ingest_channel
+from chorus.inbox.response_times import set_response_target
+from chorus.inbox.rules import save_rule
+from chorus.inbox.services import save_reply_template
 from chorus.publishing.models import PublishAttempt, PublishJob, Status
 from chorus.sandbox import audience, demo_content
 from chorus.sandbox.models import SandboxPost
@@ -83,11 +87,27 @@ def seed_demo(*, seed: int = 0, now: datetime | None = None, progress=lambda mes
             summary.posts += _leave_problems(owner, workspace, channels, spec, now, rng)
             progress(f"{spec['name']}: the coming week")
             summary.posts += _schedule_week(owner, workspace, channels, spec, now, rng)
-        progress("the audience: views, likes, comments and followers")
+        progress("the audience: views, likes, comments, messages and followers")
         audience.settle_posts(summary.sandbox_posts, now)
         for channel in Channel.objects.filter(workspace__slug__in=slugs):
             audience.record_follower_days(channel.connector._account(), now.date())
+            audience.deliver_messages(channel.connector._account(), now)
+        progress("the inbox: saved replies, rules, response targets and what the audience wrote")
+        for spec in demo_content.WORKSPACES:
+            _set_up_inbox(owner, Workspace.objects.get(slug=spec["slug"]), spec["inbox"])
     return summary
+
+
+def _set_up_inbox(owner, workspace: Workspace, spec: dict) -> None:
+    for title, objection, text, labels, keywords in spec["saved_replies"]:
+        save_reply_template(actor=owner, workspace=workspace, title=title, text=text, objection=objection,
+                            labels=labels, keywords=keywords)
+    for name, conditions, actions, dry_run in spec["rules"]:
+        save_rule(actor=owner, workspace=workspace, name=name, conditions=conditions, actions=actions,
+                  dry_run=dry_run)
+    for channel in workspace.channels.all():
+        set_response_target(actor=owner, channel=channel, minutes=spec["target_minutes"])
+        ingest_channel(channel)
 
 
 def _open_workspace(owner, spec: dict, now: datetime, rng: random.Random) -> tuple[Workspace, list[Channel]]:
@@ -140,7 +160,7 @@ def _published(workspace, variant: Variant, at: datetime, rng: random.Random) ->
     account = variant.channel.connector._account()
     sent_at = at + timedelta(seconds=rng.uniform(0.3, 2.5))
     job = PublishJob(workspace=workspace, variant=variant, channel=variant.channel, due_at=at, not_before=at,
-                     status=Status.PUBLISHED, attempts=1, published_at=sent_at)
+                     status=Status.PUBLISHED, attempts=1, published_at=sent_at, sent_text=variant.effective_text)
     remote = create_post(account, text=variant.effective_text, media_count=0, idempotency_key=str(job.idempotency_key),
                          at=sent_at)
     remote.account = account

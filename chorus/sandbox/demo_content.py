@@ -21,6 +21,24 @@ WORKSPACES = [
             "Знали ли вы, что светлая обжарка содержит больше кофеина, чем тёмная? Пишите, что удивило ☕",
             "Осеннее меню: тыквенный латте, раф с халвой и глинтвейн без алкоголя. Что попробуете первым?",
         ],
+        "inbox": {
+            "target_minutes": 60,
+            "saved_replies": [
+                ("Извинение", "", "{author}, простите нас, пожалуйста! Напишите в личные сообщения номер заказа — "
+                 "разберёмся сегодня же.", ["complaint", "negative"], []),
+                ("Дорого", "Дорого", "{author}, понимаем! Зерно у нас свежей обжарки, а по утрам до 11:00 любой "
+                 "капучино по цене маленького.", [], ["дорого", "цен"]),
+                ("Часы работы", "", "{author}, мы работаем каждый день с 8:00 до 22:00. Ждём вас!", ["question"],
+                 ["до скольки", "работаете", "часы"]),
+                ("Заказ на офис", "", "{author}, с радостью! Напишите в личку, сколько человек и к какому часу — "
+                 "посчитаем.", ["lead"], ["офис", "заказ"]),
+            ],
+            "rules": [
+                ("Ссылки от новичков", {"authors": ["new", "link_only"]}, ["hide"], False),
+                ("Спам и боты", {"labels": {"spam": 0.9}}, ["hide", "ban"], True),
+                ("Жалобы — менеджеру", {"labels": {"complaint": 0.7}}, ["alert"], False),
+            ],
+        },
         "scheduled": [
             "На этой неделе — дегустация гватемальского кофе, приходите в четверг к 18:00.",
             "Пятница! Второй десерт к любому напитку за полцены до закрытия 🥐",
@@ -46,6 +64,19 @@ WORKSPACES = [
             "Did you know we order any book in print within 48 hours? Ask in the shop or reply here.",
             "Thank you for 10 years on this street! Cake in the shop all week 🎂",
         ],
+        "inbox": {
+            "target_minutes": 120,
+            "saved_replies": [
+                ("Sorry", "", "{author}, we're so sorry about that. Please DM us your order number and we'll sort "
+                 "it out today.", ["complaint", "negative"], []),
+                ("Opening hours", "", "{author}, we're open 9am to 7pm every day except Sunday (11am to 5pm).",
+                 ["question"], ["open", "hours"]),
+            ],
+            "rules": [
+                ("Links from newcomers", {"authors": ["new", "link_only"]}, ["hide"], False),
+                ("Spam and bots", {"labels": {"spam": 0.9}}, ["hide", "ban"], True),
+            ],
+        },
         "scheduled": [
             "Coming Thursday: author talk and signing. Tickets are free but limited.",
             "Weekend sale: 20% off all hardbacks, Saturday and Sunday only.",

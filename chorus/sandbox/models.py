@@ -3,6 +3,7 @@
 import uuid
 
 from django.db import models
+from django.utils import timezone
 
 
 def new_external_id() -> str:
@@ -71,10 +72,49 @@ class SandboxFollowerDay(models.Model):
 
 
 class SandboxComment(models.Model):
+    """A comment under a page's post: from the simulated audience, or the page's own answer (`from_page`)."""
+
     post = models.ForeignKey(SandboxPost, on_delete=models.CASCADE, related_name="comment_set")
     remote_id = models.CharField(max_length=40, unique=True)
+    parent = models.ForeignKey("self", null=True, blank=True, on_delete=models.CASCADE, related_name="replies")
+    author_id = models.CharField(max_length=40, blank=True)
     author_name = models.CharField(max_length=120)
+    from_page = models.BooleanField(default=False)
     text = models.TextField()
     language = models.CharField(max_length=8)
     kind = models.CharField(max_length=16, help_text="what the simulation meant: question, praise, spam, ...")
+    idempotency_key = models.CharField(max_length=64, blank=True, help_text="of the page's own answers")
     created_at = models.DateTimeField()
+    edited_at = models.DateTimeField(null=True, blank=True)
+    hidden_at = models.DateTimeField(null=True, blank=True)
+    deleted_at = models.DateTimeField(null=True, blank=True)
+    # What a reader "since a cursor" pages by: set on every insert and every change.
+    changed_at = models.DateTimeField(default=timezone.now, db_index=True)
+
+
+class SandboxMessage(models.Model):
+    """A direct message in the page's inbox: from a member of the audience, or the page's answer."""
+
+    account = models.ForeignKey(SandboxAccount, on_delete=models.CASCADE, related_name="messages")
+    remote_id = models.CharField(max_length=60, unique=True)
+    author_id = models.CharField(max_length=40)
+    author_name = models.CharField(max_length=120)
+    from_page = models.BooleanField(default=False)
+    text = models.TextField()
+    language = models.CharField(max_length=8)
+    kind = models.CharField(max_length=16)
+    idempotency_key = models.CharField(max_length=64, blank=True)
+    created_at = models.DateTimeField()
+    deleted_at = models.DateTimeField(null=True, blank=True)
+    changed_at = models.DateTimeField(default=timezone.now, db_index=True)
+
+
+class SandboxBan(models.Model):
+    """An author the page has banned: their comments stop arriving."""
+
+    account = models.ForeignKey(SandboxAccount, on_delete=models.CASCADE, related_name="bans")
+    author_id = models.CharField(max_length=40)
+    banned_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["account", "author_id"], name="sandbox_one_ban_per_author")]

@@ -9,9 +9,10 @@ import uuid
 from datetime import datetime, timedelta
 
 from django.db import IntegrityError, transaction
+from django.db.models import Q
 from django.utils import timezone
 
-from chorus.sandbox.models import SandboxAccount, SandboxFaults, SandboxPost
+from chorus.sandbox.models import SandboxAccount, SandboxBan, SandboxComment, SandboxFaults, SandboxMessage, SandboxPost
 
 
 class SandboxRefused(Exception):
@@ -104,6 +105,90 @@ def delete_post(account: SandboxAccount, remote_id: str) -> None:
     _apply_faults_before(account)
     if not account.posts.filter(remote_id=remote_id, deleted_at=None).update(deleted_at=timezone.now()):
         raise SandboxNotFound(remote_id)
+
+
+def _after(rows, cursor: str, limit: int) -> list:
+    """Rows changed after `cursor` ("<changed_at ISO>|<id>"), oldest change first; ties are broken by id."""
+    if cursor:
+        moment, _bar, last_id = cursor.partition("|")
+        at = datetime.fromisoformat(moment)
+        rows = rows.filter(Q(changed_at__gt=at) | Q(changed_at=at, pk__gt=int(last_id or 0)))
+    return list(rows.order_by("changed_at", "pk")[:limit])
+
+
+def cursor_after(row) -> str:
+    return f"{row.changed_at.isoformat()}|{row.pk}"
+
+
+def comments_changed(account: SandboxAccount, cursor: str, limit: int = 100) -> list[SandboxComment]:
+    """Comments under the page's posts that appeared, changed or disappeared after `cursor`."""
+    _apply_faults_before(account)
+    rows = SandboxComment.objects.filter(post__account=account).select_related("post", "parent")
+    return _after(rows, cursor, limit)
+
+
+def messages_changed(account: SandboxAccount, cursor: str, limit: int = 100) -> list[SandboxMessage]:
+    _apply_faults_before(account)
+    return _after(account.messages.all(), cursor, limit)
+
+
+def reply_to_comment(account: SandboxAccount, comment_remote_id: str, text: str,
+                     idempotency_key: str) -> SandboxComment:
+    """The page answers a comment under one of its posts; the same key gives back the answer already made."""
+    _apply_faults_before(account)
+    comment = SandboxComment.objects.filter(post__account=account, remote_id=comment_remote_id,
+                                            deleted_at=None).select_related("post").first()
+    if comment is None:
+        raise SandboxNotFound(comment_remote_id)
+    answer, _created = SandboxComment.objects.get_or_create(
+        post=comment.post, idempotency_key=idempotency_key, from_page=True,
+        defaults={"remote_id": uuid.uuid4().hex[:16], "parent": comment, "author_id": account.external_id,
+                  "author_name": account.name, "text": text, "language": comment.language, "kind": "answer",
+                  "created_at": timezone.now()})
+    return answer
+
+
+def send_message(account: SandboxAccount, author_id: str, text: str, idempotency_key: str) -> SandboxMessage:
+    """The page writes to a person who wrote to it before (a page cannot start a conversation)."""
+    _apply_faults_before(account)
+    if not account.messages.filter(author_id=author_id, from_page=False).exists():
+        raise SandboxNotFound(f"no conversation with {author_id}")
+    answer, _created = SandboxMessage.objects.get_or_create(
+        account=account, idempotency_key=idempotency_key, from_page=True,
+        defaults={"remote_id": uuid.uuid4().hex[:16], "author_id": author_id, "author_name": account.name,
+                  "text": text, "language": "", "kind": "answer", "created_at": timezone.now()})
+    return answer
+
+
+def hide_comment(account: SandboxAccount, remote_id: str) -> None:
+    _apply_faults_before(account)
+    comments = SandboxComment.objects.filter(post__account=account, remote_id=remote_id, deleted_at=None)
+    if not comments.exists():
+        raise SandboxNotFound(remote_id)
+    comments.filter(hidden_at=None).update(hidden_at=timezone.now(), changed_at=timezone.now())
+
+
+def delete_comment(account: SandboxAccount, remote_id: str) -> None:
+    _apply_faults_before(account)
+    if not SandboxComment.objects.filter(post__account=account, remote_id=remote_id, deleted_at=None).update(
+            deleted_at=timezone.now(), changed_at=timezone.now()):
+        raise SandboxNotFound(remote_id)
+
+
+def ban_author(account: SandboxAccount, author_id: str) -> None:
+    """Banned authors can no longer comment or write; what they wrote before stays until deleted."""
+    _apply_faults_before(account)
+    SandboxBan.objects.get_or_create(account=account, author_id=author_id)
+
+
+def public_account(handle: str) -> SandboxAccount:
+    """Any sandbox page is public: found by its id or its exact name."""
+    account = (SandboxAccount.objects.select_related("faults").filter(external_id=handle).first()
+               or SandboxAccount.objects.select_related("faults").filter(name=handle).first())
+    if account is None:
+        raise SandboxNotFound(handle)
+    _apply_faults_before(account)
+    return account
 
 
 def set_faults(account: SandboxAccount, **probabilities) -> SandboxFaults:

@@ -20,5 +20,6 @@ def workstation(request) -> dict:
         frame["attention_count"] = needing_attention(user, workspace).count() if can(role, "post.view") else 0
         frame["role_label"] = Role(role).label if role else ""
         # Templates cannot look up dotted keys, so "post.view" is offered as may.post_view.
-        frame["may"] = {action.replace(".", "_"): can(role, action) for action in MATRIX}
+        grants = getattr(request, "grants", frozenset())
+        frame["may"] = {action.replace(".", "_"): can(role, action, grants) for action in MATRIX}
     return frame

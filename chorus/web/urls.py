@@ -9,6 +9,7 @@ workspace_pages = [
     path("channels/connect/", views.channel_connect, name="channel-connect"),
     path("channels/<int:channel_id>/slots/", views.channel_slots, name="channel-slots"),
     path("channels/<int:channel_id>/faults/", views.channel_faults, name="channel-faults"),
+    path("channels/<int:channel_id>/push/", views.channel_push, name="channel-push"),
     path("posts/", views.posts, name="posts"),
     path("posts/new/", views.composer, name="composer"),
     path("posts/check/", views.composer_check, name="composer-check"),
@@ -17,6 +18,8 @@ workspace_pages = [
     path("posts/<int:post_id>/unschedule/", views.post_unschedule, name="post-unschedule"),
     path("publications/<int:job_id>/retry/", views.publication_retry, name="publication-retry"),
     path("publications/<int:job_id>/mark-posted/", views.publication_mark_posted, name="publication-mark-posted"),
+    path("publications/<int:job_id>/edit/", views.publication_edit, name="publication-edit"),
+    path("publications/<int:job_id>/delete/", views.publication_delete, name="publication-delete"),
     path("attention/", views.attention, name="attention"),
     path("notifications/", views.notifications, name="notifications"),
     path("tokens/", views.tokens, name="tokens"),
@@ -26,6 +29,7 @@ workspace_pages = [
     path("", include("chorus.web.calendar_urls")),
     path("", include("chorus.web.bulk_urls")),
     path("sources/", include("chorus.sources.urls")),
+    path("inbox/", include("chorus.inbox.urls")),
 ]
 
 urlpatterns = [

@@ -2,6 +2,7 @@
 
 from datetime import time, timedelta
 
+from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
@@ -15,13 +16,29 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy, ngettext
 from django.views.decorators.http import require_POST
 
-from chorus.channels.services import channel_for, channels_of, connect_channel, set_queue_slots, split_connect_fields
+from chorus.channels.services import (
+    channel_for,
+    channels_of,
+    connect_channel,
+    enable_push,
+    set_queue_slots,
+    split_connect_fields,
+)
 from chorus.content.media import media_for, media_of, tag_media, tags_of, upload_media
 from chorus.content.services import PostInvalid, media_facts, post_for, posts_of, unschedule_post
 from chorus.networks.registry import CONNECTORS
 from chorus.notifications.services import mark_read, notifications_of
 from chorus.publishing.models import PublishJob, Status
-from chorus.publishing.services import job_for, mark_as_posted, needing_attention, retry
+from chorus.publishing.services import (
+    cannot_edit_reason,
+    delete_published,
+    edit_published,
+    job_for,
+    mark_as_posted,
+    needing_attention,
+    retry,
+)
+from chorus.publishing.states import CHANGING
 from chorus.web.composer import Draft, channel_rows, ids_of, previews, submit
 from chorus.web.decorators import workspace_view
 from chorus.workspaces.models import ApiToken
@@ -92,6 +109,7 @@ def _slot_times(channel) -> list[str]:
 @workspace_view("channel.view")
 def channels(request):
     rows = [{"channel": channel, "slots": list(zip(WEEKDAYS, _slot_times(channel), strict=True)),
+             "push": channel.connector_class.capabilities.push,
              "faults": sandbox_account(channel).faults if channel.connector_class.is_sandbox else None}
             for channel in channels_of(request.user, request.workspace)]
     networks = [(key, connector.label, connector.connect_fields) for key, connector in CONNECTORS.items()]
@@ -144,6 +162,20 @@ def channel_slots(request, channel_id):
         messages.error(request, " ".join(exc.messages))
     else:
         messages.success(request, _("Queue slots of %(name)s saved.") % {"name": channel.name})
+    return redirect("channels", request.workspace.slug)
+
+
+@workspace_view("channel.connect")
+@require_POST
+def channel_push(request, channel_id):
+    channel = channel_for(request.user, request.workspace, channel_id, action="channel.connect")
+    base_url = settings.CHORUS_PUBLIC_URL or request.build_absolute_uri("/")
+    try:
+        enable_push(actor=request.user, channel=channel, base_url=base_url)
+    except ValidationError as exc:
+        messages.error(request, " ".join(exc.messages))
+    else:
+        messages.success(request, _("%(name)s now calls Chorus with each new comment.") % {"name": channel.name})
     return redirect("channels", request.workspace.slug)
 
 
@@ -210,6 +242,10 @@ def _compose(request, post=None):
 
 @workspace_view("post.create")
 def composer(request):
+    again = request.GET.get("again", "")
+    if request.method != "POST" and again.isdigit():
+        job = job_for(request.user, request.workspace, int(again), action="post.create")
+        return _composer_page(request, Draft.from_variant(job.variant))
     return _compose(request)
 
 
@@ -248,12 +284,25 @@ def posts(request):
 @workspace_view("post.view")
 def post_detail(request, post_id):
     post = post_for(request.user, request.workspace, post_id)
-    variants = post.variants.select_related("channel", "job").prefetch_related("media", "job__attempts_log")
-    rows = [{"variant": v, "job": getattr(v, "job", None)} for v in variants]
+    variants = post.variants.select_related("channel", "job__deleted_by").prefetch_related(
+        "media", "job__attempts_log__requested_by")
+    rows = [_publication_row(v, getattr(v, "job", None)) for v in variants]
     waiting = [row["job"] for row in rows if row["job"] and row["job"].status == Status.SCHEDULED]
     editable = all(row["job"] is None or row["job"].status in EDITABLE for row in rows)
+    changing = any(row["job"] and row["job"].status in CHANGING for row in rows)
     return render(request, "web/post_detail.html", {"post": post, "rows": rows, "editable": editable,
-                                                    "has_waiting": bool(waiting)})
+                                                    "has_waiting": bool(waiting), "changing": changing})
+
+
+def _publication_row(variant, job) -> dict:
+    """One channel's card: the variant, its job, and what may be done with it once it is out."""
+    row = {"variant": variant, "job": job}
+    if job is not None and job.status in {Status.PUBLISHED, *CHANGING}:
+        capabilities = variant.channel.connector_class.capabilities
+        row.update(out=True, cannot_edit=cannot_edit_reason(job), can_delete=capabilities.delete,
+                   # The text in Chorus moved on and the network has not caught up (yet).
+                   differs=job.sent_text != variant.effective_text)
+    return row
 
 
 @workspace_view("post.schedule")
@@ -266,8 +315,8 @@ def post_unschedule(request, post_id):
     return redirect("post-detail", request.workspace.slug, post.pk)
 
 
-def _resolve(request, job_id, decide):
-    job = job_for(request.user, request.workspace, job_id, action="publication.resolve")
+def _resolve(request, job_id, decide, action: str = "publication.resolve"):
+    job = job_for(request.user, request.workspace, job_id, action=action)
     try:
         decide(job)
     except ValidationError as exc:
@@ -293,6 +342,31 @@ def publication_mark_posted(request, job_id):
         messages.success(request, _("Marked as posted on %(channel)s.") % {"channel": job.channel.name})
 
     return _resolve(request, job_id, decide)
+
+
+@workspace_view("publication.edit")
+@require_POST
+def publication_edit(request, job_id):
+    def decide(job):
+        on_network = request.POST.get("on_network") == "1"
+        edit_published(actor=request.user, job=job, text=request.POST.get("text", ""), on_network=on_network)
+        if on_network:
+            done = _("Sending the new text to %(channel)s.")
+        else:
+            done = _("Text saved in Chorus; %(channel)s still shows the old one.")
+        messages.success(request, done % {"channel": job.channel.name})
+
+    return _resolve(request, job_id, decide, action="publication.edit")
+
+
+@workspace_view("publication.delete")
+@require_POST
+def publication_delete(request, job_id):
+    def decide(job):
+        delete_published(actor=request.user, job=job)
+        messages.success(request, _("Deleting the post from %(channel)s.") % {"channel": job.channel.name})
+
+    return _resolve(request, job_id, decide, action="publication.delete")
 
 
 @workspace_view("post.view")

@@ -33,6 +33,7 @@ class Membership(models.Model):
     user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="memberships")
     workspace = models.ForeignKey(Workspace, on_delete=models.CASCADE, related_name="memberships")
     role = models.CharField(_("role"), max_length=16, choices=Role.choices)
+    grants = models.JSONField(default=list, blank=True, help_text="actions granted beyond the role (GRANTABLE)")
     created_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:

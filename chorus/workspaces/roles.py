@@ -36,16 +36,35 @@ MATRIX: dict[str, frozenset[str]] = {
     "post.import": WRITERS,
     "post.export": WRITERS | {ANALYST},
     "publication.resolve": WRITERS,
+    # Changing what is already in front of the audience: the people who may publish, as for post.schedule.
+    "publication.edit": WRITERS,
+    "publication.delete": WRITERS,
     "media.view": WRITERS | {CLIENT},
     "media.upload": WRITERS,
     "notification.view": EVERYONE,
     "token.create": EVERYONE,
     "source.view": READERS,
     "source.manage": WRITERS,
+    # The inbox (COMM-1..5): moderators live there; editors answer but do not moderate unless granted.
+    "inbox.view": STAFF | {EDITOR, MODERATOR, ANALYST},
+    "inbox.reply": STAFF | {EDITOR, MODERATOR},
+    "inbox.assign": STAFF | {MODERATOR},
+    "inbox.moderate": STAFF | {MODERATOR},
+    "inbox.rules": STAFF | {MODERATOR},
+    "inbox.templates": STAFF | {MODERATOR},
+}
+
+# What an owner may grant a member beyond their role, per role. A contractor is never granted the inbox.
+GRANTABLE: dict[str, frozenset[str]] = {
+    EDITOR: frozenset({"inbox.moderate", "inbox.assign"}),
+    CLIENT: frozenset({"inbox.view"}),
+    ANALYST: frozenset({"inbox.reply"}),
 }
 
 
-def can(role: str | None, action: str) -> bool:
+def can(role: str | None, action: str, grants=()) -> bool:
     if action not in MATRIX:
         raise KeyError(f"unknown action {action!r}: add it to MATRIX")
-    return role is not None and role in MATRIX[action]
+    if role is None:
+        return False
+    return role in MATRIX[action] or (action in grants and action in GRANTABLE.get(role, ()))

@@ -11,7 +11,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from chorus.workspaces.models import ApiToken, Membership, Profile, Workspace, hash_token
-from chorus.workspaces.roles import Role, can
+from chorus.workspaces.roles import GRANTABLE, Role, can
 
 User = get_user_model()
 
@@ -20,25 +20,29 @@ class NotAllowed(PermissionDenied):
     """The actor is a member but their role does not permit the action."""
 
 
-def role_of(user, workspace: Workspace) -> str | None:
+def access_of(user, workspace: Workspace) -> tuple[str | None, frozenset[str]]:
+    """The member's role and what the owner granted beyond it; (None, ∅) for anyone else."""
     if user is None or not user.is_authenticated:
-        return None
+        return None, frozenset()
     cache = getattr(user, "_chorus_roles", None)
     if cache is None:
         cache = user._chorus_roles = {}
     if workspace.pk not in cache:
-        cache[workspace.pk] = (
-            Membership.objects.filter(user=user, workspace=workspace).values_list("role", flat=True).first()
-        )
+        found = Membership.objects.filter(user=user, workspace=workspace).values_list("role", "grants").first()
+        cache[workspace.pk] = (found[0], frozenset(found[1])) if found else (None, frozenset())
     return cache[workspace.pk]
+
+
+def role_of(user, workspace: Workspace) -> str | None:
+    return access_of(user, workspace)[0]
 
 
 def ensure_can(user, action: str, workspace: Workspace) -> str:
     """Raise unless `user` may do `action` in `workspace`; non-members get 404 so existence never leaks."""
-    role = role_of(user, workspace)
+    role, grants = access_of(user, workspace)
     if role is None:
         raise Http404(_("No such workspace."))
-    if not can(role, action):
+    if not can(role, action, grants):
         raise NotAllowed(_("Your role (%(role)s) does not allow this.") % {"role": Role(role).label})
     return role
 
@@ -50,6 +54,23 @@ def workspace_object(actor, workspace: Workspace, queryset, pk, action: str, mis
     if found is None:
         raise Http404(missing)
     return found
+
+
+def grant(*, actor, workspace: Workspace, user, actions: list[str]) -> Membership:
+    """Give a member these actions beyond their role (e.g. an editor who moderates); [] takes them back."""
+    ensure_can(actor, "members.manage", workspace)
+    membership = Membership.objects.filter(workspace=workspace, user=user).first()
+    if membership is None:
+        raise ValidationError(_("%(user)s is not a member of this workspace.") % {"user": user})
+    allowed = GRANTABLE.get(membership.role, frozenset())
+    refused = sorted(set(actions) - allowed)
+    if refused:
+        raise ValidationError(_("A %(role)s cannot be granted: %(actions)s.")
+                              % {"role": Role(membership.role).label, "actions": ", ".join(refused)})
+    membership.grants = sorted(set(actions))
+    membership.save(update_fields=["grants"])
+    getattr(user, "_chorus_roles", {}).pop(workspace.pk, None)
+    return membership
 
 
 def workspaces_of(user) -> list[Workspace]:

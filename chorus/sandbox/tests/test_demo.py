@@ -6,6 +6,7 @@ import pytest
 from django.contrib.auth import authenticate, get_user_model
 
 from chorus.channels.models import Channel
+from chorus.inbox.models import InboxItem
 from chorus.publishing.models import PublishJob, Status
 from chorus.publishing.services import needing_attention
 from chorus.sandbox import demo
@@ -51,6 +52,17 @@ def test_ninety_days_of_published_history_with_an_audience(seeded):
     assert comments.filter(kind="spam", text__contains="http").exists()
     assert comments.filter(author_name__contains="<").exists()  # the pages showing them must escape them
     assert SandboxAccount.objects.get(name__contains="VK").follower_days.count() >= 90
+
+
+def test_the_inbox_is_full_and_its_rules_and_replies_are_ready(seeded, client):
+    coffee = Workspace.objects.get(slug="demo-coffee")
+    items = InboxItem.objects.filter(workspace=coffee)
+    assert items.filter(kind="comment").count() > 50 and items.filter(kind="message").exists()
+    assert coffee.moderation_rules.filter(dry_run=True).exists() and coffee.saved_replies.count() >= 3
+    assert all(c.response_target.minutes == 60 for c in coffee.channels.all())
+    client.force_login(get_user_model().objects.get(username="owner"))
+    page = client.get("/w/demo-coffee/inbox/").content.decode()
+    assert "data-item=" in page and "<script>alert" not in page
 
 
 def test_the_coming_week_is_scheduled_and_problems_need_attention(seeded):

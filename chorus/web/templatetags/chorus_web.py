@@ -2,6 +2,7 @@
 
 from django import template
 from django.utils import formats
+from django.utils.translation import gettext as _
 
 from chorus.workspaces.timezones import to_local
 
@@ -28,3 +29,17 @@ def safe_link(url: str) -> str:
                                  or (url.startswith("/") and not url.startswith("//"))):
         return url
     return ""
+
+
+@register.filter
+def duration(seconds) -> str:
+    """Seconds as a person reads a response time: "45 min", "3 h 05 min", "2 d 4 h"; "—" when missing."""
+    if seconds is None:
+        return "—"
+    minutes = round(seconds / 60)
+    if minutes < 60:
+        return _("%(m)d min") % {"m": minutes}
+    hours, minutes = divmod(minutes, 60)
+    if hours < 48:
+        return _("%(h)d h %(m)02d min") % {"h": hours, "m": minutes}
+    return _("%(d)d d %(h)d h") % {"d": hours // 24, "h": hours % 24}

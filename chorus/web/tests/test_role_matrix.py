@@ -15,6 +15,9 @@ from PIL import Image
 from chorus.conftest import make_user
 from chorus.content.media import upload_media
 from chorus.content.services import create_and_schedule
+from chorus.inbox.ingestion import record_conversations
+from chorus.inbox.models import ModerationRule
+from chorus.networks.base import Conversation
 from chorus.sources.models import Feed
 from chorus.workspaces.roles import Role, can
 
@@ -22,16 +25,22 @@ from chorus.workspaces.roles import Role, can
 PAGE_ACTIONS = {
     "workspace-home": "workspace.view",
     "channels": "channel.view", "channel-connect": "channel.connect", "channel-slots": "channel.queue",
-    "channel-faults": "sandbox.faults",
+    "channel-faults": "sandbox.faults", "channel-push": "channel.connect",
     "posts": "post.view", "post-detail": "post.view", "composer": "post.create", "composer-check": "post.create",
     "post-edit": "post.create", "post-unschedule": "post.schedule",
     "publication-retry": "publication.resolve", "publication-mark-posted": "publication.resolve",
+    "publication-edit": "publication.edit", "publication-delete": "publication.delete",
     "attention": "post.view", "notifications": "notification.view", "tokens": "token.create",
     "media": "media.view", "media-tags": "media.upload", "media-file": "media.view",
     "calendar": "post.view", "calendar-events": "post.view", "calendar-move": "post.schedule",
     "bulk-import": "post.import", "bulk-export": "post.export",
     "sources": "source.view", "source-add": "source.manage", "source-detail": "source.view",
     "source-rules": "source.manage", "source-check": "source.manage",
+    "inbox": "inbox.view", "inbox-new": "inbox.view", "inbox-item": "inbox.view", "inbox-note": "inbox.view",
+    "inbox-reply": "inbox.reply", "inbox-assign": "inbox.assign", "inbox-status": "inbox.reply",
+    "inbox-moderate": "inbox.moderate", "inbox-settings": "inbox.rules", "inbox-hours": "inbox.rules",
+    "inbox-target": "inbox.rules", "inbox-saved-reply": "inbox.templates", "inbox-rule": "inbox.rules",
+    "inbox-rule-switch": "inbox.rules", "inbox-response-times": "inbox.view",
 }
 
 
@@ -58,8 +67,13 @@ def places(workspace, team, channel):
     asset = upload_media(actor=team[Role.EDITOR], workspace=workspace, uploaded_file=png)
     # A followed feed as it stands after a fetch; adding one for real needs an HTTP server (sources' own tests).
     feed = Feed.objects.create(workspace=workspace, url="https://zerno.example/feed.xml", title="Зерно")
+    item = record_conversations(channel, [Conversation("comment", "c1", "u1", "Анна", "Во сколько открываетесь?",
+                                                       timezone.now(), post_remote_id="p1")])[0]
+    rule = ModerationRule.objects.create(workspace=workspace, name="Спам", conditions={"labels": {"spam": 0.9}},
+                                         actions=["hide"])
     return {"slug": workspace.slug, "post_id": post.pk, "job_id": job.pk, "channel_id": channel.pk,
-            "asset_id": asset.pk, "file_format": "csv", "feed_id": feed.pk}
+            "asset_id": asset.pk, "file_format": "csv", "feed_id": feed.pk,
+            "item_id": item.pk, "rule_id": rule.pk}
 
 
 def url_of(route: str, places: dict) -> str:

@@ -14,6 +14,8 @@ from django.utils import timezone
 from chorus.api import api
 from chorus.channels.services import set_queue_slots
 from chorus.content.services import create_and_schedule, write_post
+from chorus.inbox.ingestion import record_conversations
+from chorus.networks.base import Conversation
 from chorus.publishing import states
 from chorus.publishing.models import Status
 from chorus.workspaces.roles import Role, can
@@ -22,18 +24,26 @@ from chorus.workspaces.services import create_api_token
 NEXT_YEAR = (timezone.now() + timedelta(days=365)).strftime("%Y-%m-%dT10:00")
 
 
+# The scene's objects, as the OpenAPI schema names the path parameters they fill.
+ROUTE_PARAMETERS = {"{draft}": "{post_id}", "{scheduled}": "{post_id}", "{failed_job}": "{job_id}",
+                    "{published_job}": "{job_id}", "{item}": "{item_id}"}
+
+
 @dataclass(frozen=True)
 class Endpoint:
     name: str
     actions: tuple[str, ...]
     method: str
-    path: str  # under /api/v1/workspaces/coffee, with {draft}, {scheduled}, {failed_job}, {channel} from the scene
+    path: str  # under /api/v1/workspaces/coffee, with {draft}, {scheduled}, {failed_job}, {published_job},
+    # {item}, {channel} from the scene
     body: dict = field(default_factory=dict)
 
     @property
     def route(self) -> tuple[str, str]:
-        return self.method.upper(), "/api/v1/workspaces/{slug}" + self.path.replace("{draft}", "{post_id}").replace(
-            "{scheduled}", "{post_id}").replace("{failed_job}", "{job_id}")
+        path = self.path
+        for scene_name, parameter in ROUTE_PARAMETERS.items():
+            path = path.replace(scene_name, parameter)
+        return self.method.upper(), "/api/v1/workspaces/{slug}" + path
 
 
 ENDPOINTS = [
@@ -54,9 +64,17 @@ ENDPOINTS = [
     Endpoint("retry a publication", ("publication.resolve",), "post", "/publications/{failed_job}/retry"),
     Endpoint("mark as posted", ("publication.resolve",), "post", "/publications/{failed_job}/mark-posted",
              {"remote_url": "https://vk.com/wall-1_2"}),
+    Endpoint("edit a published post", ("publication.edit",), "post", "/publications/{published_job}/edit",
+             {"text": "Латте дня, исправлено"}),
+    Endpoint("delete a published post", ("publication.delete",), "delete", "/publications/{published_job}"),
     Endpoint("needs attention", ("post.view",), "get", "/needs-attention"),
     Endpoint("my notifications", ("notification.view",), "get", "/notifications"),
     Endpoint("mark notifications read", ("notification.view",), "post", "/notifications/read", {}),
+    Endpoint("list the inbox", ("inbox.view",), "get", "/inbox"),
+    Endpoint("read an inbox item", ("inbox.view",), "get", "/inbox/{item}"),
+    Endpoint("answer an inbox item", ("inbox.reply",), "post", "/inbox/{item}/reply", {"text": "Спасибо!"}),
+    Endpoint("moderate an inbox item", ("inbox.moderate",), "post", "/inbox/{item}/moderate", {"action": "hide"}),
+    Endpoint("assign an inbox item", ("inbox.assign",), "post", "/inbox/{item}/assign", {"user_id": None}),
 ]
 PEOPLE = [*Role.values, "stranger", "anonymous"]
 
@@ -71,7 +89,8 @@ def expected_status(person: str, endpoint: Endpoint) -> str:
 
 @pytest.fixture
 def scene(workspace, team, channel, owner, other_workspace):
-    """Coffee's channel with queue slots, a draft, a scheduled post and a publication that failed."""
+    """Coffee's channel with queue slots, a draft, a scheduled post, a publication that failed and one that is
+    out."""
     set_queue_slots(actor=owner, channel=channel, slots=[(day, time(10)) for day in range(7)])
     draft = write_post(actor=owner, workspace=workspace, text="Черновик", channel_ids=[channel.pk])
     scheduled, _jobs = create_and_schedule(actor=owner, workspace=workspace, text="Завтра",
@@ -81,7 +100,15 @@ def scene(workspace, team, channel, owner, other_workspace):
     for source, target in [(Status.SCHEDULED, Status.CLAIMED), (Status.CLAIMED, Status.SENDING),
                            (Status.SENDING, Status.FAILED)]:
         states.move(job.pk, source, target, last_error="503")
-    return {"draft": draft.pk, "scheduled": scheduled.pk, "failed_job": job.pk, "channel": channel.pk,
+    _post, [out] = create_and_schedule(actor=owner, workspace=workspace, text="Вышло", channel_ids=[channel.pk],
+                                       due_at=timezone.now())
+    for source, target in [(Status.SCHEDULED, Status.CLAIMED), (Status.CLAIMED, Status.SENDING),
+                           (Status.SENDING, Status.PUBLISHED)]:
+        states.move(out.pk, source, target, remote_id="sandbox-1", sent_text="Вышло")
+    [item] = record_conversations(channel, [Conversation("comment", "c1", "u1", "Анна", "Во сколько открываетесь?",
+                                                         timezone.now(), post_remote_id="p1")])
+    return {"draft": draft.pk, "scheduled": scheduled.pk, "failed_job": job.pk, "published_job": out.pk,
+            "channel": channel.pk, "item": item.pk,
             "team": team, "workspace": workspace, "stranger": other_workspace.memberships.get().user,
             "other_workspace": other_workspace}
 

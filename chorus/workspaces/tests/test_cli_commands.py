@@ -152,9 +152,13 @@ COMMANDS = {
     "post list": (("post.view",), ["post", "list", "--workspace", "coffee"]),
     "post import": (("post.import",), ["post", "import", "{csv}", "--workspace", "coffee"]),
     "post export": (("post.export",), ["post", "export", "--workspace", "coffee"]),
+    "post edit": (("publication.edit",), ["post", "edit", "--job", "{job}", "--text", "Раф, исправлено"]),
+    "post delete": (("publication.delete",), ["post", "delete", "--job", "{job}"]),
     "sandbox faults": (("sandbox.faults",), ["sandbox", "faults", "--channel", "{channel}", "--rate-limit", "0.5"]),
     "sandbox posts": (("channel.view",), ["sandbox", "posts", "--channel", "{channel}"]),
     "token create": (("token.create",), ["token", "create", "--workspace", "coffee", "--name", "mine", "--user"]),
+    "inbox list": (("inbox.view",), ["inbox", "list", "--workspace", "coffee"]),
+    "inbox fetch": (("inbox.view",), ["inbox", "fetch", "--workspace", "coffee"]),
 }
 
 
@@ -165,7 +169,10 @@ def test_cli_role_matrix(command, person, team, channel, tmp_path):
     csv = tmp_path / "posts.csv"
     csv.write_text(f"text,channels,at\nРаф,{channel.pk},\n", encoding="utf-8")
     user = team[person] if person in team else make_user("stranger")
-    args = [a.format(channel=channel.pk, csv=csv) for a in template]
+    chorus("post", "schedule", "--workspace", "coffee", "--channel", str(channel.pk), "--at", "now", "--text", "Раф")
+    publish_everything_due()
+    job = PublishJob.objects.get(status="published")
+    args = [a.format(channel=channel.pk, csv=csv, job=job.pk) for a in template]
     args += [user.username] if command == "token create" else ["--as", user.username]
     if person == "stranger":
         with pytest.raises(CommandError, match="No such workspace"):

@@ -297,6 +297,18 @@ class FakeTelegram(FakeApi):
         del self.messages[(message["chat"]["id"], message["message_id"])]
         return True
 
+    def do_setWebhook(self, fields: dict) -> bool:
+        if not str(fields.get("url", "")).startswith("https://"):
+            raise bad_request("bad webhook: An HTTPS URL must be provided for webhook")
+        self.webhook = True
+        self.webhook_url, self.webhook_secret = fields["url"], fields.get("secret_token", "")
+        return True
+
+    def pending_pushes(self) -> list[dict]:
+        """The updates Telegram would now POST to the webhook, oldest first; each is delivered once."""
+        delivered, self.updates = self.updates, []
+        return delivered
+
     def do_getUpdates(self, fields: dict) -> list[dict]:
         if self.webhook:
             raise Refusal(409, "Conflict: can't use getUpdates method while webhook is active; use deleteWebhook "

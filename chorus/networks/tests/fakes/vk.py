@@ -160,6 +160,26 @@ class FakeVk(FakeApi):
     def groups_getTokenPermissions(self, request):
         return ok({"mask": 4096, "permissions": [{"name": n, "setting": 1} for n in self.community_rights]})
 
+    # Callback API: what Chorus asks for, and the events VK then POSTs to the server it registered.
+    def groups_getCallbackConfirmationCode(self, request):
+        if "manage" not in self.community_rights:
+            return error(15)
+        return ok({"code": "a1b2c3d4"})
+
+    def groups_addCallbackServer(self, request):
+        self.callback = {"url": request.arg("url"), "secret": request.arg("secret_key"), "events": set()}
+        return ok({"server_id": 3})
+
+    def groups_setCallbackSettings(self, request):
+        self.callback["events"] = {name for name in ("wall_reply_new", "wall_reply_edit", "wall_reply_delete",
+                                                     "wall_reply_restore", "message_new") if request.arg(name) == "1"}
+        return ok(1)
+
+    def callback_event(self, kind: str, item: dict, secret: str = "") -> dict:
+        """The body VK sends to the callback server for one event (secret: as registered, unless a test lies)."""
+        return {"type": kind, "object": item, "group_id": GROUP_ID, "event_id": f"ev{next(self.ids)}",
+                "v": "5.199", "secret": secret or self.callback["secret"]}
+
     def groups_getMembers(self, request):
         return ok({"count": self.communities[int(request.arg("group_id"))]["members_count"], "items": []})
 

@@ -1,0 +1,102 @@
+"""Inbox list with 100,000 items in the workspace: first page and each filter (target: median < 300 ms each).
+
+    .venv/bin/python bench/inbox.py [--items 100000]
+    DATABASE_URL=postgres://postgres@127.0.0.1:5432/chorus_bench .venv/bin/python bench/inbox.py
+
+Builds a throwaway install (SQLite under a temporary CHORUS_HOME unless DATABASE_URL is given): one workspace,
+10 sandbox channels, 5,000 authors and ITEMS comments and messages over 90 days with labels, then GETs the inbox
+page through django.test.Client with no filter and with each filter, RUNS times each, and prints the medians.
+"""
+
+import argparse
+import os
+import random
+import statistics
+import sys
+import tempfile
+import time
+from datetime import timedelta
+
+CHANNELS, AUTHORS, RUNS = 10, 5000, 15
+FILTERS = {
+    "first page": {}, "status=new": {"status": "new"}, "label=question": {"label": "question"},
+    "language=en": {"language": "en"}, "channel": {"channel": "{channel}"}, "kind=message": {"kind": "message"},
+    "assignee=nobody": {"assignee": "nobody"}, "waiting>24h": {"waiting": "24h"}, "search": {"q": "доставка"},
+    "label+status+language": {"label": "complaint", "status": "new", "language": "ru"},
+}
+
+
+def prepare(home: str) -> None:
+    os.environ["CHORUS_HOME"] = home
+    os.environ.setdefault("DATABASE_URL", f"sqlite:///{home}/chorus.sqlite3")
+    os.environ["DJANGO_SETTINGS_MODULE"] = "chorus.settings"
+    import django
+
+    django.setup()
+    from django.core.management import call_command
+
+    call_command("migrate", verbosity=0)
+
+
+def fill(items: int):
+    from django.contrib.auth import get_user_model
+    from django.utils import timezone
+
+    from chorus.channels.services import connect_channel
+    from chorus.inbox.models import Author, InboxItem, ItemLabel
+    from chorus.sandbox import comment_templates as voices
+    from chorus.workspaces.services import create_workspace
+
+    rng = random.Random(7)
+    owner = get_user_model().objects.create_user("olga", password="bench-pass-123")
+    workspace = create_workspace(owner=owner, name="Bench Coffee", slug="coffee", timezone_name="Europe/Moscow",
+                                 language="ru")
+    channels = [connect_channel(actor=owner, workspace=workspace, network="sandbox", name=f"Channel {n}")
+                for n in range(CHANNELS)]
+    now = timezone.now()
+    authors = Author.objects.bulk_create(
+        Author(workspace=workspace, network="sandbox", remote_id=f"a{n}", name=f"Автор {n}", first_seen_at=now)
+        for n in range(AUTHORS))
+    for start in range(0, items, 5000):
+        batch = []
+        for n in range(start, min(items, start + 5000)):
+            language = "ru" if rng.random() < 0.8 else "en"
+            kind = rng.choice(voices.KINDS)
+            batch.append(InboxItem(
+                workspace=workspace, channel=channels[n % CHANNELS], kind="message" if n % 7 == 0 else "comment",
+                remote_id=f"r{n}", author=authors[n % AUTHORS], text=voices.compose(rng, language, kind),
+                written_at=now - timedelta(minutes=rng.randint(0, 90 * 24 * 60)), thread_key=f"post:p{n % 3000}",
+                post_remote_id=f"p{n % 3000}", status=rng.choice(["new", "new", "answered", "closed", "assigned"]),
+                language=language, labels={kind: 0.9}))
+        created = InboxItem.objects.bulk_create(batch)
+        ItemLabel.objects.bulk_create(ItemLabel(item=i, name=next(iter(i.labels)), confidence=0.9) for i in created)
+        print(f"  {min(items, start + 5000)}/{items} items", file=sys.stderr)
+    return owner, channels[0]
+
+
+def measure(owner, channel) -> None:
+    from django.test import Client
+
+    client = Client()
+    client.force_login(owner)
+    for name, query in FILTERS.items():
+        query = {k: str(channel.pk) if v == "{channel}" else v for k, v in query.items()}
+        assert client.get("/w/coffee/inbox/", query).status_code == 200
+        timings = []
+        for _run in range(RUNS):
+            started = time.perf_counter()
+            response = client.get("/w/coffee/inbox/", query)
+            timings.append((time.perf_counter() - started) * 1000)
+        shown = response.content.count(b"data-item=")
+        print(f"{name:24} median {statistics.median(timings):7.1f} ms  max {max(timings):7.1f} ms  "
+              f"({shown} rows on the page)")
+
+
+if __name__ == "__main__":
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--items", type=int, default=100_000)
+    arguments = parser.parse_args()
+    with tempfile.TemporaryDirectory(prefix="chorus-bench-inbox-") as home:
+        prepare(home)
+        print(f"inbox list, {arguments.items} items, {os.environ['DATABASE_URL'].split(':')[0]}")
+        measure(*fill(arguments.items))

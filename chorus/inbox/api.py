@@ -1,0 +1,99 @@
+"""The inbox over the REST API: list and read items, answer, assign, moderate."""
+
+from datetime import datetime
+
+from ninja import Router, Schema
+
+from chorus.inbox import services
+from chorus.inbox.services import InboxFilter
+from chorus.workspaces.api import answers, caller, workspace_of
+from chorus.workspaces.models import Membership
+
+
+class InboxItemOut(Schema):
+    id: int
+    channel: int
+    kind: str
+    status: str
+    author: str
+    author_id: str
+    text: str
+    written_at: datetime
+    post_remote_id: str
+    language: str
+    sentiment: str
+    labels: dict[str, float]
+    assignee: int | None
+    hidden: bool
+    deleted_on_network: bool
+
+
+def item_document(item) -> dict:
+    """One item as the API and `chorus inbox list --json` show it."""
+    return {"id": item.pk, "channel": item.channel_id, "kind": item.kind, "status": item.status,
+            "author": item.author.name, "author_id": item.author.remote_id, "text": item.text,
+            "written_at": item.written_at, "post_remote_id": item.post_remote_id, "language": item.language,
+            "sentiment": item.sentiment, "labels": item.labels, "assignee": item.assignee_id,
+            "hidden": item.hidden, "deleted_on_network": item.deleted_on_network}
+
+
+class ReplyIn(Schema):
+    text: str
+
+
+class ReplyOut(Schema):
+    id: int
+    status: str
+    text: str
+    error: str
+
+
+class ModerateIn(Schema):
+    action: str
+
+
+class AssignIn(Schema):
+    user_id: int | None = None
+
+
+router = Router(tags=["inbox"])
+
+
+@router.get("/workspaces/{slug}/inbox", response=answers(200, list[InboxItemOut]), summary="Inbox items")
+def list_items(request, slug: str, status: str = "", channel: int | None = None, label: str = "", kind: str = "",
+               language: str = "", q: str = "", limit: int = 100):
+    chosen = InboxFilter(channel=channel, status=status, label=label, kind=kind, language=language, search=q)
+    items = services.inbox_of(caller(request), workspace_of(request, slug), chosen)[:max(1, min(limit, 500))]
+    return [item_document(item) for item in items]
+
+
+@router.get("/workspaces/{slug}/inbox/{item_id}", response=answers(200, InboxItemOut), summary="One inbox item")
+def get_item(request, slug: str, item_id: int):
+    return item_document(services.item_for(caller(request), workspace_of(request, slug), item_id))
+
+
+@router.post("/workspaces/{slug}/inbox/{item_id}/reply", response=answers(202, ReplyOut),
+             summary="Answer an item (sent by a worker)")
+def reply(request, slug: str, item_id: int, payload: ReplyIn):
+    actor = caller(request)
+    item = services.item_for(actor, workspace_of(request, slug), item_id, action="inbox.reply")
+    return 202, services.reply_to(actor=actor, item=item, text=payload.text)
+
+
+@router.post("/workspaces/{slug}/inbox/{item_id}/moderate", response=answers(200, InboxItemOut),
+             summary="Hide, delete or ban on the network")
+def moderate(request, slug: str, item_id: int, payload: ModerateIn):
+    actor = caller(request)
+    item = services.item_for(actor, workspace_of(request, slug), item_id, action="inbox.moderate")
+    services.moderate(actor=actor, item=item, action=payload.action)
+    return item_document(item)
+
+
+@router.post("/workspaces/{slug}/inbox/{item_id}/assign", response=answers(200, InboxItemOut),
+             summary="Assign an item to a member, or to nobody")
+def assign(request, slug: str, item_id: int, payload: AssignIn):
+    actor = caller(request)
+    workspace = workspace_of(request, slug)
+    item = services.item_for(actor, workspace, item_id, action="inbox.assign")
+    member = Membership.objects.filter(workspace=workspace, user_id=payload.user_id).select_related("user").first()
+    return item_document(services.assign(actor=actor, item=item, assignee=member.user if member else None))

@@ -1,0 +1,147 @@
+"""Automatic moderation (COMM-3): rules that clean spam, bots and abuse as items arrive, and leave critics to people.
+
+A rule matches when every condition it has holds. Its actions run in order, or, in dry run, are only logged so
+the team sees what it would have done. Whatever a rule says, an item that reads as an honest complaint (negative
+or complaint, and not spam or abuse) is never hidden, deleted or banned by a rule: it goes to a person instead.
+"""
+
+import re
+from datetime import timedelta
+
+from django.core.exceptions import ValidationError
+from django.utils.translation import gettext as _
+
+from chorus.inbox import states
+from chorus.inbox.models import InboxItem, ItemStatus, ModerationAction, ModerationRule
+from chorus.notifications.services import notify
+from chorus.workspaces.services import ensure_can
+
+ACTIONS = ("hide", "delete", "ban", "assign", "reply", "alert")
+ON_THE_NETWORK = {"hide", "delete", "ban"}
+AUTHOR_SIGNS = ("new", "link_only", "repeated_text", "known_spammer")
+CRITIC_LABELS = ("negative", "complaint")
+NOT_A_CRITIC_LABELS = ("spam", "abuse")
+LIKELY = 0.5
+LINK = re.compile(r"(https?://|www\.|t\.me/)\S+", re.IGNORECASE)
+NEW_AUTHOR = timedelta(days=1)
+REPEATS = 3
+
+
+def check_rule(conditions: dict, actions: list[str]) -> None:
+    """Refuse a rule that cannot work or would silence critics, saying what to fix."""
+    unknown = [a for a in actions if a not in ACTIONS]
+    if unknown or not actions:
+        raise ValidationError(_("Choose actions among: %(actions)s.") % {"actions": ", ".join(ACTIONS)})
+    labels = conditions.get("labels", {})
+    if any(not 0 <= float(v) <= 1 for v in labels.values()):
+        raise ValidationError(_("A label's confidence is between 0 and 1."))
+    if any(sign not in AUTHOR_SIGNS for sign in conditions.get("authors", [])):
+        raise ValidationError(_("Author conditions are: %(signs)s.") % {"signs": ", ".join(AUTHOR_SIGNS)})
+    try:
+        re.compile(conditions.get("pattern", ""))
+    except re.error as exc:
+        raise ValidationError(_("The pattern is not a valid regular expression: %(error)s") % {"error": exc}) from exc
+    if not any(conditions.get(part) for part in ("labels", "keywords", "pattern", "authors")):
+        raise ValidationError(_("Give the rule at least one condition."))
+    if ON_THE_NETWORK & set(actions) and set(labels) and set(labels) <= set(CRITIC_LABELS):
+        raise ValidationError(_("A negative comment or complaint goes to a person, not out of sight: "
+                                "use assign or alert for it."))
+
+
+def save_rule(*, actor, workspace, name: str, conditions: dict, actions: list[str], channel=None,
+              dry_run: bool = True, assignee=None, saved_reply=None, rule: ModerationRule | None = None
+              ) -> ModerationRule:
+    ensure_can(actor, "inbox.rules", workspace)
+    check_rule(conditions, actions)
+    if "assign" in actions and assignee is None:
+        raise ValidationError(_("Choose who gets the items this rule assigns."))
+    if "reply" in actions and saved_reply is None:
+        raise ValidationError(_("Choose the saved reply this rule sends."))
+    rule = rule or ModerationRule(workspace=workspace, position=workspace.moderation_rules.count())
+    for field, value in {"name": name.strip() or _("Rule"), "conditions": conditions, "actions": list(actions),
+                         "channel": channel, "dry_run": dry_run, "assignee": assignee,
+                         "saved_reply": saved_reply}.items():
+        setattr(rule, field, value)
+    rule.save()
+    return rule
+
+
+def author_signs(item: InboxItem) -> set[str]:
+    signs = set()
+    if item.author.known_spammer or item.author.banned_at:
+        signs.add("known_spammer")
+    if item.written_at - item.author.first_seen_at < NEW_AUTHOR and not InboxItem.objects.filter(
+            author=item.author, written_at__lt=item.written_at - NEW_AUTHOR).exists():
+        signs.add("new")
+    if LINK.search(item.text) and len(LINK.sub("", item.text).split()) <= 3:
+        signs.add("link_only")
+    # Only what came before counts, so the first of several copies is not yet a repeat.
+    same_text = InboxItem.objects.filter(workspace=item.workspace, text=item.text, pk__lt=item.pk,
+                                         written_at__gte=item.written_at - timedelta(days=1))
+    if same_text.count() + 1 >= REPEATS:
+        signs.add("repeated_text")
+    return signs
+
+
+def matches(rule: ModerationRule, item: InboxItem) -> bool:
+    conditions = rule.conditions
+    if rule.channel_id and rule.channel_id != item.channel_id:
+        return False
+    if any(item.labels.get(name, 0) < float(least) for name, least in conditions.get("labels", {}).items()):
+        return False
+    text = item.text.lower()
+    keywords = conditions.get("keywords", [])
+    if keywords and not any(word.lower() in text for word in keywords):
+        return False
+    if conditions.get("pattern") and not re.search(conditions["pattern"], item.text, re.IGNORECASE):
+        return False
+    return not conditions.get("authors") or set(conditions["authors"]) <= author_signs(item)
+
+
+def reads_as_critic(item: InboxItem) -> bool:
+    return (any(item.labels.get(name, 0) >= LIKELY for name in CRITIC_LABELS)
+            and all(item.labels.get(name, 0) < LIKELY for name in NOT_A_CRITIC_LABELS))
+
+
+def apply_rules(items: list[InboxItem]) -> list[ModerationAction]:
+    """Run the workspace's active rules on newly arrived items, in order; returns what was done or would be."""
+    done = []
+    rules_of = {}
+    for item in items:
+        if item.from_page:
+            continue
+        if item.workspace_id not in rules_of:
+            rules_of[item.workspace_id] = list(ModerationRule.objects.filter(workspace_id=item.workspace_id,
+                                                                            active=True))
+        for rule in rules_of[item.workspace_id]:
+            if matches(rule, item):
+                done += [_carry_out(rule, item, action) for action in rule.actions]
+                if rule.stop:
+                    break
+    return done
+
+
+def _carry_out(rule: ModerationRule, item: InboxItem, action: str) -> ModerationAction:
+    from chorus.inbox.services import fill_placeholders, moderate, queue_reply
+
+    if rule.dry_run:
+        return ModerationAction.objects.create(item=item, action=action, rule_name=rule.name, dry_run=True)
+    if action in ON_THE_NETWORK and reads_as_critic(item):
+        notify(item.workspace, "inbox.critic", _("A complaint waits for a person: %(text)s")
+               % {"text": item.text[:120]}, link=f"/w/{item.workspace.slug}/inbox/{item.pk}/", action="inbox.reply")
+        return ModerationAction.objects.create(item=item, action=action, rule_name=rule.name,
+                                               outcome=_("Not done: it reads as a complaint; sent to a person."))
+    if action in ON_THE_NETWORK:
+        try:
+            return moderate(actor=None, item=item, action=action, rule_name=rule.name)
+        except ValidationError:  # the refusal is logged with the network's reason by `moderate`
+            return item.moderation_actions.filter(rule_name=rule.name, action=action).first()
+    if action == "assign":
+        states.move([item.pk], ItemStatus.ASSIGNED, assignee=rule.assignee)
+    elif action == "reply" and rule.saved_reply:
+        queue_reply(item=item, text=fill_placeholders(rule.saved_reply.text, item))
+    elif action == "alert":
+        notify(item.workspace, "inbox.alert", _("Rule %(rule)s: %(text)s") % {"rule": rule.name,
+                                                                              "text": item.text[:120]},
+               link=f"/w/{item.workspace.slug}/inbox/{item.pk}/", action="inbox.view")
+    return ModerationAction.objects.create(item=item, action=action, rule_name=rule.name)

@@ -1,0 +1,262 @@
+"""The inbox's verbs (COMM-1, COMM-4): what views, API, CLI and tasks all call."""
+
+import re
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+from django.core.exceptions import ValidationError
+from django.db import transaction
+from django.db.models import Q, QuerySet
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from chorus.inbox import states
+from chorus.inbox.models import (
+    Author,
+    InboxItem,
+    InboxNote,
+    InboxReply,
+    ItemKind,
+    ItemStatus,
+    ModerationAction,
+    ReplyStatus,
+    SavedReply,
+)
+from chorus.networks import errors
+from chorus.networks.base import Conversation
+from chorus.workspaces.models import Membership
+from chorus.workspaces.services import ensure_can, workspace_object
+
+MAX_REPLY = 10_000
+
+
+@dataclass(frozen=True)
+class InboxFilter:
+    """What the inbox list is narrowed to; every field optional."""
+
+    channel: int | None = None
+    status: str = ""
+    label: str = ""
+    language: str = ""
+    assignee: int | None = None  # a user id; 0 means "nobody"
+    kind: str = ""
+    older_than: timedelta | None = None  # open and waiting longer than this
+    newer_than: timedelta | None = None
+    search: str = ""
+    after: int | None = None  # only items received after this item id: what the live list adds on top
+
+
+def inbox_of(actor, workspace, given: InboxFilter = InboxFilter()) -> QuerySet[InboxItem]:
+    """The workspace's items, newest first, narrowed by `given`. The page's own answers are not items to act on."""
+    ensure_can(actor, "inbox.view", workspace)
+    items = InboxItem.objects.filter(workspace=workspace, from_page=False)
+    now = timezone.now()
+    narrowing = {
+        "channel_id": given.channel, "status": given.status or None, "language": given.language or None,
+        "kind": given.kind or None, "written_at__lte": now - given.older_than if given.older_than else None,
+        "written_at__gte": now - given.newer_than if given.newer_than else None, "pk__gt": given.after,
+    }
+    items = items.filter(**{field: value for field, value in narrowing.items() if value is not None})
+    if given.older_than and not given.status:
+        items = items.filter(status__in=states.OPEN)
+    if given.assignee is not None:
+        items = items.filter(assignee_id=given.assignee or None)
+    if given.label:
+        items = items.filter(label_rows__name=given.label)
+    for word in given.search.split()[:5]:
+        items = items.filter(Q(text__icontains=word) | Q(author__name__icontains=word))
+    return items.select_related("channel", "author", "assignee").prefetch_related("label_rows")
+
+
+def position_of(item: InboxItem) -> str:
+    """Where an item stands in the newest-first list, for "older than this" links."""
+    return f"{item.written_at.isoformat()}|{item.pk}"
+
+
+def older_than_position(position: str) -> Q | None:
+    moment, _bar, pk = position.partition("|")
+    try:
+        at = datetime.fromisoformat(moment)
+    except ValueError:
+        return None
+    return Q(written_at__lt=at) | Q(written_at=at, pk__lt=int(pk) if pk.isdigit() else 0)
+
+
+def item_for(actor, workspace, item_id, action: str = "inbox.view") -> InboxItem:
+    return workspace_object(actor, workspace, InboxItem.objects.select_related("channel", "author"), item_id,
+                            action, _("No such inbox item."))
+
+
+def thread_of(item: InboxItem) -> QuerySet[InboxItem]:
+    """The item among the others of its post (or its direct-message conversation), oldest first."""
+    return (InboxItem.objects.filter(channel=item.channel, thread_key=item.thread_key)
+            .select_related("author").order_by("written_at", "pk"))
+
+
+def author_history(item: InboxItem, limit: int = 20) -> QuerySet[InboxItem]:
+    """What this author wrote to the workspace before, on any of its channels of the same network."""
+    return (InboxItem.objects.filter(author=item.author).exclude(pk=item.pk)
+            .select_related("channel").order_by("-written_at")[:limit])
+
+
+def assign(*, actor, item: InboxItem, assignee) -> InboxItem:
+    ensure_can(actor, "inbox.assign", item.workspace)
+    if assignee is not None and not Membership.objects.filter(workspace=item.workspace, user=assignee).exists():
+        raise ValidationError(_("Only a member of this workspace can be assigned."))
+    if assignee is None:
+        states.move([item.pk], ItemStatus.NEW, assignee=None)
+    else:
+        states.move([item.pk], ItemStatus.ASSIGNED, assignee=assignee)
+    item.refresh_from_db()
+    return item
+
+
+def close(*, actor, item: InboxItem) -> InboxItem:
+    ensure_can(actor, "inbox.reply", item.workspace)
+    states.move([item.pk], ItemStatus.CLOSED, resolved_at=timezone.now())
+    item.refresh_from_db()
+    return item
+
+
+def reopen(*, actor, item: InboxItem) -> InboxItem:
+    ensure_can(actor, "inbox.reply", item.workspace)
+    states.move([item.pk], ItemStatus.NEW, resolved_at=None)
+    item.refresh_from_db()
+    return item
+
+
+def add_note(*, actor, item: InboxItem, text: str) -> InboxNote:
+    ensure_can(actor, "inbox.view", item.workspace)
+    if not text.strip():
+        raise ValidationError(_("The note is empty."))
+    return InboxNote.objects.create(item=item, author=actor, text=text.strip())
+
+
+def reply_to(*, actor, item: InboxItem, text: str) -> InboxReply:
+    """Queue an answer; a worker sends it (see `send_reply`) and the item shows its delivery state."""
+    ensure_can(actor, "inbox.reply", item.workspace)
+    text = text.strip()
+    if not text:
+        raise ValidationError(_("The answer is empty."))
+    if len(text) > MAX_REPLY:
+        raise ValidationError(_("The answer is longer than %(n)d characters.") % {"n": MAX_REPLY})
+    if item.deleted_on_network:
+        raise ValidationError(_("This comment was deleted on the network; there is nothing to answer."))
+    if not item.channel.connector_class.capabilities.comments and item.kind != ItemKind.MESSAGE:
+        raise ValidationError(_("This network does not take answers to comments from Chorus."))
+    return queue_reply(item=item, text=text, author=actor)
+
+
+def queue_reply(*, item: InboxItem, text: str, author=None) -> InboxReply:
+    """Put an answer on the way; `author` None is a rule answering on the team's behalf."""
+    from chorus.inbox.tasks import send_reply_task
+
+    reply = InboxReply.objects.create(item=item, author=author, text=text)
+    transaction.on_commit(lambda: send_reply_task.delay(reply.pk))
+    return reply
+
+
+def as_conversation(item: InboxItem) -> Conversation:
+    return Conversation(kind=item.kind, remote_id=item.remote_id, author_id=item.author.remote_id,
+                        author_name=item.author.name, text=item.text, created_at=item.written_at,
+                        post_remote_id=item.post_remote_id, parent_remote_id=item.parent_remote_id)
+
+
+def send_reply(reply_id: int) -> InboxReply:
+    """Send a queued answer once: claimed by compare-and-swap, the network's dedupe key is the reply's own."""
+    if not InboxReply.objects.filter(pk=reply_id, status=ReplyStatus.QUEUED).update(status=ReplyStatus.SENDING):
+        return InboxReply.objects.get(pk=reply_id)
+    reply = InboxReply.objects.select_related("item__channel", "item__author").get(pk=reply_id)
+    item = reply.item
+    try:
+        remote_id = item.channel.connector.reply(as_conversation(item), reply.text, str(reply.idempotency_key))
+    except errors.NetworkError as exc:
+        # The key makes a second try safe, so a transient failure goes back to the queue for the task's retry.
+        status = ReplyStatus.QUEUED if exc.retryable else ReplyStatus.FAILED
+        InboxReply.objects.filter(pk=reply.pk).update(status=status, error=exc.reason[:300])
+        reply.refresh_from_db()
+        if exc.retryable:
+            raise
+        return reply
+    now = timezone.now()
+    with transaction.atomic():
+        InboxReply.objects.filter(pk=reply.pk).update(status=ReplyStatus.SENT, remote_id=remote_id, sent_at=now,
+                                                      error="")
+        _record_own_answer(item, remote_id, reply.text, now)
+        InboxItem.objects.filter(pk=item.pk, first_response_at=now).update(first_response_by=reply.author)
+    reply.refresh_from_db()
+    return reply
+
+
+def _record_own_answer(item: InboxItem, remote_id: str, text: str, at: datetime) -> None:
+    """The answer joins the thread now; when the network is read again it is the same item, not a new one."""
+    from chorus.inbox.ingestion import record_conversations
+
+    in_messages = item.kind == ItemKind.MESSAGE
+    # A direct conversation is keyed by the person, so the page's answer carries their id, as networks report it.
+    answer = Conversation(kind=ItemKind.MESSAGE if in_messages else ItemKind.REPLY, remote_id=remote_id,
+                          author_id=item.author.remote_id if in_messages else f"page:{item.channel.pk}",
+                          author_name=item.channel.name, text=text, created_at=at,
+                          post_remote_id=item.post_remote_id, parent_remote_id=item.remote_id, from_page=True)
+    record_conversations(item.channel, [answer])
+
+
+def moderate(*, actor, item: InboxItem, action: str, rule_name: str = "") -> ModerationAction:
+    """Hide, delete or ban on the network, and log it; a refusal is logged with the network's reason."""
+    if actor is not None:
+        ensure_can(actor, "inbox.moderate", item.workspace)
+    if action not in item.channel.connector_class.capabilities.moderation:
+        raise ValidationError(_("%(network)s cannot %(action)s.") % {"network": item.channel.connector_class.label,
+                                                                     "action": action})
+    log = ModerationAction(item=item, action=action, by=actor, rule_name=rule_name)
+    try:
+        item.channel.connector.moderate(as_conversation(item), action)
+    except errors.RemoteNotFound:
+        pass  # already gone on the network: the goal is reached
+    except errors.NetworkError as exc:
+        log.outcome = exc.reason[:300]
+        log.save()
+        raise ValidationError(_("The network refused: %(reason)s") % {"reason": exc.reason}) from exc
+    log.save()
+    now = timezone.now()
+    if action == "hide":
+        InboxItem.objects.filter(pk=item.pk).update(hidden=True)
+    elif action == "delete":
+        InboxItem.objects.filter(pk=item.pk).update(deleted_on_network=True)
+    elif action == "ban":
+        Author.objects.filter(pk=item.author_id).update(banned_at=now)
+    item.refresh_from_db()
+    return log
+
+
+PLACEHOLDER = re.compile(r"\{(author|product|channel)\}")
+
+
+def fill_placeholders(template: str, item: InboxItem) -> str:
+    first_name = item.author.name.split()[0] if item.author.name.split() else ""
+    values = {"author": first_name, "product": item.workspace.name, "channel": item.channel.name}
+    return PLACEHOLDER.sub(lambda m: values[m.group(1)], template)
+
+
+def suggest_replies(item: InboxItem, limit: int = 3) -> list[tuple[SavedReply, str]]:
+    """Saved replies that fit the item: its labels first, then words of an objection or keyword found in it."""
+    labels = set(item.label_rows.values_list("name", flat=True))
+    text = item.text.lower()
+    scored = []
+    for saved in SavedReply.objects.filter(workspace=item.workspace):
+        score = 2 * len(labels & set(saved.labels))
+        score += sum(1 for word in saved.keywords if word.lower() in text)
+        if score:
+            scored.append((score, saved.title, saved))
+    scored.sort(key=lambda s: (-s[0], s[1]))
+    return [(saved, fill_placeholders(saved.text, item)) for _score, _title, saved in scored[:limit]]
+
+
+def save_reply_template(*, actor, workspace, title: str, text: str, objection: str = "", labels=(),
+                        keywords=()) -> SavedReply:
+    ensure_can(actor, "inbox.templates", workspace)
+    if not title.strip() or not text.strip():
+        raise ValidationError(_("A saved reply needs a title and a text."))
+    return SavedReply.objects.create(workspace=workspace, title=title.strip(), text=text.strip(),
+                                     objection=objection.strip(), labels=[x.strip() for x in labels if x.strip()],
+                                     keywords=[x.strip() for x in keywords if x.strip()])

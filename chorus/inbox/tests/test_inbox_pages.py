@@ -1,0 +1,103 @@
+"""The moderator's inbox in the browser: the list, live additions, one item, answering and moderating."""
+
+import re
+
+from django.utils import timezone
+
+from chorus.inbox import ingestion, services
+from chorus.inbox.models import InboxItem, InboxReply, ItemStatus
+from chorus.networks.base import Conversation
+from chorus.sandbox.models import SandboxComment
+
+
+def test_the_inbox_escapes_what_strangers_write(client, moderator, workspace, channel):
+    ingestion.record_conversations(channel, [Conversation(
+        "comment", "x1", "u-evil", '"><script>alert("chorus")</script>', "<script>alert(1)</script><b>hi</b>",
+        timezone.now(), post_remote_id="p1")])
+    client.force_login(moderator)
+    for url in ("/w/coffee/inbox/", f"/w/coffee/inbox/{InboxItem.objects.get().pk}/"):
+        page = client.get(url).content.decode()
+        assert "<script>alert" not in page and "&lt;script&gt;alert(1)&lt;/script&gt;&lt;b&gt;hi&lt;/b&gt;" in page
+
+
+def test_new_comments_join_the_open_list_without_a_reload(client, moderator, workspace, lively_channel):
+    ingestion.ingest_channel(lively_channel)
+    client.force_login(moderator)
+    page = client.get("/w/coffee/inbox/").content.decode()
+    poll = re.search(r'hx-get="([^"]+)"', page).group(1).replace("&amp;", "&")
+    assert client.get(poll).content.decode().count("data-item=") == 0  # nothing new yet
+    ingestion.record_conversations(lively_channel, [Conversation(
+        "comment", "fresh-1", "u-new", "Катя", "А завтра работаете?", timezone.now(), post_remote_id="p1")])
+    fresh = client.get(poll).content.decode()
+    assert "А завтра работаете?" in fresh and 'hx-swap-oob="afterbegin:#inbox-rows"' in fresh
+    next_poll = re.search(r'hx-get="([^"]+)"', fresh).group(1).replace("&amp;", "&")
+    assert "А завтра работаете?" not in client.get(next_poll).content.decode()  # shown once
+
+
+def test_filtering_the_list_by_status_and_search(client, moderator, workspace, lively_channel):
+    ingestion.ingest_channel(lively_channel)
+    item = InboxItem.objects.filter(kind="comment", deleted_on_network=False).first()
+    services.close(actor=moderator, item=item)
+    client.force_login(moderator)
+    closed = client.get("/w/coffee/inbox/", {"status": "closed"}).content.decode()
+    assert closed.count("data-item=") == 1 and f'data-item="{item.pk}"' in closed
+    assert "data-item=" not in client.get("/w/coffee/inbox/", {"q": "zzzz-nothing"}).content.decode()
+
+
+def test_a_moderator_answers_and_hides_from_the_item_page(client, moderator, workspace, lively_channel):
+    ingestion.ingest_channel(lively_channel)
+    item = InboxItem.objects.filter(kind="comment", deleted_on_network=False).first()
+    client.force_login(moderator)
+    page = client.get(f"/w/coffee/inbox/{item.pk}/").content.decode()
+    assert "Send answer" in page and "Ban author" in page
+    client.post(f"/w/coffee/inbox/{item.pk}/reply/", {"text": "Спасибо, что написали!"})
+    reply = InboxReply.objects.get(item=item)
+    services.send_reply(reply.pk)
+    client.post(f"/w/coffee/inbox/{item.pk}/moderate/", {"action": "hide"})
+    item.refresh_from_db()
+    assert item.status == ItemStatus.ANSWERED and item.hidden
+    assert SandboxComment.objects.get(remote_id=item.remote_id).hidden_at is not None
+    page = client.get(f"/w/coffee/inbox/{item.pk}/").content.decode()
+    assert "Спасибо, что написали!" in page and "Moderation log" in page
+
+
+def test_an_editor_answers_but_sees_no_moderation_buttons(client, editor, workspace, lively_channel):
+    ingestion.ingest_channel(lively_channel)
+    item = InboxItem.objects.filter(kind="comment").first()
+    client.force_login(editor)
+    page = client.get(f"/w/coffee/inbox/{item.pk}/").content.decode()
+    assert "Send answer" in page and "Ban author" not in page
+    assert client.post(f"/w/coffee/inbox/{item.pk}/moderate/", {"action": "delete"}).status_code == 403
+
+
+def test_the_owner_sets_hours_a_target_a_saved_reply_and_a_rule_from_the_settings_page(client, owner, workspace,
+                                                                                        channel):
+    client.force_login(owner)
+    client.post("/w/coffee/inbox/settings/hours/", {"weekdays": ["0", "1", "2", "3", "4"], "opens": "09:00",
+                                                     "closes": "18:00"})
+    client.post("/w/coffee/inbox/settings/target/", {"channel": channel.pk, "minutes": "30", "business": "1"})
+    client.post("/w/coffee/inbox/settings/saved-replies/", {
+        "title": "Дорого", "objection": "Слишком дорого", "text": "{author}, у нас зерно свежей обжарки",
+        "labels": "complaint", "keywords": "дорого, цена"})
+    client.post("/w/coffee/inbox/settings/rules/", {"name": "Спам", "labels": "spam:0.9", "actions": ["hide"],
+                                                     "dry_run": "1"})
+    refused = client.post("/w/coffee/inbox/settings/rules/", {"name": "Плохой", "labels": "spam:очень",
+                                                               "actions": ["hide"]}, follow=True)
+    assert "Write labels as name:confidence" in refused.content.decode()
+    page = client.get("/w/coffee/inbox/settings/").content.decode()
+    assert "Слишком дорого" in page and "dry run" in page and 'value="30"' in page
+    rule = workspace.moderation_rules.get()
+    assert (rule.conditions, rule.actions, rule.dry_run) == ({"labels": {"spam": 0.9}}, ["hide"], True)
+    assert channel.response_target.business_hours
+    client.post(f"/w/coffee/inbox/settings/rules/{rule.pk}/", {"switch": "dry_run"})
+    rule.refresh_from_db()
+    assert not rule.dry_run
+
+
+def test_response_times_page_shows_the_channel_row(client, owner, workspace, lively_channel):
+    ingestion.ingest_channel(lively_channel)
+    client.force_login(owner)
+    page = client.get("/w/coffee/inbox/response-times/", {"days": "7"}).content.decode()
+    assert lively_channel.name in page and "First response, median" in page
+    told = client.get("/w/coffee/inbox/response-times/", {"business": "1"}, follow=True).content.decode()
+    assert "business hours first" in told

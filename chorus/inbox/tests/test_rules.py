@@ -1,0 +1,108 @@
+"""A moderator lets rules clean spam and abuse as comments arrive, after watching them in dry run."""
+
+import pytest
+from django.core.exceptions import ValidationError
+from django.utils import timezone
+
+from chorus.inbox import ingestion, rules
+from chorus.inbox.models import InboxItem, InboxReply, ItemStatus, ModerationAction, SavedReply
+from chorus.networks.base import Conversation
+from chorus.notifications.models import Notification
+from chorus.sandbox.models import SandboxComment
+from chorus.sandbox.network import create_post
+
+
+@pytest.fixture
+def page_post(channel):
+    """A post on the coffee page whose comments arrive in the tests below."""
+    account = channel.connector._account()
+    return create_post(account, text="Новый раф с лавандой ☕", media_count=0, idempotency_key="raf")
+
+
+def comment_on(channel, post, number: int, author: str, text: str, labels: dict | None = None) -> InboxItem:
+    """A comment written on the network, then read by the inbox with the labels the classifier gave it."""
+    SandboxComment.objects.create(post=post, remote_id=f"rc{number}", author_id=f"a-{author}", author_name=author,
+                                  text=text, language="ru", kind="test", created_at=timezone.now())
+    [item] = ingestion.record_conversations(channel, [Conversation(
+        "comment", f"rc{number}", f"a-{author}", author, text, timezone.now(), post_remote_id=post.remote_id)])
+    InboxItem.objects.filter(pk=item.pk).update(labels=labels or {})
+    item.refresh_from_db()
+    return item
+
+
+def test_a_dry_run_rule_only_says_what_it_would_have_done(moderator, workspace, channel, page_post):
+    rules.save_rule(actor=moderator, workspace=workspace, name="Спам прочь", conditions={"labels": {"spam": 0.8}},
+                    actions=["hide", "ban"])
+    spam = comment_on(channel, page_post, 1, "earn_daily", "Заработок без вложений http://x.example", {"spam": 0.97})
+    done = rules.apply_rules([spam])
+    assert [(a.action, a.dry_run, a.rule_name) for a in done] == [("hide", True, "Спам прочь"),
+                                                                   ("ban", True, "Спам прочь")]
+    assert SandboxComment.objects.get(remote_id="rc1").hidden_at is None
+
+
+def test_a_live_rule_hides_spam_and_bans_the_bot_on_the_network(moderator, workspace, channel, page_post):
+    rules.save_rule(actor=moderator, workspace=workspace, name="Спам прочь", conditions={"labels": {"spam": 0.8}},
+                    actions=["delete", "ban"], dry_run=False)
+    spam = comment_on(channel, page_post, 1, "earn_daily", "Заработок без вложений http://x.example", {"spam": 0.97})
+    honest = comment_on(channel, page_post, 2, "Анна", "А раф без сахара бывает?", {"spam": 0.03})
+    rules.apply_rules([spam, honest])
+    assert SandboxComment.objects.get(remote_id="rc1").deleted_at is not None
+    assert SandboxComment.objects.get(remote_id="rc2").deleted_at is None
+    spam.refresh_from_db()
+    assert spam.deleted_on_network and spam.author.banned_at is not None
+    assert [a.rule_name for a in ModerationAction.objects.filter(item=spam)] == ["Спам прочь"] * 2
+
+
+def test_an_honest_critic_is_routed_to_a_person_even_by_a_broad_rule(moderator, workspace, channel, page_post):
+    rules.save_rule(actor=moderator, workspace=workspace, name="Ругань", conditions={"keywords": ["ужас"]},
+                    actions=["hide"], dry_run=False)
+    critic = comment_on(channel, page_post, 1, "Ольга", "Ужас, ждали заказ 40 минут, никто не извинился",
+                        {"negative": 0.91, "complaint": 0.88, "abuse": 0.05, "spam": 0.01})
+    [action] = rules.apply_rules([critic])
+    assert "complaint" in action.outcome and SandboxComment.objects.get(remote_id="rc1").hidden_at is None
+    assert Notification.objects.filter(kind="inbox.critic").exists()
+
+
+def test_a_rule_that_would_hide_complaints_is_refused(moderator, workspace):
+    with pytest.raises(ValidationError, match="goes to a person"):
+        rules.save_rule(actor=moderator, workspace=workspace, name="Негатив", actions=["hide"],
+                        conditions={"labels": {"negative": 0.5}})
+    with pytest.raises(ValidationError, match="regular expression"):
+        rules.save_rule(actor=moderator, workspace=workspace, name="Плохой", actions=["hide"],
+                        conditions={"pattern": "(unclosed"})
+
+
+def test_complaints_are_assigned_and_questions_get_the_saved_answer(moderator, workspace, channel, page_post):
+    rules.save_rule(actor=moderator, workspace=workspace, name="Жалобы — Ольге", actions=["assign", "alert"],
+                    conditions={"labels": {"complaint": 0.6}}, dry_run=False, assignee=moderator)
+    hours = SavedReply.objects.create(workspace=workspace, title="Часы", text="{author}, мы открыты с 8 до 22!")
+    rules.save_rule(actor=moderator, workspace=workspace, name="Часы работы", actions=["reply"],
+                    conditions={"pattern": r"до скольки|часы работы"}, dry_run=False, saved_reply=hours)
+    complaint = comment_on(channel, page_post, 1, "Ольга", "Кофе был холодный", {"complaint": 0.9})
+    question = comment_on(channel, page_post, 2, "Иван Соколов", "А до скольки вы сегодня?", {"question": 0.9})
+    rules.apply_rules([complaint, question])
+    complaint.refresh_from_db()
+    assert (complaint.status, complaint.assignee) == (ItemStatus.ASSIGNED, moderator)
+    assert InboxReply.objects.get(item=question).text == "Иван, мы открыты с 8 до 22!"
+
+
+def test_author_signs_catch_link_only_newcomers_and_copy_paste(moderator, workspace, channel, page_post):
+    rules.save_rule(actor=moderator, workspace=workspace, name="Ссылки от новичков", actions=["hide"],
+                    conditions={"authors": ["new", "link_only"]})
+    rules.save_rule(actor=moderator, workspace=workspace, name="Копипаста", actions=["hide"],
+                    conditions={"authors": ["repeated_text"]})
+    link = comment_on(channel, page_post, 1, "promo_bot", "Смотри http://promo.example/go")
+    copies = [comment_on(channel, page_post, 10 + n, f"bot{n}", "Взаимная подписка? 💯") for n in range(3)]
+    done = {(a.item_id, a.rule_name) for a in rules.apply_rules([link, *copies])}
+    assert (link.pk, "Ссылки от новичков") in done and (copies[2].pk, "Копипаста") in done
+    assert (copies[0].pk, "Копипаста") not in done  # the first of them was not yet a repeat
+
+
+def test_rules_run_on_what_arrives_from_the_network(moderator, workspace, lively_channel):
+    rules.save_rule(actor=moderator, workspace=workspace, name="Ссылки", actions=["hide"], dry_run=False,
+                    conditions={"pattern": r"https?://"})
+    ingestion.ingest_channel(lively_channel)
+    with_links = [i for i in InboxItem.objects.filter(kind="comment", deleted_on_network=False)
+                  if "http" in i.text]
+    assert with_links, "the simulated audience posts spam links"
+    assert all(SandboxComment.objects.get(remote_id=i.remote_id).hidden_at for i in with_links)

@@ -1,0 +1,21 @@
+from django.urls import path
+
+from chorus.inbox import views
+
+urlpatterns = [
+    path("", views.inbox, name="inbox"),
+    path("new/", views.inbox_new, name="inbox-new"),
+    path("settings/", views.inbox_settings, name="inbox-settings"),
+    path("settings/hours/", views.inbox_hours, name="inbox-hours"),
+    path("settings/target/", views.inbox_target, name="inbox-target"),
+    path("settings/saved-replies/", views.inbox_saved_reply, name="inbox-saved-reply"),
+    path("settings/rules/", views.inbox_rule, name="inbox-rule"),
+    path("settings/rules/<int:rule_id>/", views.inbox_rule_switch, name="inbox-rule-switch"),
+    path("response-times/", views.inbox_response_times, name="inbox-response-times"),
+    path("<int:item_id>/", views.inbox_item, name="inbox-item"),
+    path("<int:item_id>/reply/", views.inbox_reply, name="inbox-reply"),
+    path("<int:item_id>/note/", views.inbox_note, name="inbox-note"),
+    path("<int:item_id>/assign/", views.inbox_assign, name="inbox-assign"),
+    path("<int:item_id>/status/", views.inbox_status, name="inbox-status"),
+    path("<int:item_id>/moderate/", views.inbox_moderate, name="inbox-moderate"),
+]

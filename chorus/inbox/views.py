@@ -1,0 +1,276 @@
+"""Inbox pages: the list with its filters and live additions, and one item with its thread. Views stay thin."""
+
+from datetime import time, timedelta
+
+from django.contrib import messages
+from django.contrib.auth import get_user_model
+from django.core.exceptions import ValidationError
+from django.db.models import Count
+from django.shortcuts import redirect, render
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy as _lazy
+from django.views.decorators.http import require_POST
+
+from chorus.channels.services import channel_for, channels_of
+from chorus.inbox import response_times, rules, services
+from chorus.inbox.models import (
+    BusinessHours,
+    ItemKind,
+    ItemStatus,
+    ModerationAction,
+    ModerationRule,
+    ResponseTarget,
+)
+from chorus.inbox.services import InboxFilter
+from chorus.web.decorators import workspace_view
+from chorus.workspaces.models import Membership
+from chorus.workspaces.roles import can
+from chorus.workspaces.services import workspace_object
+
+AGES = {"1h": timedelta(hours=1), "4h": timedelta(hours=4), "24h": timedelta(days=1), "7d": timedelta(days=7)}
+PAGE = 50
+WEEKDAYS = (_lazy("Mon"), _lazy("Tue"), _lazy("Wed"), _lazy("Thu"), _lazy("Fri"), _lazy("Sat"), _lazy("Sun"))
+LABELS = ("question", "complaint", "praise", "lead", "spam", "abuse", "negative", "positive")
+
+
+def _number(value: str) -> int | None:
+    return int(value) if value.isdigit() else None
+
+
+def filter_from(query) -> InboxFilter:
+    assignee = query.get("assignee", "")
+    return InboxFilter(
+        channel=_number(query.get("channel", "")), status=query.get("status", ""), label=query.get("label", ""),
+        language=query.get("language", ""), kind=query.get("kind", ""),
+        assignee=0 if assignee == "nobody" else _number(assignee), older_than=AGES.get(query.get("waiting", "")),
+        search=query.get("q", "")[:200], after=_number(query.get("after", "")))
+
+
+def _may(request, action: str) -> bool:
+    return can(request.role, action, request.grants)
+
+
+@workspace_view("inbox.view")
+def inbox(request):
+    """One page of PAGE items; "older" continues after the last one shown (no count over a big inbox)."""
+    items = services.inbox_of(request.user, request.workspace, filter_from(request.GET))
+    newest = items.order_by("-pk").values_list("pk", flat=True).first() or 0
+    before = services.older_than_position(request.GET.get("before", ""))
+    page = list((items.filter(before) if before else items)[:PAGE + 1])
+    query = request.GET.copy()
+    query.pop("before", None)
+    query.pop("after", None)
+    return render(request, "inbox/inbox.html", {
+        "page": page[:PAGE], "older": services.position_of(page[PAGE - 1]) if len(page) > PAGE else "",
+        "first_page": before is None, "newest": newest, "query": query.urlencode(), "chosen": request.GET,
+        "channels": channels_of(request.user, request.workspace), "statuses": ItemStatus.choices,
+        "kinds": ItemKind.choices, "labels": LABELS, "ages": list(AGES),
+        "members": Membership.objects.filter(workspace=request.workspace).select_related("user")})
+
+
+@workspace_view("inbox.view")
+def inbox_new(request):
+    """What the open list polls for: items newer than the newest it shows, and the next poll."""
+    after = _number(request.GET.get("after", "")) or 0
+    items = list(services.inbox_of(request.user, request.workspace, filter_from(request.GET))[:50])
+    query = request.GET.copy()
+    query["after"] = max([after, *(i.pk for i in items)])
+    return render(request, "inbox/_new_items.html", {"items": items, "query": query.urlencode()})
+
+
+@workspace_view("inbox.view")
+def inbox_item(request, item_id):
+    item = services.item_for(request.user, request.workspace, item_id)
+    return render(request, "inbox/item.html", {
+        "item": item, "thread": services.thread_of(item), "history": services.author_history(item),
+        "notes": item.notes.select_related("author"), "replies": item.replies.select_related("author"),
+        "actions": item.moderation_actions.select_related("by"),
+        "suggestions": services.suggest_replies(item) if _may(request, "inbox.reply") else [],
+        "moderation": item.channel.connector_class.capabilities.moderation if _may(request, "inbox.moderate") else (),
+        "may_reply": _may(request, "inbox.reply"), "may_assign": _may(request, "inbox.assign"),
+        "members": Membership.objects.filter(workspace=request.workspace).select_related("user"),
+        "labels": item.label_rows.order_by("-confidence")})
+
+
+def _act(request, item_id, verb, done: str):
+    item = services.item_for(request.user, request.workspace, item_id)
+    try:
+        verb(item)
+    except ValidationError as exc:
+        messages.error(request, " ".join(exc.messages))
+    else:
+        messages.success(request, done)
+    return redirect("inbox-item", request.workspace.slug, item.pk)
+
+
+@workspace_view("inbox.reply")
+@require_POST
+def inbox_reply(request, item_id):
+    text = request.POST.get("text", "")
+    return _act(request, item_id, lambda item: services.reply_to(actor=request.user, item=item, text=text),
+                _("The answer is on its way."))
+
+
+@workspace_view("inbox.view")
+@require_POST
+def inbox_note(request, item_id):
+    text = request.POST.get("text", "")
+    return _act(request, item_id, lambda item: services.add_note(actor=request.user, item=item, text=text),
+                _("Note added."))
+
+
+@workspace_view("inbox.assign")
+@require_POST
+def inbox_assign(request, item_id):
+    user_id = _number(request.POST.get("assignee", ""))
+    assignee = get_user_model().objects.filter(pk=user_id).first() if user_id else None
+    return _act(request, item_id, lambda item: services.assign(actor=request.user, item=item, assignee=assignee),
+                _("Assigned."))
+
+
+@workspace_view("inbox.reply")
+@require_POST
+def inbox_status(request, item_id):
+    verb = services.reopen if request.POST.get("status") == ItemStatus.NEW else services.close
+    return _act(request, item_id, lambda item: verb(actor=request.user, item=item), _("Saved."))
+
+
+@workspace_view("inbox.moderate")
+@require_POST
+def inbox_moderate(request, item_id):
+    action = request.POST.get("action", "")
+    return _act(request, item_id, lambda item: services.moderate(actor=request.user, item=item, action=action),
+                _("Done on the network."))
+
+
+def _labels_from(text: str) -> dict[str, float]:
+    """ "spam:0.9, abuse:0.8" → {"spam": 0.9, "abuse": 0.8}; a bad part is said, not skipped."""
+    labels = {}
+    for part in filter(None, (p.strip() for p in text.split(","))):
+        name, _colon, least = part.partition(":")
+        try:
+            labels[name.strip()] = float(least or 0.5)
+        except ValueError as exc:
+            raise ValidationError(_("Write labels as name:confidence, e.g. spam:0.9 (got %(part)s).")
+                                  % {"part": part}) from exc
+    return labels
+
+
+def _words(text: str) -> list[str]:
+    return [w.strip() for w in text.split(",") if w.strip()]
+
+
+@workspace_view("inbox.rules")
+def inbox_settings(request):
+    workspace = request.workspace
+    channels = channels_of(request.user, workspace)
+    targets = {t.channel_id: t for t in ResponseTarget.objects.filter(channel__in=channels)}
+    rules_done = dict(ModerationAction.objects.filter(item__workspace=workspace).values_list("rule_name")
+                      .annotate(n=Count("pk")).values_list("rule_name", "n"))
+    return render(request, "inbox/settings.html", {
+        "hours": BusinessHours.objects.filter(workspace=workspace).first(),
+        "weekdays": list(enumerate(WEEKDAYS)),
+        "channel_targets": [(c, targets.get(c.pk)) for c in channels], "channels": channels,
+        "rules": [(r, rules_done.get(r.name, 0)) for r in workspace.moderation_rules.select_related("channel")],
+        "saved_replies": workspace.saved_replies.all(), "actions": rules.ACTIONS, "signs": rules.AUTHOR_SIGNS,
+        "members": Membership.objects.filter(workspace=workspace).select_related("user")})
+
+
+def _saved(request, verb, done: str):
+    try:
+        verb()
+    except ValidationError as exc:
+        messages.error(request, " ".join(exc.messages))
+    else:
+        messages.success(request, done)
+    return redirect("inbox-settings", request.workspace.slug)
+
+
+def _time(value: str) -> time:
+    try:
+        return time.fromisoformat(value)
+    except ValueError as exc:
+        raise ValidationError(_("Write times as HH:MM.")) from exc
+
+
+@workspace_view("inbox.rules")
+@require_POST
+def inbox_hours(request):
+    post = request.POST
+    return _saved(request, lambda: response_times.set_business_hours(
+        actor=request.user, workspace=request.workspace, weekdays=[int(d) for d in post.getlist("weekdays")],
+        opens=_time(post.get("opens", "")), closes=_time(post.get("closes", ""))), _("Business hours saved."))
+
+
+@workspace_view("inbox.rules")
+@require_POST
+def inbox_target(request):
+    channel = channel_for(request.user, request.workspace, _number(request.POST.get("channel", "")) or 0)
+    minutes = _number(request.POST.get("minutes", "")) or 0
+    if not minutes:
+        ResponseTarget.objects.filter(channel=channel).delete()
+        messages.success(request, _("Target removed."))
+        return redirect("inbox-settings", request.workspace.slug)
+    return _saved(request, lambda: response_times.set_response_target(
+        actor=request.user, channel=channel, minutes=minutes, business_hours=bool(request.POST.get("business"))),
+        _("Target saved."))
+
+
+@workspace_view("inbox.templates")
+@require_POST
+def inbox_saved_reply(request):
+    post = request.POST
+    return _saved(request, lambda: services.save_reply_template(
+        actor=request.user, workspace=request.workspace, title=post.get("title", ""), text=post.get("text", ""),
+        objection=post.get("objection", ""), labels=_words(post.get("labels", "")),
+        keywords=_words(post.get("keywords", ""))), _("Saved reply added."))
+
+
+@workspace_view("inbox.rules")
+@require_POST
+def inbox_rule(request):
+    post, workspace = request.POST, request.workspace
+
+    def save():
+        conditions = {"labels": _labels_from(post.get("labels", "")), "keywords": _words(post.get("keywords", "")),
+                      "pattern": post.get("pattern", "").strip(), "authors": post.getlist("authors")}
+        channel_id = _number(post.get("channel", ""))
+        member = Membership.objects.filter(workspace=workspace, user_id=_number(post.get("assignee", ""))).first()
+        rules.save_rule(actor=request.user, workspace=workspace, name=post.get("name", ""),
+                        conditions={k: v for k, v in conditions.items() if v}, actions=post.getlist("actions"),
+                        channel=channel_for(request.user, workspace, channel_id) if channel_id else None,
+                        dry_run=bool(post.get("dry_run")), assignee=member.user if member else None,
+                        saved_reply=workspace.saved_replies.filter(pk=_number(post.get("saved_reply", ""))).first())
+
+    return _saved(request, save, _("Rule saved."))
+
+
+@workspace_view("inbox.rules")
+@require_POST
+def inbox_rule_switch(request, rule_id):
+    rule = workspace_object(request.user, request.workspace, ModerationRule.objects, rule_id, "inbox.rules",
+                                     _("No such rule."))
+    switch = request.POST.get("switch", "")
+    if switch == "delete":
+        rule.delete()
+    elif switch in ("active", "dry_run"):
+        setattr(rule, switch, not getattr(rule, switch))
+        rule.save(update_fields=[switch])
+    return redirect("inbox-settings", request.workspace.slug)
+
+
+@workspace_view("inbox.view")
+def inbox_response_times(request):
+    days = _number(request.GET.get("days", "")) or 30
+    until = timezone.now()
+    business = bool(request.GET.get("business"))
+    try:
+        report = response_times.response_report(actor=request.user, workspace=request.workspace,
+                                                 since=until - timedelta(days=days), until=until,
+                                                 business_hours=business)
+    except ValidationError as exc:
+        messages.error(request, " ".join(exc.messages))
+        report, business = response_times.response_report(
+            actor=request.user, workspace=request.workspace, since=until - timedelta(days=days), until=until), False
+    return render(request, "inbox/response_times.html", {"report": report, "days": days, "business": business})
