@@ -1,5 +1,6 @@
 """Shared people and places for the stories the tests tell: a workspace, its team, a sandbox channel."""
 
+import shutil
 from datetime import UTC, datetime, timedelta
 
 import pytest
@@ -7,6 +8,8 @@ import time_machine
 from django.contrib.auth import get_user_model
 from django.utils import translation
 
+from chorus.classify import artefacts
+from chorus.home import PROJECT_DIR
 from chorus.workspaces.roles import Role
 
 # The simulated audience is a function of the posts' times: a fixed moment gives every run the same comments.
@@ -18,6 +21,24 @@ def _english_until_asked(settings):
     # A request leaves its language active in the thread; each story starts in English unless it says so.
     with translation.override("en"):
         yield
+
+
+@pytest.fixture(scope="session")
+def label_models(tmp_path_factory):
+    """The comment labeller of the whole run, trained on first use and kept under var/ for the next run (its file
+    name says which corpus and scikit-learn made it); processes the stories start find it through the env.
+    Workspaces' retrained models stay in this run's own folder."""
+    return artefacts.Shelf(PROJECT_DIR / "var" / "test-models", workspaces=tmp_path_factory.mktemp("workspace-models"))
+
+
+@pytest.fixture(autouse=True)
+def _shared_label_models(label_models, monkeypatch):
+    monkeypatch.setattr(artefacts, "_default", label_models)
+    monkeypatch.setenv("CHORUS_CLASSIFY_MODELS", str(label_models.directory))
+    yield
+    # A story's retrained workspace is not the next story's.
+    shutil.rmtree(label_models.workspaces_directory, ignore_errors=True)
+    label_models._workspaces.clear()
 
 
 @pytest.fixture(autouse=True)

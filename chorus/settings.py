@@ -46,6 +46,7 @@ INSTALLED_APPS = [
     "chorus.runtime",
     "chorus.sources",
     "chorus.inbox",
+    "chorus.classify",
 ]
 
 MIDDLEWARE = [
@@ -163,6 +164,10 @@ CELERY_BEAT_SCHEDULE = {
     "sources-poll-feeds": {"task": "chorus.sources.tasks.poll_feeds", "schedule": 300.0,
                            "options": {"expires": 240}},
 }
+
+# Where the inbox's trained label models are kept (default HOME/models): trained from the carried corpus on
+# first use, or ahead of time with `chorus classify build`.
+CHORUS_CLASSIFY_MODELS = os.environ.get("CHORUS_CLASSIFY_MODELS", "")
 
 # The address networks reach this server at (webhooks); by default the address the browser used.
 CHORUS_PUBLIC_URL = os.environ.get("CHORUS_PUBLIC_URL", "")

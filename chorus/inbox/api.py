@@ -1,10 +1,10 @@
-"""The inbox over the REST API: list and read items, answer, assign, moderate."""
+"""The inbox over the REST API: list and read items, answer, assign, moderate, correct labels."""
 
 from datetime import datetime
 
 from ninja import Router, Schema
 
-from chorus.inbox import services
+from chorus.inbox import labelling, services
 from chorus.inbox.services import InboxFilter
 from chorus.workspaces.api import answers, caller, workspace_of
 from chorus.workspaces.models import Membership
@@ -52,6 +52,11 @@ class ModerateIn(Schema):
     action: str
 
 
+class LabelIn(Schema):
+    name: str  # spam, abuse, question, complaint, praise, lead, or sentiment
+    value: str  # yes/no for a label; negative/neutral/positive for sentiment
+
+
 class AssignIn(Schema):
     user_id: int | None = None
 
@@ -97,3 +102,13 @@ def assign(request, slug: str, item_id: int, payload: AssignIn):
     item = services.item_for(actor, workspace, item_id, action="inbox.assign")
     member = Membership.objects.filter(workspace=workspace, user_id=payload.user_id).select_related("user").first()
     return item_document(services.assign(actor=actor, item=item, assignee=member.user if member else None))
+
+
+@router.post("/workspaces/{slug}/inbox/{item_id}/label", response=answers(200, InboxItemOut),
+             summary="Correct one label of an item (kept on relabelling, learnt at retraining)")
+def correct_label(request, slug: str, item_id: int, payload: LabelIn):
+    actor = caller(request)
+    item = services.item_for(actor, workspace_of(request, slug), item_id, action="inbox.moderate")
+    labelling.correct_label(actor=actor, item=item, name=payload.name, value=payload.value)
+    item.refresh_from_db()
+    return item_document(item)

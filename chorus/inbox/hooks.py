@@ -12,7 +12,7 @@ from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_POST
 
 from chorus.channels.models import Channel
-from chorus.inbox import ingestion, rules
+from chorus.inbox import ingestion
 from chorus.networks import errors
 
 log = logging.getLogger(__name__)
@@ -35,5 +35,5 @@ def network_push(request, channel_id: int):
     except errors.PushRefused as exc:
         log.warning("push to channel %s refused: %s", channel.pk, exc)
         return HttpResponseForbidden()
-    rules.apply_rules(ingestion.record_conversations(channel, answer.conversations))
+    ingestion.settle_arrivals(channel, ingestion.record_conversations(channel, answer.conversations))
     return HttpResponse(answer.body, content_type="text/plain")

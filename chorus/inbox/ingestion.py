@@ -7,7 +7,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from chorus.channels.models import Channel
-from chorus.inbox import response_times, rules, states
+from chorus.inbox import labelling, response_times, rules, states
 from chorus.inbox.models import Author, InboxItem, IngestTurn, ItemKind, ItemStatus, ResponseTarget
 from chorus.networks import errors
 from chorus.networks.base import Conversation
@@ -53,8 +53,15 @@ def ingest_channel(channel: Channel) -> list[InboxItem]:
     except errors.NetworkError as exc:
         log.info("conversations of channel %s not read: %s", channel.pk, exc.reason)
         IngestTurn.objects.filter(pk=turn.pk).update(last_error=exc.reason[:300])
-    rules.apply_rules(arrived)
+    settle_arrivals(channel, arrived)
     return arrived
+
+
+def settle_arrivals(channel: Channel, arrived: list[InboxItem]) -> None:
+    """New items are labelled (and edited ones labelled again) before the rules look at their labels."""
+    labelling.label_items(arrived)
+    labelling.label_pending(channel)
+    rules.apply_rules(arrived)
 
 
 def ingest_due(now: datetime | None = None) -> int:
@@ -109,6 +116,8 @@ def _upsert(channel: Channel, conversation: Conversation, existing: InboxItem | 
         changes["deleted_on_network"] = existing.deleted_on_network or conversation.deleted
         if conversation.deleted:
             changes.pop("text")
+        elif conversation.text != existing.text:
+            changes["labelled_at"] = None  # edited: its labels are read again
         InboxItem.objects.filter(pk=existing.pk).update(**changes)
         return existing, False
     item = InboxItem.objects.create(

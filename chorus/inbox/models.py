@@ -95,6 +95,14 @@ class InboxItem(models.Model):
                     and self.respond_by < timezone.now())
 
 
+# The labels the classifier gives (COMM-2), as people read them; sentiment's three moods come first.
+LABEL_TITLES = {
+    "negative": _("negative"), "neutral": _("neutral"), "positive": _("positive"), "spam": _("spam"),
+    "abuse": _("abuse"), "question": _("question"), "complaint": _("complaint"), "praise": _("praise"),
+    "lead": _("order / lead"),
+}
+
+
 class ItemLabel(models.Model):
     """A label an item carries (confidence over the threshold, or set by a person) — what filters search."""
 
@@ -107,6 +115,20 @@ class ItemLabel(models.Model):
     class Meta:
         constraints = [models.UniqueConstraint(fields=["item", "name"], name="one_row_per_item_label")]
         indexes = [models.Index(fields=["name", "item"])]
+
+
+class LabelCorrection(models.Model):
+    """A person's verdict on one label of one item: it wins over the model, and retraining learns from it."""
+
+    item = models.ForeignKey(InboxItem, on_delete=models.CASCADE, related_name="corrections")
+    name = models.CharField(max_length=24, help_text="a label (spam, question, …) or \"sentiment\"")
+    value = models.CharField(max_length=16, help_text="yes/no for a label; negative/neutral/positive for sentiment")
+    corrected_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL,
+                                     related_name="+")
+    corrected_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["item", "name"], name="one_correction_per_item_label")]
 
 
 class InboxNote(models.Model):

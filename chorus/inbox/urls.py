@@ -18,4 +18,5 @@ urlpatterns = [
     path("<int:item_id>/assign/", views.inbox_assign, name="inbox-assign"),
     path("<int:item_id>/status/", views.inbox_status, name="inbox-status"),
     path("<int:item_id>/moderate/", views.inbox_moderate, name="inbox-moderate"),
+    path("<int:item_id>/label/", views.inbox_label, name="inbox-label"),
 ]

@@ -13,7 +13,7 @@ from django.utils.translation import gettext_lazy as _lazy
 from django.views.decorators.http import require_POST
 
 from chorus.channels.services import channel_for, channels_of
-from chorus.inbox import response_times, rules, services
+from chorus.inbox import labelling, response_times, rules, services
 from chorus.inbox.models import (
     BusinessHours,
     ItemKind,
@@ -31,7 +31,6 @@ from chorus.workspaces.services import workspace_object
 AGES = {"1h": timedelta(hours=1), "4h": timedelta(hours=4), "24h": timedelta(days=1), "7d": timedelta(days=7)}
 PAGE = 50
 WEEKDAYS = (_lazy("Mon"), _lazy("Tue"), _lazy("Wed"), _lazy("Thu"), _lazy("Fri"), _lazy("Sat"), _lazy("Sun"))
-LABELS = ("question", "complaint", "praise", "lead", "spam", "abuse", "negative", "positive")
 
 
 def _number(value: str) -> int | None:
@@ -65,7 +64,7 @@ def inbox(request):
         "page": page[:PAGE], "older": services.position_of(page[PAGE - 1]) if len(page) > PAGE else "",
         "first_page": before is None, "newest": newest, "query": query.urlencode(), "chosen": request.GET,
         "channels": channels_of(request.user, request.workspace), "statuses": ItemStatus.choices,
-        "kinds": ItemKind.choices, "labels": LABELS, "ages": list(AGES),
+        "kinds": ItemKind.choices, "labels": labelling.SHOWN, "ages": list(AGES),
         "members": Membership.objects.filter(workspace=request.workspace).select_related("user")})
 
 
@@ -90,7 +89,8 @@ def inbox_item(request, item_id):
         "moderation": item.channel.connector_class.capabilities.moderation if _may(request, "inbox.moderate") else (),
         "may_reply": _may(request, "inbox.reply"), "may_assign": _may(request, "inbox.assign"),
         "members": Membership.objects.filter(workspace=request.workspace).select_related("user"),
-        "labels": item.label_rows.order_by("-confidence")})
+        "labels": item.label_rows.order_by("-confidence"), "may_correct": _may(request, "inbox.moderate"),
+        "board": labelling.label_board(item), "sentiments": labelling.sentiment_choices()})
 
 
 def _act(request, item_id, verb, done: str):
@@ -134,6 +134,15 @@ def inbox_assign(request, item_id):
 def inbox_status(request, item_id):
     verb = services.reopen if request.POST.get("status") == ItemStatus.NEW else services.close
     return _act(request, item_id, lambda item: verb(actor=request.user, item=item), _("Saved."))
+
+
+@workspace_view("inbox.moderate")
+@require_POST
+def inbox_label(request, item_id):
+    name, _colon, value = request.POST.get("verdict", "").partition(":")  # "spam:no", "sentiment:positive"
+    return _act(request, item_id, lambda item: labelling.correct_label(actor=request.user, item=item, name=name,
+                                                                       value=value),
+                _("Label corrected; the workspace's model learns it at the next retraining."))
 
 
 @workspace_view("inbox.moderate")

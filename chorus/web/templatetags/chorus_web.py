@@ -43,3 +43,11 @@ def duration(seconds) -> str:
     if hours < 48:
         return _("%(h)d h %(m)02d min") % {"h": hours, "m": minutes}
     return _("%(d)d d %(h)d h") % {"d": hours // 24, "h": hours % 24}
+
+
+@register.filter
+def label_title(name: str) -> str:
+    """An inbox label or mood as the reader's language says it; an unknown one as it is."""
+    from chorus.inbox.models import LABEL_TITLES
+
+    return LABEL_TITLES.get(name, name)

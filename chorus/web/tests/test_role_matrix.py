@@ -38,8 +38,9 @@ PAGE_ACTIONS = {
     "source-rules": "source.manage", "source-check": "source.manage",
     "inbox": "inbox.view", "inbox-new": "inbox.view", "inbox-item": "inbox.view", "inbox-note": "inbox.view",
     "inbox-reply": "inbox.reply", "inbox-assign": "inbox.assign", "inbox-status": "inbox.reply",
-    "inbox-moderate": "inbox.moderate", "inbox-settings": "inbox.rules", "inbox-hours": "inbox.rules",
-    "inbox-target": "inbox.rules", "inbox-saved-reply": "inbox.templates", "inbox-rule": "inbox.rules",
+    "inbox-moderate": "inbox.moderate", "inbox-label": "inbox.moderate", "inbox-settings": "inbox.rules",
+    "inbox-hours": "inbox.rules", "inbox-target": "inbox.rules", "inbox-saved-reply": "inbox.templates",
+    "inbox-rule": "inbox.rules",
     "inbox-rule-switch": "inbox.rules", "inbox-response-times": "inbox.view",
 }
 

@@ -75,6 +75,8 @@ ENDPOINTS = [
     Endpoint("answer an inbox item", ("inbox.reply",), "post", "/inbox/{item}/reply", {"text": "Спасибо!"}),
     Endpoint("moderate an inbox item", ("inbox.moderate",), "post", "/inbox/{item}/moderate", {"action": "hide"}),
     Endpoint("assign an inbox item", ("inbox.assign",), "post", "/inbox/{item}/assign", {"user_id": None}),
+    Endpoint("correct an inbox label", ("inbox.moderate",), "post", "/inbox/{item}/label",
+             {"name": "spam", "value": "no"}),
 ]
 PEOPLE = [*Role.values, "stranger", "anonymous"]
 

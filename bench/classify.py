@@ -1,0 +1,114 @@
+"""The offline comment classifier: build time, load time, memory, speed and held-out quality
+(targets: <= 2 ms per comment for all labels on one core, < 300 MB RSS loaded, < 3 s to load).
+
+    .venv/bin/python bench/classify.py [--comments 2000]
+
+Runs on one core (OMP_NUM_THREADS=1 and friends are set before numpy loads) under a temporary CHORUS_HOME:
+1. builds the base model from the whole carried corpus, as `chorus classify build` does;
+2. loads it in a fresh process and reports the time to the first labelled comment and that process's RSS;
+3. labels COMMENTS held-out comments one at a time and in batches of 256;
+4. trains again on the corpus less the held-out fifth (corpus.in_test_split) and prints macro-F1 per task
+   and source on that fifth. Nothing is tuned on it; thresholds are 0.5 (argmax for sentiment).
+"""
+
+import argparse
+import os
+import subprocess
+import sys
+import tempfile
+import time
+
+for _variable in ("OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS"):
+    os.environ[_variable] = "1"
+sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+BATCH = 256
+
+
+def prepare(home: str) -> None:
+    os.environ["CHORUS_HOME"] = home
+    os.environ["DJANGO_SETTINGS_MODULE"] = "chorus.settings"
+    import django
+
+    django.setup()
+
+
+def rss_mb() -> float:
+    with open("/proc/self/status") as status:
+        return next(int(line.split()[1]) for line in status if line.startswith("VmRSS")) / 1024
+
+
+def load_in_this_process() -> None:
+    """The child's side of step 2: what a fresh web or worker process pays before its first label."""
+    prepare(os.environ["CHORUS_HOME"])
+    from chorus.classify.labeller import label_text
+
+    before = rss_mb()
+    started = time.perf_counter()
+    label_text("сколько стоит доставка в Казань", "ru")
+    print(f"{time.perf_counter() - started:.2f} {before:.0f} {rss_mb():.0f}")
+
+
+def build() -> None:
+    from chorus.classify.labeller import build as build_base
+
+    started = time.perf_counter()
+    path = build_base()
+    print(f"build: {time.perf_counter() - started:.1f} s, {path.stat().st_size / 1e6:.1f} MB ({path.name})")
+
+
+def load() -> None:
+    answer = subprocess.run([sys.executable, __file__, "--load-only"], capture_output=True, text=True, check=True)
+    seconds, before, after = answer.stdout.split()
+    print(f"load: {seconds} s to the first label (model + language detector); RSS {before} MB before, "
+          f"{after} MB after (+{int(after) - int(before)} MB)")
+
+
+def speed(count: int) -> None:
+    from chorus.classify.corpus import carried_corpus, in_test_split
+    from chorus.classify.labeller import label_texts
+
+    held_out = [e for e in carried_corpus() if in_test_split(e.text)]
+    texts = [e.text for e in held_out][:count]
+    hints = [e.lang for e in held_out][:count]
+    label_texts(texts[:10], hints[:10])  # loaded before timing
+    started = time.perf_counter()
+    for text, hint in zip(texts, hints, strict=True):
+        label_texts([text], [hint])
+    single = (time.perf_counter() - started) * 1000 / len(texts)
+    started = time.perf_counter()
+    for start in range(0, len(texts), BATCH):
+        label_texts(texts[start:start + BATCH], hints[start:start + BATCH])
+    batched = (time.perf_counter() - started) * 1000 / len(texts)
+    print(f"speed, {len(texts)} held-out comments, one core: {single:.2f} ms per comment one at a time, "
+          f"{batched:.2f} ms batched by {BATCH} (all labels and the language)")
+
+
+def quality() -> None:
+    from chorus.classify.corpus import carried_corpus, in_test_split
+    from chorus.classify.quality import held_out_scores
+    from chorus.classify.training import train
+
+    examples = carried_corpus()
+    held_out = [e for e in examples if in_test_split(e.text)]
+    started = time.perf_counter()
+    model = train([e for e in examples if not in_test_split(e.text)])
+    print(f"quality: trained on {model.examples} examples in {time.perf_counter() - started:.1f} s, "
+          f"held out {len(held_out)}; macro-F1:")
+    for score in held_out_scores(model, held_out):
+        print(f"  {score.task:10} {score.source:22} {score.examples:6} texts  {score.macro_f1:.3f}")
+
+
+if __name__ == "__main__":
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--comments", type=int, default=2000)
+    parser.add_argument("--load-only", action="store_true", help=argparse.SUPPRESS)
+    arguments = parser.parse_args()
+    if arguments.load_only:
+        load_in_this_process()
+        sys.exit()
+    with tempfile.TemporaryDirectory(prefix="chorus-bench-classify-") as home:
+        prepare(home)
+        build()
+        load()
+        speed(arguments.comments)
+        quality()

@@ -1,0 +1,33 @@
+"""Cheap signals the n-grams see poorly: how many links, a push to talk elsewhere, a phone number, mat."""
+
+import re
+
+import numpy as np
+
+from chorus.classify.swearing import has_mat
+from chorus.classify.text import MENTION, URL
+
+# Spam takes the talk somewhere the page's moderator cannot see: DMs, a messenger, a profile link.
+CONTACT_PUSH = re.compile(
+    r"пиш[иу](?:те)?\s+(?:мне\s+)?в\s+(?:лс|л/с|личк|личн|директ|телег|тг|вотсап|ватсап|whatsapp|telegram)"
+    r"|\bв\s+(?:лс|л/с|личку|директ)\b|(?:ссылк\w*|подробн\w*|инф\w*)\s+(?:в|у)\s+(?:профил|шапк|био|описани)"
+    r"|переход\w*\s+по\s+ссылке|взаимн\w*\s+подпис|подпиш(?:ись|итесь)\s+(?:на\s+)?(?:мой|мою|меня|наш)"
+    r"|заходи(?:те)?\s+(?:ко\s+мне|на\s+мою|на\s+мой)|добавляй(?:ся|тесь)\s+в\s+друзья"
+    r"|\bt\.me/|\bwa\.me/|\b(?:dm|message|text|inbox)\s+me\b|check\s+(?:out\s+)?my\s+(?:channel|page|profile|video)"
+    r"|subscribe\s+to\s+(?:my|me)|follow\s+(?:me|for\s+follow)|link\s+in\s+(?:my\s+)?bio|visit\s+my\b|sub4sub|f4f"
+    r"|\b(?:whatsapp|telegram|viber)\b\s*[:+@]?\s*[@+\d]",
+    re.IGNORECASE)
+PHONE = re.compile(r"(?<!\d)(?:\+?\d[\s\-().]{0,2}){10,13}(?!\d)")
+NAMES = ("links", "mentions", "contact_push", "phone", "mat", "question_mark")
+
+
+def signals(normalised: str) -> np.ndarray:
+    """The signals of one normalised comment, each scaled to 0..1 like the TF-IDF weights beside them."""
+    return np.array([
+        min(len(URL.findall(normalised)), 3) / 3,
+        min(len(MENTION.findall(normalised)), 3) / 3,
+        float(bool(CONTACT_PUSH.search(normalised))),
+        float(bool(PHONE.search(normalised))),
+        float(has_mat(normalised)),
+        float("?" in normalised),
+    ], dtype=np.float64)

@@ -1,0 +1,143 @@
+"""Labels on every inbox item (COMM-2): the offline classifier's confidences, and a person's corrections on top.
+
+`item.labels` holds every confidence (what rules test); an `ItemLabel` row exists for each label that is likely
+(what the list shows and filters). A correction pins a label to yes or no: relabelling keeps it, and
+`chorus classify retrain` teaches the workspace's own model from the corrections.
+"""
+
+from django.core.exceptions import ValidationError
+from django.db import transaction
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from chorus.classify.corpus import Example
+from chorus.inbox.models import LABEL_TITLES, InboxItem, ItemLabel, LabelCorrection
+from chorus.workspaces.services import ensure_can
+
+LABELS = ("spam", "abuse", "question", "complaint", "praise", "lead")
+SENTIMENTS = ("negative", "neutral", "positive")
+SHOWN = ("negative", "positive", *LABELS)  # neutral is the absence of a mood, not a label worth a badge
+LIKELY = 0.5
+BATCH = 200
+
+
+def label_items(items: list[InboxItem]) -> None:
+    """Label the items (new, or edited since they were labelled) with their workspace's model."""
+    for workspace_id in {item.workspace_id for item in items}:
+        theirs = [item for item in items if item.workspace_id == workspace_id]
+        for start in range(0, len(theirs), BATCH):
+            _label_batch(theirs[start:start + BATCH])
+
+
+def label_pending(channel, limit: int = 2000) -> int:
+    """Label what arrived or changed on the channel since it was last labelled, newest first, at most `limit`
+    in one turn (after a retrain the rest follow in the next turns); returns how many."""
+    pending = list(InboxItem.objects.filter(channel=channel, labelled_at=None, from_page=False)
+                   .select_related("workspace").order_by("-written_at")[:limit])
+    label_items(pending)
+    return len(pending)
+
+
+def _label_batch(items: list[InboxItem]) -> None:
+    from chorus.classify.labeller import label_texts  # scikit-learn loads with the first item, not with the pages
+
+    workspace = items[0].workspace
+    verdicts = label_texts([item.text for item in items], [workspace.language] * len(items),
+                           workspace_slug=workspace.slug)
+    corrections = _corrections_of(items)
+    now = timezone.now()
+    with transaction.atomic():
+        for item, verdict in zip(items, verdicts, strict=True):
+            found = verdict.as_dict()
+            confidences = {**found["sentiment"], **{name: found[name] for name in LABELS}}
+            sentiment = max(SENTIMENTS, key=found["sentiment"].get)
+            item.language, item.sentiment, item.labels, item.labelled_at = found["lang"], sentiment, confidences, now
+            _apply_corrections(item, corrections.get(item.pk, {}))
+            InboxItem.objects.filter(pk=item.pk).update(language=item.language, sentiment=item.sentiment,
+                                                        labels=item.labels, labelled_at=now)
+            _write_label_rows(item, corrections.get(item.pk, {}))
+
+
+def _corrections_of(items: list[InboxItem]) -> dict[int, dict[str, LabelCorrection]]:
+    found: dict[int, dict[str, LabelCorrection]] = {}
+    for correction in LabelCorrection.objects.filter(item__in=items):
+        found.setdefault(correction.item_id, {})[correction.name] = correction
+    return found
+
+
+def _apply_corrections(item: InboxItem, corrections: dict[str, LabelCorrection]) -> None:
+    """A person's verdict is certain: confidence 1 or 0, so rules and filters follow the person."""
+    for name, correction in corrections.items():
+        if name == "sentiment":
+            item.sentiment = correction.value
+            item.labels.update({mood: float(mood == correction.value) for mood in SENTIMENTS})
+        else:
+            item.labels[name] = 1.0 if correction.value == "yes" else 0.0
+
+
+def _write_label_rows(item: InboxItem, corrections: dict[str, LabelCorrection]) -> None:
+    likely = {name: item.labels.get(name, 0.0) for name in SHOWN if item.labels.get(name, 0.0) >= LIKELY}
+    ItemLabel.objects.filter(item=item).exclude(name__in=likely).delete()
+    for name, confidence in likely.items():
+        person = corrections.get(name) or corrections.get("sentiment" if name in SENTIMENTS else "")
+        ItemLabel.objects.update_or_create(item=item, name=name, defaults={
+            "confidence": round(confidence, 3), "corrected_by": person.corrected_by if person else None})
+
+
+def correct_label(*, actor, item: InboxItem, name: str, value: str) -> LabelCorrection:
+    """One click of a moderator: "this is spam" / "this is not a question" / "this reads positive"."""
+    ensure_can(actor, "inbox.moderate", item.workspace)
+    if name == "sentiment":
+        if value not in SENTIMENTS:
+            raise ValidationError(_("Sentiment is one of: %(values)s.") % {"values": ", ".join(SENTIMENTS)})
+    elif name in LABELS:
+        if value not in ("yes", "no"):
+            raise ValidationError(_("A label is corrected with yes or no."))
+    else:
+        raise ValidationError(_("Labels are: %(names)s, and sentiment.") % {"names": ", ".join(LABELS)})
+    with transaction.atomic():
+        correction, _created = LabelCorrection.objects.update_or_create(
+            item=item, name=name, defaults={"value": value, "corrected_by": actor})
+        corrections = {c.name: c for c in item.corrections.select_related("corrected_by")}
+        _apply_corrections(item, corrections)
+        InboxItem.objects.filter(pk=item.pk).update(sentiment=item.sentiment, labels=item.labels)
+        _write_label_rows(item, corrections)
+    return correction
+
+
+def corrected_examples(workspace) -> list[Example]:
+    """The workspace's corrections as training examples, one per item with every verdict a person gave it."""
+    by_item: dict[int, Example] = {}
+    for correction in (LabelCorrection.objects.filter(item__workspace=workspace).select_related("item")
+                       .order_by("item_id", "name")):
+        item = correction.item
+        value = correction.value if correction.name == "sentiment" else float(correction.value == "yes")
+        known = by_item.get(item.pk)
+        labels = {**(known.labels if known else {}), correction.name: value}
+        by_item[item.pk] = Example(text=item.text, lang=item.language or workspace.language, labels=labels)
+    return list(by_item.values())
+
+
+def retrain_workspace(*, actor, workspace, extra: list[Example] = ()) -> dict:
+    """Teach the workspace's own model its people's corrections (and `extra` ones from a file); its items are
+    then labelled again, a channel's worth per ingestion turn. Corrections stay pinned whatever the model says."""
+    from chorus.classify.labeller import retrain
+
+    ensure_can(actor, "inbox.moderate", workspace)
+    examples = [*corrected_examples(workspace), *extra]
+    if not examples:
+        raise ValidationError(_("There are no corrections to learn from yet: correct a few labels in the inbox."))
+    path = retrain(workspace.slug, examples)
+    relabelled = InboxItem.objects.filter(workspace=workspace, from_page=False).update(labelled_at=None)
+    return {"workspace": workspace.slug, "corrections": len(examples), "relabelled": relabelled, "path": str(path)}
+
+
+def label_board(item: InboxItem) -> list[dict]:
+    """Each label as the item page shows it: confidence, whether it is likely, and a person's verdict if any."""
+    verdicts = {c.name: c.value for c in item.corrections.all()}
+    return [{"name": name, "title": LABEL_TITLES[name], "confidence": item.labels.get(name),
+             "likely": item.labels.get(name, 0) >= LIKELY, "corrected": name in verdicts} for name in LABELS]
+
+
+def sentiment_choices() -> list[tuple[str, str]]:
+    return [(mood, LABEL_TITLES[mood]) for mood in SENTIMENTS]
