@@ -51,7 +51,7 @@ def whole_number(value: str) -> int:
 
 class ChorusCommand(BaseCommand):
     """A command made of subcommands: `subcommands` maps each name to its help; a subclass defines
-    `add_<name>_arguments(parser)` and `do_<name>(options) -> Answer` for each."""
+    `add_<name>_arguments(parser)` and `do_<name>(options) -> Answer` for each ("mark-posted": `do_mark_posted`)."""
 
     subcommands: dict[str, str] = {}
     requires_system_checks = []
@@ -61,12 +61,12 @@ class ChorusCommand(BaseCommand):
         for name, summary in self.subcommands.items():
             sub = chooser.add_parser(name, help=summary, description=summary)
             sub.add_argument("--json", action="store_true", help=_("print one JSON document and nothing else"))
-            getattr(self, f"add_{name}_arguments")(sub)
+            getattr(self, f"add_{name.replace('-', '_')}_arguments")(sub)
 
     def handle(self, *args, subcommand: str, **options):
         self.quiet = options["json"]
         try:
-            answer = getattr(self, f"do_{subcommand}")(options)
+            answer = getattr(self, f"do_{subcommand.replace('-', '_')}")(options)
         except ValidationError as exc:
             raise CommandError("\n".join(exc.messages)) from exc
         except (PermissionDenied, Http404) as exc:

@@ -5,6 +5,7 @@ from datetime import datetime
 
 from django.core.exceptions import ValidationError
 from django.db import transaction
+from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -103,15 +104,15 @@ def poll_problems(poll: Poll) -> list[Problem]:
 
 
 def extras_problems(channel: Channel, extras: Extras) -> list[Problem]:
-    """Extras the network lacks, then each thread part and the first comment measured as the network counts."""
-    connector = channel.connector_class
+    """Extras the network lacks, then each thread part and the first comment measured as the channel counts."""
+    connector = channel.connector
     problems = [Problem("unsupported", message) for message in extras.unsupported(channel)]
     for number, part in enumerate(extras.thread, start=2):  # the post itself is part 1
         problems += [Problem(p.code, _("part %(n)d: %(problem)s") % {"n": number, "problem": p.message})
-                     for p in connector.measure(part).problems]
+                     for p in connector.measure_text(part).problems]
     if extras.first_comment:
         problems += [Problem(p.code, _("first comment: %(problem)s") % {"problem": p.message})
-                     for p in connector.measure(extras.first_comment).problems]
+                     for p in connector.measure_text(extras.first_comment).problems]
     return problems
 
 
@@ -133,16 +134,17 @@ def plain_lines(text: str) -> str:
 
 
 def check_text(channel: Channel, text: str, media: list[MediaAsset] = (), extras: Extras = NO_EXTRAS) -> VariantCheck:
-    """Live validation for the composer: the length as the channel's network counts it, and every problem."""
-    connector = channel.connector_class
+    """Live validation for the composer and the scheduler: the length as the channel counts it (its network's rule,
+    and its server's own limits where it has them, as a Mastodon instance does), and every problem."""
+    connector = channel.connector
     text = plain_lines(text)
     # validate, not measure + media checks: a network may add its own rules (a caption limit under photos, a
     # Telegram poll's sizes); ours for a poll only speak when the network's own said nothing about it.
-    problems = connector.validate(Publication(text=text, media=media_facts(media), poll=extras.as_poll,
-                                              thread=extras.thread, first_comment=extras.first_comment))
+    problems = connector.validate_publication(Publication(text=text, media=media_facts(media), poll=extras.as_poll,
+                                                          thread=extras.thread, first_comment=extras.first_comment))
     if extras.poll is not None and not any(p.code == "poll" for p in problems):
         problems += poll_problems(extras.as_poll)
-    return VariantCheck(channel, connector.measure(text), problems + extras_problems(channel, extras))
+    return VariantCheck(channel, connector.measure_text(text), problems + extras_problems(channel, extras))
 
 
 def check_variant(variant: Variant) -> VariantCheck:
@@ -229,8 +231,9 @@ def write_post(*, actor, workspace, text: str, channel_ids, variant_texts: dict 
 
 
 def _ensure_editable(post: Post) -> None:
-    busy = PublishJob.objects.filter(variant__post=post).exclude(status__in=[Status.SCHEDULED, Status.FAILED,
-                                                                             Status.NEEDS_REVIEW])
+    # A job with a remote id is partly out (a thread missing parts): its first part is live, its text is fixed.
+    busy = PublishJob.objects.filter(variant__post=post).filter(
+        ~Q(status__in=[Status.SCHEDULED, Status.FAILED, Status.NEEDS_REVIEW]) | ~Q(remote_id=""))
     if busy.exists():
         raise ValidationError(_("This post is already going out or published; edit it on the network instead."))
 
@@ -258,6 +261,9 @@ def _put_on_outbox(variant: Variant, due_at: datetime) -> PublishJob:
     job, created = PublishJob.objects.get_or_create(
         variant=variant, defaults={"workspace_id": variant.post.workspace_id, "channel": variant.channel,
                                    "due_at": due_at, "not_before": due_at})
+    if not created and job.remote_id:
+        raise ValidationError(_("Part of the post on %(channel)s is already on the network; retry it or mark it as "
+                                "posted instead.") % {"channel": variant.channel.name})
     if not created and not states.move(job.pk, {Status.SCHEDULED, Status.FAILED, Status.NEEDS_REVIEW},
                                        Status.SCHEDULED, due_at=due_at, not_before=due_at, last_error="",
                                        late_alerted_at=None):
@@ -301,7 +307,15 @@ def schedule_variant(*, actor, variant: Variant, due_at: datetime) -> list[Publi
 def unschedule_post(*, actor, post: Post) -> int:
     """Take waiting jobs off the outbox; ones already going out are left alone. Returns how many were removed."""
     ensure_can(actor, "post.schedule", post.workspace)
-    deleted, _by_model = PublishJob.objects.filter(variant__post=post, status=Status.SCHEDULED).delete()
+    # A waiting job with a remote id is partly out already: it stays, so its live part is not forgotten.
+    deleted, _by_model = PublishJob.objects.filter(variant__post=post, status=Status.SCHEDULED, remote_id="").delete()
+    return deleted
+
+
+def unschedule_variant(*, actor, variant: Variant) -> int:
+    """Take one channel's waiting job off the outbox; one already going out is left alone. Returns 1 or 0."""
+    ensure_can(actor, "post.schedule", variant.post.workspace)
+    deleted, _by_model = PublishJob.objects.filter(variant=variant, status=Status.SCHEDULED, remote_id="").delete()
     return deleted
 
 

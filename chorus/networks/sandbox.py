@@ -48,7 +48,8 @@ class SandboxConnector(Connector):
         try:
             return fn(*args, **kwargs)
         except remote.SandboxTooManyRequests as exc:
-            raise errors.RateLimited(str(exc), timezone.now() + timedelta(seconds=exc.retry_after)) from exc
+            raise errors.RateLimited(str(exc), timezone.now() + timedelta(seconds=exc.retry_after),
+                                     scope=exc.scope) from exc
         except remote.SandboxRefused as exc:
             raise errors.Transient(str(exc)) from exc
         except remote.SandboxTimeout as exc:

@@ -32,6 +32,9 @@ class SandboxFaults(models.Model):
     timeout_after_send = models.FloatField(default=0)
     rate_limit = models.FloatField(default=0)
     rate_limit_seconds = models.PositiveIntegerField(default=30)
+    # Whose limit a 429 says ran out: this page's, or the whole application's (every channel of the network).
+    rate_limit_scope = models.CharField(max_length=8, choices=[("channel", "channel"), ("app", "app")],
+                                        default="channel")
     latency_ms = models.PositiveIntegerField(default=0)
     # Off = behave like a network without server-side dedupe, to prove the outbox alone never posts twice.
     honour_idempotency_key = models.BooleanField(default=True)

@@ -24,9 +24,13 @@ class SandboxTimeout(Exception):
 
 
 class SandboxTooManyRequests(Exception):
-    def __init__(self, retry_after: int):
-        super().__init__(f"429 Too Many Requests, retry after {retry_after}s")
+    """429; `scope` "app" means the application's limit, shared by every page it posts to, ran out."""
+
+    def __init__(self, retry_after: int, scope: str = "channel"):
+        limit = "the application's rate limit" if scope == "app" else "Too Many Requests"
+        super().__init__(f"429 {limit}, retry after {retry_after}s")
         self.retry_after = retry_after
+        self.scope = scope
 
 
 class SandboxUnauthorized(Exception):
@@ -62,7 +66,7 @@ def _apply_faults_before(account: SandboxAccount) -> SandboxFaults:
     if faults.latency_ms:
         time.sleep(faults.latency_ms / 1000)
     if faults.rate_limit and _chance.random() < faults.rate_limit:
-        raise SandboxTooManyRequests(faults.rate_limit_seconds)
+        raise SandboxTooManyRequests(faults.rate_limit_seconds, faults.rate_limit_scope)
     if faults.error_before_send and _chance.random() < faults.error_before_send:
         raise SandboxRefused("503 Service Unavailable (injected before send)")
     return faults
@@ -195,7 +199,9 @@ def set_faults(account: SandboxAccount, **probabilities) -> SandboxFaults:
     for name, value in probabilities.items():
         if value is None:
             continue
-        if name != "latency_ms" and name != "rate_limit_seconds" and not 0 <= value <= 1:
+        if name == "rate_limit_scope" and value not in ("channel", "app"):
+            raise ValueError(f"rate_limit_scope must be channel or app, got {value}")
+        if name not in ("latency_ms", "rate_limit_seconds", "rate_limit_scope") and not 0 <= value <= 1:
             raise ValueError(f"{name} must be a probability between 0 and 1, got {value}")
         setattr(account.faults, name, value)
     account.faults.save()

@@ -13,8 +13,11 @@ def workstation(request) -> dict:
         return {}
     workspace = getattr(request, "workspace", None)
     role = getattr(request, "role", None)
+    silent = health.workers_silent()
+    if silent:
+        health.alert_workers_silent()
     frame = {"workspaces": workspaces_of(user), "workspace": workspace, "role": role,
-             "workers_silent": health.workers_silent(), "last_worker_beat": health.last_beat()}
+             "workers_silent": silent, "last_worker_beat": health.last_beat()}
     if workspace is not None:
         frame["unread_count"] = notifications_of(user, workspace, unread_only=True).count()
         frame["attention_count"] = needing_attention(user, workspace).count() if can(role, "post.view") else 0

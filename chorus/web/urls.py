@@ -28,6 +28,7 @@ workspace_pages = [
     path("media/<int:asset_id>/file/", views.media_file, name="media-file"),
     path("", include("chorus.web.calendar_urls")),
     path("", include("chorus.web.bulk_urls")),
+    path("", include("chorus.web.member_urls")),
     path("sources/", include("chorus.sources.urls")),
     path("inbox/", include("chorus.inbox.urls")),
 ]

@@ -275,8 +275,10 @@ def posts(request):
     if channel_id.isdigit():
         rows = rows.filter(variants__channel_id=channel_id).distinct()
     page = Paginator(rows, 50).get_page(request.GET.get("page"))
+    # An <option> holds text only, so the filter spells the SANDBOX badge out, as the calendar does.
+    choices = [(c, c.connector_class.is_sandbox) for c in channels_of(request.user, workspace)]
     return render(request, "web/posts.html", {
-        "page": page, "statuses": Status.choices, "channels": channels_of(request.user, workspace),
+        "page": page, "statuses": Status.choices, "channel_choices": choices,
         "status": status, "channel_id": channel_id,
     })
 

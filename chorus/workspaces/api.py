@@ -1,16 +1,33 @@
-"""What every API router shares: who is calling, which workspace they reach, the documented error answers.
+"""What every API router shares: who is calling, which workspace they reach, the documented error answers;
+and the workspaces' own endpoints: the caller's workspaces, each one's members.
 
 A caller is a browser session (CSRF enforced) or a bearer token. A token belongs to one workspace: on another
 workspace's URLs it gets the same 404 as a stranger, so a leaked token never reveals what else exists.
 """
 
+from datetime import datetime
+
+from django.db import transaction
 from django.http import Http404, HttpRequest
 from django.utils.translation import gettext as _
-from ninja import Router, Schema
+from ninja import Field, Router, Schema, Status
 from ninja.security import HttpBearer, SessionAuth
 
-from chorus.workspaces.models import ApiToken, Workspace
-from chorus.workspaces.services import role_of, token_owner, workspace_for, workspaces_of
+from chorus.workspaces.models import ApiToken, Membership, Workspace
+from chorus.workspaces.roles import Role
+from chorus.workspaces.services import (
+    add_member_named,
+    change_role,
+    create_member,
+    grant,
+    member_for,
+    members_of,
+    remove_member,
+    role_of,
+    token_owner,
+    workspace_for,
+    workspaces_of,
+)
 
 
 class BearerToken(HttpBearer):
@@ -74,3 +91,89 @@ def list_workspaces(request):
     found = [w for w in workspaces_of(person) if token is None or w.pk == token.workspace_id]
     return [WorkspaceOut(slug=w.slug, name=w.name, timezone=w.timezone, language=w.language,
                          role=role_of(person, w)) for w in found]
+
+
+# Members: the same verbs and rules as the Members page and `chorus member` (members.manage). -----------------
+
+class MemberOut(Schema):
+    user_id: int
+    username: str
+    email: str
+    role: str
+    grants: list[str] = Field(description="actions granted beyond the role (only those the role may be granted)")
+    joined_at: datetime
+
+    @staticmethod
+    def resolve_username(membership: Membership) -> str:
+        return membership.user.get_username()
+
+    @staticmethod
+    def resolve_email(membership: Membership) -> str:
+        return membership.user.email
+
+    @staticmethod
+    def resolve_joined_at(membership: Membership) -> datetime:
+        return membership.created_at
+
+
+class MemberAdded(MemberOut):
+    password: str | None = Field(None, description="with `create`: the new account's one-time password, shown "
+                                                   "only in this answer")
+
+
+class MemberIn(Schema):
+    username: str
+    role: str = Field(description=f"one of {', '.join(Role.values)}; only an owner makes an owner")
+    grants: list[str] = []
+    create: bool = Field(False, description="make a new account with this username instead of adding an "
+                                            "existing one; the answer carries its one-time password")
+    email: str = ""
+
+
+class MemberChange(Schema):
+    role: str | None = None
+    grants: list[str] | None = Field(None, description="replaces what was granted; [] takes everything back")
+
+
+@router.get("/workspaces/{slug}/members", response=answers(200, list[MemberOut]), summary="The workspace's members")
+def list_members(request, slug: str):
+    return members_of(caller(request), workspace_of(request, slug))
+
+
+@router.post("/workspaces/{slug}/members", response=answers(201, MemberAdded),
+             summary="Add a person, or make an account for a new one",
+             description="Someone already in the workspace is refused with 422, and so is `create` with a "
+                         "username that exists.")
+def add_to_workspace(request, slug: str, payload: MemberIn):
+    workspace, actor = workspace_of(request, slug), caller(request)
+    if payload.create:
+        membership, password = create_member(actor=actor, workspace=workspace, username=payload.username,
+                                             role=payload.role, email=payload.email, grants=payload.grants)
+    else:
+        membership, password = add_member_named(actor=actor, workspace=workspace, username=payload.username,
+                                                role=payload.role, grants=payload.grants), None
+    return Status(201, MemberAdded.from_orm(membership).model_copy(update={"password": password}))
+
+
+@router.patch("/workspaces/{slug}/members/{user_id}", response=answers(200, MemberOut),
+              summary="Change a member's role or grants",
+              description="The last owner cannot be demoted; only an owner changes an owner.")
+def change_member(request, slug: str, user_id: int, payload: MemberChange):
+    workspace, actor = workspace_of(request, slug), caller(request)
+    membership = member_for(actor, workspace, user_id)
+    # Both or neither: a refused grant must not leave the new role behind.
+    with transaction.atomic():
+        if payload.role is not None:
+            membership = change_role(actor=actor, workspace=workspace, user=membership.user, role=payload.role)
+        if payload.grants is not None:
+            membership = grant(actor=actor, workspace=workspace, user=membership.user, actions=payload.grants)
+    return membership
+
+
+@router.delete("/workspaces/{slug}/members/{user_id}", response=answers(204, None),
+               summary="Remove a member", description="The last owner cannot be removed. The member's API "
+                                                      "tokens for this workspace stop working.")
+def remove_from_workspace(request, slug: str, user_id: int):
+    workspace, actor = workspace_of(request, slug), caller(request)
+    remove_member(actor=actor, workspace=workspace, user=member_for(actor, workspace, user_id).user)
+    return Status(204, None)

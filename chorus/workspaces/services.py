@@ -1,11 +1,13 @@
 """Workspaces, memberships, permissions and API tokens: the verbs every edge (UI, API, CLI) calls."""
 
+import secrets
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.db import transaction
+from django.core.validators import validate_email
+from django.db import IntegrityError, transaction
 from django.http import Http404
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -56,23 +58,6 @@ def workspace_object(actor, workspace: Workspace, queryset, pk, action: str, mis
     return found
 
 
-def grant(*, actor, workspace: Workspace, user, actions: list[str]) -> Membership:
-    """Give a member these actions beyond their role (e.g. an editor who moderates); [] takes them back."""
-    ensure_can(actor, "members.manage", workspace)
-    membership = Membership.objects.filter(workspace=workspace, user=user).first()
-    if membership is None:
-        raise ValidationError(_("%(user)s is not a member of this workspace.") % {"user": user})
-    allowed = GRANTABLE.get(membership.role, frozenset())
-    refused = sorted(set(actions) - allowed)
-    if refused:
-        raise ValidationError(_("A %(role)s cannot be granted: %(actions)s.")
-                              % {"role": Role(membership.role).label, "actions": ", ".join(refused)})
-    membership.grants = sorted(set(actions))
-    membership.save(update_fields=["grants"])
-    getattr(user, "_chorus_roles", {}).pop(workspace.pk, None)
-    return membership
-
-
 def workspaces_of(user) -> list[Workspace]:
     return list(Workspace.objects.filter(memberships__user=user).order_by("name"))
 
@@ -110,16 +95,159 @@ def create_workspace(*, owner, name: str, slug: str, timezone_name: str, languag
     return workspace
 
 
-def add_member(*, actor, workspace: Workspace, user, role: str) -> Membership:
+# Members (TEAM-1, TEAM-2) -------------------------------------------------------------------------------------
+# Every change is guarded by members.manage. Two rules on top: only an owner touches an owner (a manager cannot
+# demote or remove the person above them), and a workspace always keeps at least one owner.
+
+def members_of(actor, workspace: Workspace):
     ensure_can(actor, "members.manage", workspace)
+    return Membership.objects.filter(workspace=workspace).select_related("user").order_by("user__username")
+
+
+def member_for(actor, workspace: Workspace, user_id) -> Membership:
+    """One member of `workspace`; someone else's member and nobody at all get the same 404."""
+    ensure_can(actor, "members.manage", workspace)
+    found = Membership.objects.select_related("user").filter(workspace=workspace, user_id=user_id).first()
+    if found is None:
+        raise Http404(_("No such member in this workspace."))
+    return found
+
+
+def _check_role(actor, workspace: Workspace, role: str) -> None:
     if role not in Role.values:
-        raise ValidationError(_("Unknown role %(role)s.") % {"role": role})
+        raise ValidationError(_("Unknown role %(role)s: use one of %(roles)s.")
+                              % {"role": role, "roles": ", ".join(Role.values)})
     if role == Role.OWNER and role_of(actor, workspace) != Role.OWNER:
         raise NotAllowed(_("Only an owner can make another owner."))
-    membership, _created = Membership.objects.update_or_create(
-        user=user, workspace=workspace, defaults={"role": role}
-    )
+
+
+def _check_grants(role: str, actions) -> list[str]:
+    allowed = GRANTABLE.get(role, frozenset())
+    refused = sorted(set(actions) - allowed)
+    if refused:
+        raise ValidationError(_("A %(role)s cannot be granted: %(actions)s.")
+                              % {"role": Role(role).label, "actions": ", ".join(refused)})
+    return sorted(set(actions))
+
+
+def _forget_access(user, workspace: Workspace) -> None:
+    getattr(user, "_chorus_roles", {}).pop(workspace.pk, None)
+
+
+def _lock_owners(workspace: Workspace) -> list[int]:
+    """The owners' user ids, locked until the transaction ends: two owners demoting each other at once
+    cannot both see "there is another owner" (PostgreSQL re-reads the locked rows; SQLite writes one at a time)."""
+    return list(Membership.objects.select_for_update().filter(workspace=workspace, role=Role.OWNER)
+                .values_list("user_id", flat=True))
+
+
+def _ensure_may_change(actor, membership: Membership) -> None:
+    """Only an owner touches an owner's membership; the last owner stays an owner."""
+    if membership.role != Role.OWNER:
+        return
+    if role_of(actor, membership.workspace) != Role.OWNER:
+        raise NotAllowed(_("Only an owner can change or remove an owner."))
+    if _lock_owners(membership.workspace) == [membership.user_id]:
+        raise ValidationError(_("%(user)s is the last owner of this workspace: make someone else an owner first.")
+                              % {"user": membership.user.get_username()})
+
+
+def add_member(*, actor, workspace: Workspace, user, role: str, grants=()) -> Membership:
+    """Give an existing person a role in the workspace; someone already in it is refused, not silently changed."""
+    ensure_can(actor, "members.manage", workspace)
+    _check_role(actor, workspace, role)
+    grants = _check_grants(role, grants)
+    current = Membership.objects.filter(workspace=workspace, user=user).first()
+    if current is None:
+        try:
+            with transaction.atomic():
+                membership = Membership.objects.create(user=user, workspace=workspace, role=role, grants=grants)
+        except IntegrityError:  # someone added them a moment ago (one_role_per_workspace)
+            current = Membership.objects.get(workspace=workspace, user=user)
+    if current is not None:
+        raise ValidationError(_("%(user)s is already a member of this workspace (%(role)s).")
+                              % {"user": user.get_username(), "role": Role(current.role).label})
+    _forget_access(user, workspace)
     return membership
+
+
+def add_member_named(*, actor, workspace: Workspace, username: str, role: str, grants=()) -> Membership:
+    """`add_member` for a person named by their exact username, as the Members page, the API and the CLI do."""
+    ensure_can(actor, "members.manage", workspace)
+    person = User.objects.filter(username=username.strip()).first()
+    if person is None:
+        raise ValidationError(_("No user named %(name)s: make a new account for them instead.") % {"name": username})
+    return add_member(actor=actor, workspace=workspace, user=person, role=role, grants=grants)
+
+
+def new_password() -> str:
+    return secrets.token_urlsafe(12)
+
+
+def create_member(*, actor, workspace: Workspace, username: str, role: str, email: str = "",
+                  grants=()) -> tuple[Membership, str]:
+    """Make an account for someone new and add them; returns the membership and a one-time password, shown
+    once (only its hash is stored) for the person to sign in with."""
+    ensure_can(actor, "members.manage", workspace)
+    _check_role(actor, workspace, role)
+    grants = _check_grants(role, grants)
+    username, email = username.strip(), email.strip()
+    if not username:
+        raise ValidationError(_("Write the new person's username."))
+    User.username_validator(username)
+    if len(username) > User._meta.get_field("username").max_length:
+        raise ValidationError(_("A username has at most %(n)d characters.")
+                              % {"n": User._meta.get_field("username").max_length})
+    if email:
+        validate_email(email)
+    if User.objects.filter(username__iexact=username).exists():
+        raise ValidationError(_("A user named %(name)s already exists: add them by their username instead.")
+                              % {"name": username})
+    password = new_password()
+    person = User(username=username, email=email)
+    person.set_password(password)
+    with transaction.atomic():
+        person.save()
+        membership = Membership.objects.create(user=person, workspace=workspace, role=role, grants=grants)
+    return membership, password
+
+
+def change_role(*, actor, workspace: Workspace, user, role: str) -> Membership:
+    """A member's new role; what was granted beyond the old role stays only where the new role allows it."""
+    ensure_can(actor, "members.manage", workspace)
+    _check_role(actor, workspace, role)
+    with transaction.atomic():
+        membership = member_for(actor, workspace, user.pk)
+        if role != membership.role:
+            _ensure_may_change(actor, membership)
+        membership.role = role
+        membership.grants = sorted(set(membership.grants) & GRANTABLE.get(role, frozenset()))
+        membership.save(update_fields=["role", "grants"])
+    _forget_access(user, workspace)
+    return membership
+
+
+def grant(*, actor, workspace: Workspace, user, actions: list[str]) -> Membership:
+    """Give a member these actions beyond their role (e.g. an editor who moderates); [] takes them back."""
+    ensure_can(actor, "members.manage", workspace)
+    membership = Membership.objects.filter(workspace=workspace, user=user).first()
+    if membership is None:
+        raise ValidationError(_("%(user)s is not a member of this workspace.") % {"user": user})
+    membership.grants = _check_grants(membership.role, actions)
+    membership.save(update_fields=["grants"])
+    _forget_access(user, workspace)
+    return membership
+
+
+def remove_member(*, actor, workspace: Workspace, user) -> None:
+    """Take a person out of the workspace; their API tokens for it stop working with it."""
+    ensure_can(actor, "members.manage", workspace)
+    with transaction.atomic():
+        membership = member_for(actor, workspace, user.pk)
+        _ensure_may_change(actor, membership)
+        membership.delete()
+        ApiToken.objects.filter(user=user, workspace=workspace).delete()
+    _forget_access(user, workspace)
 
 
 def profile_of(user) -> Profile:

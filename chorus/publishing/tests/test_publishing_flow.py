@@ -1,14 +1,17 @@
 """An editor schedules a post; dispatcher, sender and reconciler take it to the sandbox once."""
 
+import threading
 from datetime import timedelta
 
 import pytest
+from django.db import connection
 from django.utils import timezone
 
 from chorus.content.services import create_and_schedule
 from chorus.notifications.models import Notification
 from chorus.publishing import dispatcher, reconciler, sender, services
-from chorus.publishing.models import PublishAttempt, Status
+from chorus.publishing.models import PublishAttempt, RateBlock, Status
+from chorus.sandbox import network as remote
 from chorus.sandbox.models import SandboxPost
 from chorus.sandbox.network import set_faults
 from chorus.workspaces.services import NotAllowed
@@ -67,6 +70,57 @@ def test_rate_limit_blocks_the_channel_until_retry_time(editor, workspace, chann
     job.refresh_from_db()
     assert job.status == Status.SCHEDULED
     assert job.not_before >= timezone.now() + timedelta(seconds=40)
+
+
+def test_an_application_rate_limit_holds_every_channel_of_the_network(editor, workspace, channel, second_channel):
+    # The sandbox answers 429 for the whole application: every page Chorus posts to through it must wait.
+    set_faults(channel.connector._account(), rate_limit=1, rate_limit_seconds=120, rate_limit_scope="app")
+    _post, jobs = schedule_now(editor, workspace, [channel, second_channel])
+    limited, held = sorted(jobs, key=lambda job: job.channel_id != channel.pk)
+    claimed = dispatcher.claim_due("test-worker")
+    assert set(claimed) == {limited.pk, held.pk}  # nothing was blocked yet when both were claimed
+    assert sender.send(limited.pk, "test-worker") == Status.SCHEDULED
+    assert RateBlock.objects.get().key == "app:sandbox"
+    # The sender holds the other channel's job it had already claimed, without calling the network.
+    assert sender.send(held.pk, "test-worker") == Status.SCHEDULED
+    held.refresh_from_db()
+    assert held.not_before >= timezone.now() + timedelta(seconds=110)
+    assert not held.attempts_log.exists() and held.attempts == 0
+    # The dispatcher does not claim anything for that network until the window has passed.
+    schedule_now(editor, workspace, [second_channel], text="Пока лимит")
+    assert dispatcher.claim_due("test-worker") == []
+    assert SandboxPost.objects.count() == 0
+    set_faults(channel.connector._account(), rate_limit=0)
+    later = timezone.now() + timedelta(seconds=121)
+    assert len(dispatcher.claim_due("test-worker", now=later)) == 3
+
+
+@pytest.mark.django_db(transaction=True)
+def test_the_attempt_is_committed_before_the_network_is_called(editor, workspace, channel, monkeypatch):
+    seen_from_elsewhere = []
+    create_post = remote.create_post
+
+    def network_that_looks_at_our_log(account, **kwargs):
+        # Another connection, as another process would see the database: only committed rows are visible.
+        def look():
+            try:
+                seen_from_elsewhere.extend(PublishAttempt.objects.filter(job__idempotency_key=kwargs["idempotency_key"])
+                                           .values_list("outcome", "job__status"))
+            finally:
+                connection.close()
+
+        reader = threading.Thread(target=look)
+        reader.start()
+        reader.join()
+        return create_post(account, **kwargs)
+
+    monkeypatch.setattr(remote, "create_post", network_that_looks_at_our_log)
+    _post, [job] = schedule_now(editor, workspace, [channel])
+    run_worker_once()
+    assert seen_from_elsewhere == [(PublishAttempt.Outcome.IN_FLIGHT, Status.SENDING)]
+    job.refresh_from_db()
+    assert job.status == Status.PUBLISHED
+    assert job.attempts_log.get().outcome == PublishAttempt.Outcome.PUBLISHED
 
 
 def test_timeout_after_send_is_found_by_reconciler_not_resent(editor, workspace, channel):

@@ -1,12 +1,18 @@
 """An editor writes a post once, sees it per channel as it is typed, and schedules it in the workspace's time."""
 
+import io
 from datetime import UTC, datetime
 
+from django.core.files.uploadedfile import SimpleUploadedFile
 from django.urls import reverse
+from PIL import Image
 
 from chorus.channels.services import set_queue_slots
+from chorus.content.media import upload_media
 from chorus.content.models import Post
-from chorus.publishing.models import PublishJob
+from chorus.publishing import dispatcher, sender
+from chorus.publishing.models import PublishJob, Status
+from chorus.sandbox.models import SandboxPost
 
 NEW = reverse("composer", args=["coffee"])
 
@@ -115,3 +121,35 @@ def test_russian_speaking_editor_sees_the_composer_in_russian(signed_in, editor,
     client = signed_in(editor, language="ru")
     page = client.get(NEW).content.decode()
     assert "Новый пост" in page and "Запланировать" in page
+
+
+def library_image(person, workspace, name="latte-art.png"):
+    buffer = io.BytesIO()
+    Image.new("RGB", (120, 80), "peru").save(buffer, "PNG")
+    return upload_media(actor=person, workspace=workspace,
+                        uploaded_file=SimpleUploadedFile(name, buffer.getvalue(), content_type="image/png"))
+
+
+def test_editor_attaches_a_library_image_and_the_sandbox_post_carries_it(signed_in, editor, workspace, channel):
+    latte = library_image(editor, workspace)
+    client = signed_in(editor)
+    assert f'name="media" value="{latte.pk}"' in client.get(NEW).content.decode()
+    response = client.post(NEW, {"text": "Латте-арт по субботам", "channels": [channel.pk], "media": [latte.pk],
+                                 "intent": "now"})
+    assert response.status_code == 302
+    for job_id in dispatcher.claim_due("test-worker"):
+        sender.send(job_id, "test-worker")
+    job = PublishJob.objects.get()
+    assert job.status == Status.PUBLISHED
+    assert SandboxPost.objects.get(remote_id=job.remote_id).media_count == 1
+
+
+def test_an_image_from_another_workspace_is_refused_and_the_text_kept(signed_in, editor, channel, other_workspace):
+    tea_image = library_image(other_workspace.memberships.get().user, other_workspace, name="tea.png")
+    response = signed_in(editor).post(NEW, {"text": "Чужая картинка", "channels": [channel.pk],
+                                            "media": [tea_image.pk], "intent": "now"})
+    page = response.content.decode()
+    assert response.status_code == 422
+    assert f"Unknown media: {tea_image.pk}" in page and "Чужая картинка" in page
+    assert "tea.png" not in page
+    assert not Post.objects.exists() and not PublishJob.objects.exists()

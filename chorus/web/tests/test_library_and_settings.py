@@ -10,6 +10,7 @@ from chorus.channels.models import Channel
 from chorus.content.models import MediaAsset
 from chorus.notifications.models import Notification
 from chorus.notifications.services import notify
+from chorus.sources.models import Feed
 from chorus.web.views import sandbox_account
 from chorus.workspaces.models import ApiToken
 from chorus.workspaces.services import token_owner
@@ -30,6 +31,16 @@ def test_owner_connects_a_sandbox_channel_and_sees_its_badge(signed_in, owner, w
     assert Channel.objects.get().name == "Coffee OK"
     page = client.get(CHANNELS).content.decode()
     assert "Coffee OK" in page and "SANDBOX" in page
+
+
+def test_a_sandbox_channel_is_labelled_wherever_its_name_is_listed(signed_in, editor, workspace, channel):
+    feed = Feed.objects.create(workspace=workspace, url="https://zerno.example/feed.xml", title="Зерно")
+    client = signed_in(editor)
+    badge = 'Coffee VK (sandbox) <span class="badge text-bg-warning"'
+    assert badge in client.get(reverse("bulk-import", args=["coffee"])).content.decode()
+    assert badge in client.get(reverse("source-detail", args=["coffee", feed.pk])).content.decode()
+    # A filter's <option> holds text only: the badge is spelled out as the calendar does.
+    assert "Coffee VK (sandbox) · SANDBOX</option>" in client.get(reverse("posts", args=["coffee"])).content.decode()
 
 
 def test_editor_may_not_connect_channels(signed_in, editor, workspace):

@@ -1,6 +1,9 @@
 """The post page and the attention list: what happened to each publication, and what a person can do about it."""
 
+from datetime import UTC, datetime
+
 import pytest
+import time_machine
 from django.urls import reverse
 from django.utils import timezone
 
@@ -8,6 +11,7 @@ from chorus.channels.services import connect_channel
 from chorus.content.services import create_and_schedule
 from chorus.publishing import dispatcher, sender
 from chorus.publishing.models import PublishJob, Status
+from chorus.sandbox.models import SandboxPost
 from chorus.sandbox.network import set_faults
 from chorus.web.views import sandbox_account
 
@@ -56,6 +60,33 @@ def test_editor_marks_a_failed_publication_as_posted_with_its_link(signed_in, ed
     job.refresh_from_db()
     assert job.status == Status.PUBLISHED and job.remote_url == "https://vk.example/wall-1_2"
     assert client.get(reverse("attention", args=["coffee"])).content.decode().count("Mark as posted") == 0
+
+
+def test_editor_edits_and_reschedules_a_failed_post_from_its_page_and_it_goes_out_once(signed_in, editor, channel,
+                                                                                       failed):
+    post, job = failed
+    client = signed_in(editor)
+    page = client.get(reverse("post-detail", args=["coffee", post.pk])).content.decode()
+    edit = reverse("post-edit", args=["coffee", post.pk])
+    assert "Edit and reschedule" in page and edit in page
+    assert "Новый сорт эфиопии" in client.get(edit).content.decode()
+
+    response = client.post(edit, {"text": "Новый сорт эфиопии — теперь и в зерне", "channels": [channel.pk],
+                                  "when": "2030-10-01T10:00", "intent": "schedule"})
+    assert response.status_code == 302 and response.url == reverse("post-detail", args=["coffee", post.pk])
+    job.refresh_from_db()
+    assert (job.status, job.last_error) == (Status.SCHEDULED, "")
+    assert job.due_at == datetime(2030, 10, 1, 7, 0, tzinfo=UTC)
+    assert PublishJob.objects.filter(variant__post=post).count() == 1  # the same job, moved, not a second one
+    assert job.attempts_log.get().outcome == "failed"  # the failure stays in the log
+
+    set_faults(sandbox_account(channel), error_before_send=0)
+    with time_machine.travel(datetime(2030, 10, 1, 7, 1, tzinfo=UTC)):
+        for job_id in dispatcher.claim_due("test-worker"):
+            sender.send(job_id, "test-worker")
+    job.refresh_from_db()
+    assert job.status == Status.PUBLISHED
+    assert SandboxPost.objects.get().text == "Новый сорт эфиопии — теперь и в зерне"
 
 
 def test_the_failed_publication_is_listed_as_needing_attention(signed_in, editor, failed):

@@ -34,13 +34,15 @@ PAGE_ACTIONS = {
     "media": "media.view", "media-tags": "media.upload", "media-file": "media.view",
     "calendar": "post.view", "calendar-events": "post.view", "calendar-move": "post.schedule",
     "bulk-import": "post.import", "bulk-export": "post.export",
+    "members": "members.manage", "member-add": "members.manage", "member-role": "members.manage",
+    "member-grants": "members.manage", "member-remove": "members.manage",
     "sources": "source.view", "source-add": "source.manage", "source-detail": "source.view",
     "source-rules": "source.manage", "source-check": "source.manage",
     "inbox": "inbox.view", "inbox-new": "inbox.view", "inbox-item": "inbox.view", "inbox-note": "inbox.view",
     "inbox-reply": "inbox.reply", "inbox-assign": "inbox.assign", "inbox-status": "inbox.reply",
     "inbox-moderate": "inbox.moderate", "inbox-label": "inbox.moderate", "inbox-settings": "inbox.rules",
     "inbox-hours": "inbox.rules", "inbox-target": "inbox.rules", "inbox-saved-reply": "inbox.templates",
-    "inbox-rule": "inbox.rules",
+    "inbox-rule": "inbox.rules", "inbox-retrain": "inbox.moderate",
     "inbox-rule-switch": "inbox.rules", "inbox-response-times": "inbox.view",
 }
 
@@ -74,7 +76,7 @@ def places(workspace, team, channel):
                                          actions=["hide"])
     return {"slug": workspace.slug, "post_id": post.pk, "job_id": job.pk, "channel_id": channel.pk,
             "asset_id": asset.pk, "file_format": "csv", "feed_id": feed.pk,
-            "item_id": item.pk, "rule_id": rule.pk}
+            "item_id": item.pk, "rule_id": rule.pk, "user_id": team[Role.CLIENT].pk}
 
 
 def url_of(route: str, places: dict) -> str:

@@ -13,20 +13,21 @@ from django.utils import timezone
 
 from chorus.api import api
 from chorus.channels.services import set_queue_slots
+from chorus.conftest import make_user
 from chorus.content.services import create_and_schedule, write_post
 from chorus.inbox.ingestion import record_conversations
 from chorus.networks.base import Conversation
 from chorus.publishing import states
 from chorus.publishing.models import Status
 from chorus.workspaces.roles import Role, can
-from chorus.workspaces.services import create_api_token
+from chorus.workspaces.services import add_member, create_api_token
 
 NEXT_YEAR = (timezone.now() + timedelta(days=365)).strftime("%Y-%m-%dT10:00")
 
 
 # The scene's objects, as the OpenAPI schema names the path parameters they fill.
 ROUTE_PARAMETERS = {"{draft}": "{post_id}", "{scheduled}": "{post_id}", "{failed_job}": "{job_id}",
-                    "{published_job}": "{job_id}", "{item}": "{item_id}"}
+                    "{published_job}": "{job_id}", "{item}": "{item_id}", "{member}": "{user_id}"}
 
 
 @dataclass(frozen=True)
@@ -35,7 +36,7 @@ class Endpoint:
     actions: tuple[str, ...]
     method: str
     path: str  # under /api/v1/workspaces/coffee, with {draft}, {scheduled}, {failed_job}, {published_job},
-    # {item}, {channel} from the scene
+    # {item}, {channel}, {member} from the scene
     body: dict = field(default_factory=dict)
 
     @property
@@ -77,6 +78,13 @@ ENDPOINTS = [
     Endpoint("assign an inbox item", ("inbox.assign",), "post", "/inbox/{item}/assign", {"user_id": None}),
     Endpoint("correct an inbox label", ("inbox.moderate",), "post", "/inbox/{item}/label",
              {"name": "spam", "value": "no"}),
+    Endpoint("list members", ("members.manage",), "get", "/members"),
+    Endpoint("add a member", ("members.manage",), "post", "/members", {"username": "{newcomer}", "role": "client"}),
+    Endpoint("make an account for a new member", ("members.manage",), "post", "/members",
+             {"username": "nina", "role": "editor", "create": True}),
+    Endpoint("change a member's role and grants", ("members.manage",), "patch", "/members/{member}",
+             {"role": "editor", "grants": ["inbox.moderate"]}),
+    Endpoint("remove a member", ("members.manage",), "delete", "/members/{member}"),
 ]
 PEOPLE = [*Role.values, "stranger", "anonymous"]
 
@@ -109,8 +117,11 @@ def scene(workspace, team, channel, owner, other_workspace):
         states.move(out.pk, source, target, remote_id="sandbox-1", sent_text="Вышло")
     [item] = record_conversations(channel, [Conversation("comment", "c1", "u1", "Анна", "Во сколько открываетесь?",
                                                          timezone.now(), post_remote_id="p1")])
+    # Someone to add, and a member to change or remove who is none of the people calling.
+    newcomer, vera = make_user("newcomer"), make_user("vera")
+    add_member(actor=owner, workspace=workspace, user=vera, role=Role.CLIENT)
     return {"draft": draft.pk, "scheduled": scheduled.pk, "failed_job": job.pk, "published_job": out.pk,
-            "channel": channel.pk, "item": item.pk,
+            "channel": channel.pk, "item": item.pk, "newcomer": newcomer.username, "member": vera.pk,
             "team": team, "workspace": workspace, "stranger": other_workspace.memberships.get().user,
             "other_workspace": other_workspace}
 

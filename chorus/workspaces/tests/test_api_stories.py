@@ -1,13 +1,21 @@
 """People using the API: tokens bound to a workspace, no leaking by id guessing, time zones, limits, CSRF."""
 
+import io
+
 import pytest
+from django.core.files.uploadedfile import SimpleUploadedFile
 from django.middleware.csrf import _get_new_csrf_string
 from django.test import Client
+from PIL import Image
 
 from chorus.channels.services import connect_channel
+from chorus.conftest import make_user
+from chorus.content.media import upload_media
 from chorus.content.models import Post
 from chorus.content.services import write_post
+from chorus.publishing import dispatcher, sender
 from chorus.publishing.models import PublishJob
+from chorus.sandbox.models import SandboxPost
 from chorus.workspaces.roles import Role
 from chorus.workspaces.services import add_member, create_api_token
 
@@ -158,8 +166,6 @@ def test_openapi_documents_the_error_answers_of_every_workspace_endpoint(client)
 
 
 def test_editor_finds_a_failed_publication_reads_its_log_and_marks_it_posted(editor, workspace, channel):
-    from chorus.publishing import dispatcher, sender
-
     client = bearer(editor, workspace)
     channel.credentials = {"token": "revoked"}
     channel.save()
@@ -185,3 +191,93 @@ def test_editor_finds_a_failed_publication_reads_its_log_and_marks_it_posted(edi
     again = client.post(f"/api/v1/workspaces/coffee/publications/{failed['id']}/retry")
     assert again.status_code == 422 and "can be retried" in again.json()["detail"][0]
     assert client.get("/api/v1/workspaces/coffee/needs-attention").json() == []
+
+
+def test_owner_adds_an_editor_over_the_api_who_then_sees_the_workspace(owner, workspace, channel):
+    nina = make_user("nina")
+    added = bearer(owner, workspace).post("/api/v1/workspaces/coffee/members",
+                                          {"username": "nina", "role": "editor", "grants": ["inbox.moderate"]},
+                                          content_type=JSON)
+    assert added.status_code == 201, added.content
+    assert {k: added.json()[k] for k in ("user_id", "username", "role", "grants", "password")} == {
+        "user_id": nina.pk, "username": "nina", "role": "editor", "grants": ["inbox.moderate"], "password": None}
+    session = Client()
+    session.force_login(nina)
+    assert [w["slug"] for w in session.get("/api/v1/workspaces").json()] == ["coffee"]
+    assert session.get("/api/v1/workspaces/coffee/channels").json()[0]["id"] == channel.pk
+    twice = bearer(owner, workspace).post("/api/v1/workspaces/coffee/members", {"username": "nina", "role": "client"},
+                                          content_type=JSON)
+    assert twice.status_code == 422 and "already a member" in twice.json()["detail"][0]
+
+
+def test_a_new_account_made_over_the_api_signs_in_with_the_password_in_the_answer(owner, workspace):
+    made = bearer(owner, workspace).post("/api/v1/workspaces/coffee/members",
+                                         {"username": "pavel", "role": "analyst", "create": True},
+                                         content_type=JSON).json()
+    assert made["role"] == "analyst" and made["password"]
+    assert Client().login(username="pavel", password=made["password"])
+    listed = bearer(owner, workspace).get("/api/v1/workspaces/coffee/members").json()
+    assert [(m["username"], m["role"]) for m in listed] == [("olga", "owner"), ("pavel", "analyst")]
+    assert all("password" not in m for m in listed)
+
+
+def test_the_last_owner_cannot_leave_or_step_down_over_the_api(owner, workspace, team):
+    client = bearer(owner, workspace)
+    left = client.delete(f"/api/v1/workspaces/coffee/members/{owner.pk}")
+    assert left.status_code == 422 and "last owner" in left.json()["detail"][0]
+    demoted = client.patch(f"/api/v1/workspaces/coffee/members/{owner.pk}", {"role": "manager"}, content_type=JSON)
+    assert demoted.status_code == 422
+    # A refused grant undoes the role change that came with it.
+    mixed = client.patch(f"/api/v1/workspaces/coffee/members/{team[Role.EDITOR].pk}",
+                         {"role": "client", "grants": ["inbox.moderate"]}, content_type=JSON)
+    assert mixed.status_code == 422 and "cannot be granted" in mixed.json()["detail"][0]
+    roles = dict(workspace.memberships.values_list("user__username", "role"))
+    assert (roles["olga"], roles["editor-user"]) == (Role.OWNER, Role.EDITOR)
+
+
+def test_a_removed_member_token_stops_working(owner, workspace, editor):
+    editors_token = bearer(editor, workspace)
+    assert editors_token.get("/api/v1/workspaces/coffee/posts").status_code == 200
+    assert bearer(owner, workspace).delete(f"/api/v1/workspaces/coffee/members/{editor.pk}").status_code == 204
+    assert editors_token.get("/api/v1/workspaces/coffee/posts").status_code == 401
+
+
+def test_a_manager_guessing_another_workspace_member_id_gets_the_same_404_as_for_nobody(team, workspace,
+                                                                                       other_workspace):
+    sam = other_workspace.memberships.get().user
+    client = bearer(team[Role.MANAGER], workspace)
+    for method, body in [("patch", {"role": "client"}), ("delete", None)]:
+        guessed = getattr(client, method)(f"/api/v1/workspaces/coffee/members/{sam.pk}", body, content_type=JSON)
+        missing = getattr(client, method)("/api/v1/workspaces/coffee/members/999999", body, content_type=JSON)
+        assert guessed.status_code == missing.status_code == 404
+        assert guessed.json() == missing.json() == {"detail": "No such member in this workspace."}
+    assert client.get("/api/v1/workspaces/tea/members").status_code == 404
+    assert "sam" not in client.get("/api/v1/workspaces/coffee/members").content.decode()
+    assert other_workspace.memberships.get().role == Role.OWNER
+
+
+def library_image(person, workspace, name: str):
+    buffer = io.BytesIO()
+    Image.new("RGB", (120, 80), "peru").save(buffer, "PNG")
+    return upload_media(actor=person, workspace=workspace,
+                        uploaded_file=SimpleUploadedFile(name, buffer.getvalue(), content_type="image/png"))
+
+
+def test_editor_attaches_a_library_image_over_the_api_and_another_workspace_image_is_refused(
+        editor, workspace, channel, other_workspace, settings, tmp_path):
+    settings.MEDIA_ROOT = tmp_path
+    latte = library_image(editor, workspace, "latte.png")
+    tea = library_image(other_workspace.memberships.get().user, other_workspace, "tea.png")
+    client = bearer(editor, workspace)
+    refused = client.post("/api/v1/workspaces/coffee/posts", {"text": "Чужая", "channels": [channel.pk],
+                                                              "media": [tea.pk], "at": "now"}, content_type=JSON)
+    assert refused.status_code == 422 and refused.json()["detail"] == [f"Unknown media: {tea.pk}"]
+    assert not Post.objects.exists()
+    made = client.post("/api/v1/workspaces/coffee/posts", {"text": "Латте-арт", "channels": [channel.pk],
+                                                           "media": [latte.pk], "at": "now"}, content_type=JSON)
+    assert made.status_code == 201, made.content
+    for job_id in dispatcher.claim_due("api-test-worker"):
+        sender.send(job_id, "api-test-worker")
+    [job] = client.get(f"/api/v1/workspaces/coffee/posts/{made.json()['id']}").json()["jobs"]
+    assert job["status"] == "published"
+    assert SandboxPost.objects.get(remote_id=job["remote_id"]).media_count == 1

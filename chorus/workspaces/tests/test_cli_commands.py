@@ -6,11 +6,13 @@ import json
 import pytest
 from django.contrib.auth import get_user_model
 from django.core.management import CommandError, call_command
+from django.test import override_settings
 
 from chorus.conftest import make_user
 from chorus.publishing import dispatcher, sender
 from chorus.publishing.models import PublishJob
 from chorus.sandbox.models import SandboxAccount
+from chorus.sandbox.network import set_faults
 from chorus.workspaces.roles import Role, can
 
 
@@ -113,7 +115,7 @@ def test_owner_sets_faults_and_nonsense_probabilities_are_refused(workspace, cha
     faults = chorus_json("sandbox", "faults", "--channel", str(channel.pk), "--error-before-send", "0.25",
                          "--latency-ms", "40")
     assert faults == {"channel": channel.pk, "error_before_send": 0.25, "timeout_after_send": 0.0, "rate_limit": 0.0,
-                      "rate_limit_seconds": 30, "latency_ms": 40}
+                      "rate_limit_seconds": 30, "rate_limit_scope": "channel", "latency_ms": 40}
     assert SandboxAccount.objects.get(external_id=channel.external_id).faults.error_before_send == 0.25
     for option, value in [("--rate-limit", "1.5"), ("--timeout-after-send", "-0.1"), ("--error-before-send", "often"),
                           ("--latency-ms", "-5")]:
@@ -141,6 +143,81 @@ def test_import_refuses_a_file_with_a_bad_row_unless_told_to_keep_the_valid_ones
     assert [row["text"] for row in exported] == ["Латте"]
 
 
+def fail_a_post(channel, text: str) -> int:
+    """A post the sandbox refused until Chorus gave up: the job is `failed`, waiting for a person."""
+    account = SandboxAccount.objects.get(external_id=channel.external_id)
+    set_faults(account, error_before_send=1)
+    with override_settings(CHORUS_MAX_ATTEMPTS=1):
+        scheduled = chorus_json("post", "schedule", "--workspace", "coffee", "--channel", str(channel.pk),
+                                "--at", "now", "--text", text)
+        publish_everything_due()
+    set_faults(account, error_before_send=0)
+    return scheduled["jobs"][0]["id"]
+
+
+def test_a_failed_post_is_listed_for_attention_retried_and_goes_out_once(workspace, channel, editor):
+    failed = fail_a_post(channel, "Осенний раф")
+    [listed] = chorus_json("post", "attention", "--workspace", "coffee", "--as", editor.username)
+    assert (listed["id"], listed["status"]) == (failed, "failed") and "503" in listed["last_error"]
+    retried = chorus_json("post", "retry", "--job", str(failed), "--as", editor.username)
+    assert retried["status"] == "scheduled" and retried["log"][-1]["outcome"] == "manual"
+    publish_everything_due()
+    assert [p["text"] for p in chorus_json("sandbox", "posts", "--channel", str(channel.pk))] == ["Осенний раф"]
+    assert chorus_json("post", "attention", "--workspace", "coffee") == []
+    with pytest.raises(CommandError, match="can be retried"):
+        chorus("post", "retry", "--job", str(failed))
+
+
+def test_a_post_made_by_hand_after_a_failure_is_marked_as_posted_with_its_link(workspace, channel):
+    failed = fail_a_post(channel, "Латте дня")
+    out, _err = chorus("post", "mark-posted", "--job", str(failed), "--url", "https://vk.com/wall-1_9")
+    assert "marked as posted" in out
+    [post] = chorus_json("post", "list", "--workspace", "coffee")
+    assert post["jobs"][0]["status"] == "published"
+    assert PublishJob.objects.get(pk=failed).remote_url == "https://vk.com/wall-1_9"
+    assert chorus_json("sandbox", "posts", "--channel", str(channel.pk)) == []  # Chorus did not post it
+
+
+def test_unschedule_takes_one_channel_off_and_refuses_what_already_went_out(workspace, channel, second_channel):
+    scheduled = chorus_json("post", "schedule", "--workspace", "coffee", "--channel", str(channel.pk),
+                            "--channel", str(second_channel.pk), "--at", "2030-06-01T10:00", "--text", "Зима")
+    first, second = sorted(scheduled["jobs"], key=lambda j: j["channel"] != channel.pk)
+    assert chorus_json("post", "unschedule", "--job", str(first["id"])) == {
+        "job": first["id"], "post": scheduled["post_id"], "channel": channel.pk, "unscheduled": True}
+    [post] = chorus_json("post", "list", "--workspace", "coffee")
+    assert [j["id"] for j in post["jobs"]] == [second["id"]]
+    chorus("post", "schedule", "--workspace", "coffee", "--channel", str(channel.pk), "--at", "now", "--text", "Сейчас")
+    publish_everything_due()
+    out = PublishJob.objects.get(status="published")
+    with pytest.raises(CommandError, match="only a scheduled publication"):
+        chorus("post", "unschedule", "--job", str(out.pk))
+    with pytest.raises(CommandError, match="No such publication"):
+        chorus("post", "unschedule", "--job", "999999")
+
+
+def test_owner_adds_a_new_editor_with_a_one_time_password_then_changes_and_removes_her(workspace, owner, client):
+    made = chorus_json("member", "add", "--workspace", "coffee", "--user", "nina", "--role", "editor", "--create",
+                       "--grant", "inbox.moderate")
+    assert (made["username"], made["role"], made["grants"]) == ("nina", "editor", ["inbox.moderate"])
+    assert client.login(username="nina", password=made["password"])
+    listed = chorus_json("member", "list", "--workspace", "coffee")
+    assert [(m["username"], m["role"]) for m in listed] == [("nina", "editor"), ("olga", "owner")]
+    # An analyst may not moderate: the grant an editor had goes with the old role.
+    assert chorus_json("member", "role", "--workspace", "coffee", "--user", "nina", "--role", "analyst")["grants"] == []
+    with pytest.raises(CommandError, match="already a member"):
+        chorus("member", "add", "--workspace", "coffee", "--user", "nina", "--role", "client")
+    chorus("member", "remove", "--workspace", "coffee", "--user", "nina")
+    assert [m["username"] for m in chorus_json("member", "list", "--workspace", "coffee")] == ["olga"]
+
+
+def test_the_last_owner_can_neither_leave_nor_step_down_on_the_command_line(workspace, owner):
+    with pytest.raises(CommandError, match="last owner"):
+        chorus("member", "remove", "--workspace", "coffee", "--user", owner.username)
+    with pytest.raises(CommandError, match="last owner"):
+        chorus("member", "role", "--workspace", "coffee", "--user", owner.username, "--role", "manager")
+    assert chorus_json("member", "list", "--workspace", "coffee")[0]["role"] == "owner"
+
+
 # The role matrix on the command line: each person acts with --as; a stranger is told the workspace does not exist.
 
 COMMANDS = {
@@ -159,6 +236,19 @@ COMMANDS = {
     "token create": (("token.create",), ["token", "create", "--workspace", "coffee", "--name", "mine", "--user"]),
     "inbox list": (("inbox.view",), ["inbox", "list", "--workspace", "coffee"]),
     "inbox fetch": (("inbox.view",), ["inbox", "fetch", "--workspace", "coffee"]),
+    "post retry": (("publication.resolve",), ["post", "retry", "--job", "{failed}"]),
+    "post mark-posted": (("publication.resolve",), ["post", "mark-posted", "--job", "{failed}", "--url",
+                                                    "https://vk.com/wall-1_2"]),
+    "post unschedule": (("post.schedule",), ["post", "unschedule", "--job", "{waiting}"]),
+    "post attention": (("post.view",), ["post", "attention", "--workspace", "coffee"]),
+    "member list": (("members.manage",), ["member", "list", "--workspace", "coffee"]),
+    "member add": (("members.manage",), ["member", "add", "--workspace", "coffee", "--user", "nina", "--role",
+                                         "client", "--create"]),
+    "member role": (("members.manage",), ["member", "role", "--workspace", "coffee", "--user", "client-user",
+                                          "--role", "analyst"]),
+    "member grant": (("members.manage",), ["member", "grant", "--workspace", "coffee", "--user", "client-user",
+                                           "--action", "inbox.view"]),
+    "member remove": (("members.manage",), ["member", "remove", "--workspace", "coffee", "--user", "client-user"]),
 }
 
 
@@ -172,7 +262,10 @@ def test_cli_role_matrix(command, person, team, channel, tmp_path):
     chorus("post", "schedule", "--workspace", "coffee", "--channel", str(channel.pk), "--at", "now", "--text", "Раф")
     publish_everything_due()
     job = PublishJob.objects.get(status="published")
-    args = [a.format(channel=channel.pk, csv=csv, job=job.pk) for a in template]
+    failed = fail_a_post(channel, "Латте")
+    waiting = chorus_json("post", "schedule", "--workspace", "coffee", "--channel", str(channel.pk),
+                          "--at", "2030-06-01T10:00", "--text", "Позже")["jobs"][0]["id"]
+    args = [a.format(channel=channel.pk, csv=csv, job=job.pk, failed=failed, waiting=waiting) for a in template]
     args += [user.username] if command == "token create" else ["--as", user.username]
     if person == "stranger":
         with pytest.raises(CommandError, match="No such workspace"):

@@ -3,14 +3,22 @@ from pathlib import Path
 
 from django.core.management.base import CommandError
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from chorus.commandline import Answer, ChorusCommand
 from chorus.content import bulk
 from chorus.content.api import PostOut
-from chorus.content.services import create_and_schedule, posts_of
-from chorus.publishing.api import PublicationDetail
+from chorus.content.services import create_and_schedule, posts_of, unschedule_variant
+from chorus.publishing.api import PublicationDetail, PublicationOut
 from chorus.publishing.models import PublishJob, Status
-from chorus.publishing.services import delete_published, edit_published, job_for
+from chorus.publishing.services import (
+    delete_published,
+    edit_published,
+    job_for,
+    mark_as_posted,
+    needing_attention,
+    retry,
+)
 from chorus.workspaces.timezones import parse_when, to_local
 
 
@@ -23,6 +31,10 @@ class Command(ChorusCommand):
         "export": "Export every post of the workspace as CSV or JSON.",
         "edit": "Change a published post's text on one channel and on its network (waits for the network).",
         "delete": "Delete a published post from one channel's network (waits for the network).",
+        "retry": "Send a failed publication, or one waiting for your decision, again now (same idempotency key).",
+        "mark-posted": "Record that a failed or undecided publication is on the network after all.",
+        "unschedule": "Take one waiting publication off the schedule; the post stays as a draft for that channel.",
+        "attention": "List the failed, undecided and late publications: what a person must look at.",
     }
 
     def add_schedule_arguments(self, parser):
@@ -134,3 +146,49 @@ class Command(ChorusCommand):
         job = delete_published(actor=actor, job=job, background=False)
         done = f"Deleted publication {job.pk} from channel {job.channel_id}." if job.status == Status.DELETED else ""
         return self.outcome(job, done)
+
+    # What a person does about a publication that failed or whose outcome is unknown (the "Needs attention" page).
+
+    def add_retry_arguments(self, parser):
+        self.add_job_arguments(parser)
+
+    def do_retry(self, options) -> Answer:
+        job, actor = self.job_and_actor(options, "publication.resolve")
+        job = retry(actor=actor, job=job)
+        return Answer(PublicationDetail.from_orm(job).model_dump(),
+                      _("Publication %(job)s on channel %(channel)s goes out again at the next dispatch.")
+                      % {"job": job.pk, "channel": job.channel_id})
+
+    def add_mark_posted_arguments(self, parser):
+        self.add_job_arguments(parser)
+        parser.add_argument("--url", default="", metavar="URL", help=_("the post's address on the network"))
+
+    def do_mark_posted(self, options) -> Answer:
+        job, actor = self.job_and_actor(options, "publication.resolve")
+        job = mark_as_posted(actor=actor, job=job, remote_url=options["url"].strip())
+        return Answer(PublicationDetail.from_orm(job).model_dump(),
+                      _("Publication %(job)s on channel %(channel)s is marked as posted.")
+                      % {"job": job.pk, "channel": job.channel_id})
+
+    def add_unschedule_arguments(self, parser):
+        self.add_job_arguments(parser)
+
+    def do_unschedule(self, options) -> Answer:
+        job, actor = self.job_and_actor(options, "post.schedule")
+        if not unschedule_variant(actor=actor, variant=job.variant):
+            raise CommandError(_("Publication %(job)s is %(status)s, not waiting: only a scheduled publication can "
+                                 "be taken off the schedule.") % {"job": job.pk, "status": job.get_status_display()})
+        return Answer({"job": job.pk, "post": job.variant.post_id, "channel": job.channel_id, "unscheduled": True},
+                      _("Publication %(job)s is off the schedule; post %(post)s keeps its text for channel "
+                        "%(channel)s.") % {"job": job.pk, "post": job.variant.post_id, "channel": job.channel_id})
+
+    def add_attention_arguments(self, parser):
+        self.add_workspace_arguments(parser)
+
+    def do_attention(self, options) -> Answer:
+        workspace, actor = self.workspace_and_actor(options)
+        jobs = [PublicationOut.from_orm(job) for job in needing_attention(actor, workspace)]
+        return Answer([job.model_dump() for job in jobs],
+                      "\n".join(f"#{job.id}  post {job.post}, channel {job.channel}: {job.status}, due "
+                                f"{to_local(job.due_at, workspace.timezone):%Y-%m-%d %H:%M}"
+                                + (f" - {job.last_error}" if job.last_error else "") for job in jobs))

@@ -5,7 +5,8 @@ from chorus.channels.services import channel_for
 from chorus.commandline import Answer, ChorusCommand, probability, whole_number
 from chorus.sandbox.services import posts_on_network, set_channel_faults
 
-FAULTS = ("error_before_send", "timeout_after_send", "rate_limit", "rate_limit_seconds", "latency_ms")
+FAULTS = ("error_before_send", "timeout_after_send", "rate_limit", "rate_limit_seconds", "rate_limit_scope",
+          "latency_ms")
 
 
 class Command(ChorusCommand):
@@ -31,6 +32,9 @@ class Command(ChorusCommand):
                               ("rate-limit", "answer 429 Too Many Requests")]:
             parser.add_argument(f"--{name}", type=probability, metavar="P", help=f"chance 0..1 to {meaning}")
         parser.add_argument("--rate-limit-seconds", type=whole_number, metavar="N", help="retry time a 429 asks for")
+        parser.add_argument("--rate-limit-scope", choices=("channel", "app"),
+                            help="whose limit a 429 reports: this channel's, or the application's (holds every "
+                                 "sandbox channel)")
         parser.add_argument("--latency-ms", type=whole_number, metavar="N", help="added to every answer")
 
     def do_faults(self, options) -> Answer:
