@@ -49,6 +49,10 @@ class Capabilities:
     polls: bool = False
     threads: bool = False
     first_comment: bool = False
+    # A post going out as several network posts (a thread, a first comment, Telegram's poll after its text) has
+    # a key per part, derived from the job's key and the part's number, so a part whose send was cut off is sent
+    # again without doubling. Without it, the missing parts of a half-sent post wait for a person.
+    resumable_parts: bool = False
     comments: bool = False  # list comments/replies/mentions since a cursor, and reply to them
     messages: bool = False  # direct/community messages
     moderation: tuple[str, ...] = ()  # of "hide", "delete", "ban"
@@ -133,6 +137,7 @@ class RemotePost:
     url: str
     published_at: datetime
     idempotency_key: str = ""
+    parts: tuple[str, ...] = ()  # the remote id of each part of a post of several parts, in order
 
 
 @dataclass(frozen=True)
@@ -216,6 +221,8 @@ class AccountHealth:
 class Connector:
     """One network. Subclasses declare `capabilities` and implement the calls they support."""
 
+    # Templates read `channel.connector_class.label`: Django must not try to instantiate the class to get there.
+    do_not_call_in_templates: ClassVar[bool] = True
     network: ClassVar[str]
     label: ClassVar[str]
     capabilities: ClassVar[Capabilities]
@@ -269,6 +276,20 @@ class Connector:
     def validate(cls, publication: Publication) -> list[Problem]:
         return cls.measure(publication.text).problems + cls.check_media(publication.media)
 
+    @classmethod
+    def part_count(cls, publication: Publication) -> int:
+        """How many network posts the publication becomes: the post, then each thread part and the first comment
+        as replies to it. A network that sends something else on its own (Telegram's poll) says so here."""
+        return 1 + len(publication.thread) + bool(publication.first_comment)
+
+    # The same checks for this connector's channel: the network's rules above, and the limits its server sets for
+    # this account where it has its own (a Mastodon instance). The composer and the scheduler use these.
+    def measure_text(self, text: str) -> TextMeasure:
+        return self.measure(text)
+
+    def validate_publication(self, publication: Publication) -> list[Problem]:
+        return self.validate(publication)
+
     # Calls to the network. A connector implements what its capabilities declare; the rest stays unsupported.
     def check_health(self) -> AccountHealth:
         raise NotImplementedError
@@ -303,7 +324,10 @@ class Connector:
         """New credentials from a refresh token, or None when the network needs no refresh."""
         return None
 
-    def publish(self, publication: Publication, idempotency_key: str) -> RemotePost:
+    def publish(self, publication: Publication, idempotency_key: str, already: tuple[str, ...] = ()) -> RemotePost:
+        """Send the post. A post of several parts (see `part_count`) raises errors.PartialPublication when a part
+        after the first fails; `already` then carries the parts that went out, and only the rest is sent, each
+        replying to the one before. Single-part networks are never given `already`."""
         raise NotImplementedError
 
     def find_published(self, idempotency_key: str, text: str, since: datetime) -> RemotePost | None:

@@ -78,8 +78,8 @@ class BlueskyConnector(Connector):
         text=TextRule(limit=300, unit="grapheme"),
         images=MediaRule(max_count=4, max_bytes=1_000_000),
         native_scheduling=False, edit=False, delete=True, idempotency="record-key", find_published=True,
-        polls=False, threads=True, first_comment=False, comments=True, messages=False, moderation=(),
-        public_pages=True, metrics=("likes", "reposts", "comments"), account_metrics=("followers",),
+        polls=False, threads=True, first_comment=False, resumable_parts=True, comments=True, messages=False,
+        moderation=(), public_pages=True, metrics=("likes", "reposts", "comments"), account_metrics=("followers",),
     )
     connect_fields = (
         ConnectField("handle", gettext_lazy("Handle"), help=gettext_lazy("For example coffee.bsky.social")),
@@ -156,15 +156,36 @@ class BlueskyConnector(Connector):
         return AccountCounters(followers=profile.get("followersCount"))
 
     # Publishing ------------------------------------------------------------------------------------------------
-    def publish(self, publication: Publication, idempotency_key: str) -> RemotePost:
-        first = self._post(publication.text, idempotency_key, embed=self._images(publication))
-        parent = first
-        for number, text in enumerate(publication.thread, start=1):
-            # Each part has its own key, so a retried thread finds the parts already made and goes on from there.
-            parent = self._post(text, f"{idempotency_key}:{number}",
-                                reply={"root": _ref(first), "parent": _ref(parent)})
-        return RemotePost(first["uri"], _post_url(first["uri"]), _moment(first["value"]["createdAt"]),
-                          idempotency_key)
+    def publish(self, publication: Publication, idempotency_key: str, already: tuple[str, ...] = ()) -> RemotePost:
+        """The post, then each thread part as a reply. Each part's record key comes from the job's key and the
+        part's number, so a part sent again collides with the one already made instead of doubling; the parts in
+        `already` are only read (for the references the next reply needs)."""
+        texts = [publication.text, *publication.thread]
+        records: list[dict] = []
+        try:
+            for number, text in enumerate(texts):
+                key = f"{idempotency_key}:{number}" if number else idempotency_key
+                if number < len(already):
+                    record = self._record(record_key(key))
+                    if record is None:
+                        raise errors.RemoteNotFound(_("Part %(n)d is no longer on Bluesky.") % {"n": number + 1})
+                elif records:
+                    record = self._post(text, key, reply={"root": _ref(records[0]), "parent": _ref(records[-1])})
+                else:
+                    record = self._post(text, key, embed=self._images(publication))
+                records.append(record)
+        except errors.NetworkError as exc:
+            made = [*already, *(r["uri"] for r in records[len(already):])]
+            if not made:
+                raise
+            raise errors.PartialPublication(self._remote(made, records, idempotency_key), made, len(texts),
+                                            exc) from exc
+        return self._remote([r["uri"] for r in records], records, idempotency_key)
+
+    @staticmethod
+    def _remote(made: list[str], records: list[dict], idempotency_key: str) -> RemotePost:
+        created = _moment(records[0]["value"]["createdAt"]) if records else datetime.now(UTC)
+        return RemotePost(made[0], _post_url(made[0]), created, idempotency_key, tuple(made))
 
     def _post(self, text: str, key: str, embed: dict | None = None, reply: dict | None = None) -> dict:
         """Create the record under the key's record key, or return the one a previous try already made."""

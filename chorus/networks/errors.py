@@ -2,6 +2,8 @@
 
 from datetime import datetime
 
+from django.utils.translation import gettext as _
+
 
 class NetworkError(Exception):
     """Base: `definite` errors mean nothing was created on the network; retrying cannot duplicate."""
@@ -57,6 +59,27 @@ class AmbiguousOutcome(NetworkError):
     """The request may have reached the network (timeout after send, reset, worker death): never auto-retried."""
 
     definite = False
+
+
+class PartialPublication(NetworkError):
+    """A post of several parts (a thread, a first comment, Telegram's poll after its text) is on the network, but
+    not whole: part `len(made) + 1` of `total` did not go out, because of `cause`.
+
+    `post` is what the network shows now (its first part; on Telegram every message made); `made` holds the remote
+    id of each part that went out, in order, for a later try to go on from (`Connector.publish(..., already=made)`).
+    Whether that try may happen by itself depends on the network (`Capabilities.resumable_parts`) and on `cause`.
+    """
+
+    definite = False  # something is live: never retried from the start
+
+    def __init__(self, post, made, total: int, cause: NetworkError):
+        self.post, self.made, self.total, self.cause = post, tuple(made), total, cause
+        super().__init__(_("part %(n)d of %(total)d did not go out: %(reason)s")
+                         % {"n": len(self.made) + 1, "total": total, "reason": cause.reason})
+
+    @property
+    def next_part(self) -> int:
+        return len(self.made) + 1
 
 
 class PushRefused(Exception):

@@ -1,8 +1,9 @@
 """NET-MA: Mastodon (and compatible servers) over its REST API with plain httpx.
 
 Every instance has its own limits; they are read from /api/v2/instance when the channel is checked and kept in
-`channel.config["limits"]`, and `publish` validates against them. The composer's `measure` has no channel, so it
-counts with Mastodon's defaults (500 characters, a link = 23).
+`channel.config["limits"]`. The composer and the scheduler check a channel's text against them (`measure_text`,
+`validate_publication`) and so does `publish`; the class-level `measure` knows no instance and counts with
+Mastodon's defaults (500 characters, a link = 23).
 """
 
 import html
@@ -10,7 +11,8 @@ import ipaddress
 import re
 import time
 import unicodedata
-from datetime import datetime, timedelta
+from dataclasses import replace
+from datetime import UTC, datetime, timedelta
 from urllib.parse import urlsplit
 
 import httpx
@@ -28,6 +30,7 @@ from chorus.networks.base import (
     ConversationPage,
     MediaRule,
     PostCounters,
+    Problem,
     Publication,
     PublicPage,
     PublicPost,
@@ -83,6 +86,11 @@ def parse_time(value: str) -> datetime:
     return datetime.fromisoformat(value.replace("Z", "+00:00"))
 
 
+def _follow_ups(publication: Publication) -> list[str]:
+    """The statuses after the first: the thread's parts, then the first comment."""
+    return [*publication.thread] + ([publication.first_comment] if publication.first_comment else [])
+
+
 class MastodonConnector(Connector):
     network = "mastodon"
     label = "Mastodon"
@@ -90,7 +98,8 @@ class MastodonConnector(Connector):
         text=TextRule(limit=DEFAULT_LIMITS["max_characters"], unit="grapheme"),
         images=MediaRule(max_count=4, max_bytes=16 * 2**20),
         native_scheduling=True, edit=True, delete=True, idempotency="key", find_published=True,
-        polls=True, threads=True, first_comment=True, comments=True, messages=True, moderation=(),
+        polls=True, threads=True, first_comment=True, resumable_parts=True, comments=True, messages=True,
+        moderation=(),
         public_pages=True, metrics=("likes", "reposts", "comments"), account_metrics=("followers",),
     )
     connect_fields = (
@@ -113,6 +122,36 @@ class MastodonConnector(Connector):
     @property
     def limits(self) -> dict:
         return {**DEFAULT_LIMITS, **self.channel.config.get("limits", {})}
+
+    def measure_text(self, text: str) -> TextMeasure:
+        """As this instance counts: its own max_characters and characters_reserved_per_url."""
+        return self.measure_against(text, self.limits)
+
+    def validate_publication(self, publication: Publication) -> list[Problem]:
+        """The first status against this instance's limits: its text, media and poll. Thread parts and the first
+        comment are statuses of their own, each measured with `measure_text`."""
+        limits = self.limits
+        # The first status may be only media or a poll; then its text may be empty.
+        problems = [p for p in self.measure_text(publication.text).problems
+                    if p.code != "empty" or not (publication.media or publication.poll)]
+        if len(publication.media) > limits["max_media_attachments"]:
+            problems.append(Problem("too_many_media", _("At most %(n)d images.")
+                                    % {"n": limits["max_media_attachments"]}))
+        for item in publication.media:
+            size_limit = limits["video_size_limit" if item.mime.startswith("video/") else "image_size_limit"]
+            if item.mime not in limits["supported_mime_types"] or item.size > size_limit:
+                problems.append(Problem("media_format", _("%(name)s: this instance does not take this file.")
+                                        % {"name": item.name}))
+        poll = publication.poll
+        if poll:
+            if publication.media:
+                problems.append(Problem("poll", _("A Mastodon post cannot have both a poll and media.")))
+            if len(poll.options) > limits["poll_max_options"] or any(
+                    len(o) > limits["poll_max_characters_per_option"] for o in poll.options):
+                problems.append(Problem("poll", _("At most %(n)d poll options of %(c)d characters.")
+                                        % {"n": limits["poll_max_options"],
+                                           "c": limits["poll_max_characters_per_option"]}))
+        return problems
 
     # HTTP -----------------------------------------------------------------------------------------------------
     def _client(self) -> httpx.Client:
@@ -189,32 +228,41 @@ class MastodonConnector(Connector):
 
     # Publishing -----------------------------------------------------------------------------------------------
     def _problems(self, publication: Publication) -> list[str]:
-        limits = self.limits
-        follow_ups = [*publication.thread] + ([publication.first_comment] if publication.first_comment else [])
-        problems = [p.message for text in follow_ups for p in self.measure_against(text, limits).problems]
-        # The first status may be only media or a poll; then its text may be empty.
-        problems += [p.message for p in self.measure_against(publication.text, limits).problems
-                     if p.code != "empty" or not (publication.media or publication.poll)]
-        if len(publication.media) > limits["max_media_attachments"]:
-            problems.append(_("At most %(n)d images.") % {"n": limits["max_media_attachments"]})
-        for item in publication.media:
-            size_limit = limits["video_size_limit" if item.mime.startswith("video/") else "image_size_limit"]
-            if item.mime not in limits["supported_mime_types"] or item.size > size_limit:
-                problems.append(_("%(name)s: this instance does not take this file.") % {"name": item.name})
-        poll = publication.poll
-        if poll:
-            if publication.media:
-                problems.append(_("A Mastodon post cannot have both a poll and media."))
-            if len(poll.options) > limits["poll_max_options"] or any(
-                    len(o) > limits["poll_max_characters_per_option"] for o in poll.options):
-                problems.append(_("At most %(n)d poll options of %(c)d characters.")
-                                % {"n": limits["poll_max_options"], "c": limits["poll_max_characters_per_option"]})
-        return problems
+        problems = [p.message for text in _follow_ups(publication) for p in self.measure_text(text).problems]
+        return problems + [p.message for p in self.validate_publication(publication)]
 
-    def publish(self, publication: Publication, idempotency_key: str) -> RemotePost:
+    def publish(self, publication: Publication, idempotency_key: str, already: tuple[str, ...] = ()) -> RemotePost:
+        """The status, then each thread part and the first comment as a reply to the one before, each under its
+        own Idempotency-Key (the job's key, then "<key>:<n>"). A part that fails after the first went out is
+        reported with what was made (errors.PartialPublication); a later try goes on from there."""
         problems = self._problems(publication)
         if problems:
             raise errors.ValidationRejected(" ".join(problems))
+        follow_ups = _follow_ups(publication)
+        made = list(already)
+        root = None
+        try:
+            if made:
+                root = self._request("GET", f"/api/v1/statuses/{made[0]}")
+            else:
+                root = self._post_status(self._first_status(publication), idempotency_key)
+                made.append(str(root["id"]))
+            for number in range(len(made), len(follow_ups) + 1):
+                text = follow_ups[number - 1]
+                # Going on after a cut-off try, the part may be out already: look before sending. The key alone
+                # would not do, as the instance forgets it after an hour.
+                found = self._reply_of_ours(made[-1], text) if already else None
+                made.append(found or str(self._post_status(
+                    {"status": text, "visibility": "public", "in_reply_to_id": made[-1]},
+                    f"{idempotency_key}:{number}")["id"]))
+        except errors.NetworkError as exc:
+            if not made:
+                raise
+            raise errors.PartialPublication(self._thread_post(root, made, idempotency_key), made,
+                                            len(follow_ups) + 1, exc) from exc
+        return self._thread_post(root, made, idempotency_key)
+
+    def _first_status(self, publication: Publication) -> dict:
         # The outbox sends at the due time, so `publication.publish_at` is not passed on as `scheduled_at`: a
         # native scheduled status has no status id to read back, edit or count until it fires, and Chorus could
         # not cancel or reschedule it from its own queue. Immediate posting keeps the outbox the one truth.
@@ -227,19 +275,21 @@ class MastodonConnector(Connector):
             lasts = min(max(poll.closes_in_seconds or 86400, self.limits["poll_min_expiration"]),
                         self.limits["poll_max_expiration"])
             body["poll"] = {"options": list(poll.options), "expires_in": lasts, "multiple": poll.multiple}
-        status = self._post_status(body, idempotency_key)
-        follow_ups = [*publication.thread] + ([publication.first_comment] if publication.first_comment else [])
-        parent = status["id"]
-        for number, text in enumerate(follow_ups, start=1):
-            try:
-                parent = self._post_status({"status": text, "visibility": "public", "in_reply_to_id": parent},
-                                           f"{idempotency_key}:{number}")["id"]
-            except errors.NetworkError as exc:
-                if exc.retryable:
-                    raise  # every part has its own key: a retry replays what exists and sends the rest
-                raise errors.AmbiguousOutcome(_("The post is out, but part %(n)d did not follow: %(reason)s")
-                                              % {"n": number + 1, "reason": exc.reason}) from exc
-        return self._remote_post(status, idempotency_key)
+        return body
+
+    def _thread_post(self, root: dict | None, made: list[str], idempotency_key: str) -> RemotePost:
+        if root is None:  # an earlier try sent it and it could not be read now: the caller keeps its link
+            return RemotePost(made[0], "", datetime.now(UTC), idempotency_key, tuple(made))
+        return replace(self._remote_post(root, idempotency_key), parts=tuple(made))
+
+    def _reply_of_ours(self, parent_id: str, text: str) -> str:
+        """Our reply to `parent_id` with this text, if the instance has it ("" if not)."""
+        context = self._request("GET", f"/api/v1/statuses/{parent_id}/context")
+        for status in context.get("descendants", []):
+            if (str(status.get("in_reply_to_id")) == parent_id and str(status["account"]["id"]) == self._account_id()
+                    and same_text(plain_text(status.get("content", "")), text)):
+                return str(status["id"])
+        return ""
 
     def _post_status(self, body: dict, idempotency_key: str) -> dict:
         # The instance keeps the key for an hour and answers a repeat with the status it already made.

@@ -128,13 +128,20 @@ class TelegramConnector(Connector):
                                 data=form, files=files)
             else:
                 response = call(client, "POST", f"/bot{token}/{method}", changes_state=changes_state, json=fields)
-            body = json_of(response)
+            try:
+                body = json_of(response)
+            except errors.Transient as exc:
+                # A proxy's error page or a cut body after a send says nothing about the message: the Bot API has
+                # no idempotency key, so it is read back, never sent again.
+                if changes_state:
+                    raise errors.AmbiguousOutcome(exc.reason) from exc
+                raise
         if body.get("ok"):
             return body["result"]
-        raise self._error(body, response.status_code)
+        raise self._error(body, response.status_code, changes_state)
 
     @staticmethod
-    def _error(body: dict, status: int) -> errors.NetworkError:
+    def _error(body: dict, status: int, changes_state: bool = False) -> errors.NetworkError:
         code = body.get("error_code", status)
         said = str(body.get("description", ""))[:300]
         low = said.lower()
@@ -152,8 +159,9 @@ class TelegramConnector(Connector):
         if code == 409:
             return errors.PermissionMissing(_("Another program reads this bot's updates (a webhook is set): "
                                               "comments and read-back need the bot to itself."))
-        if code >= 500:
-            return errors.Transient(_("Telegram is unavailable: %(said)s") % {"said": said})
+        if code >= 500:  # on a send, the message may exist all the same
+            return (errors.AmbiguousOutcome if changes_state else errors.Transient)(
+                _("Telegram is unavailable: %(said)s") % {"said": said})
         if "migrate_to_chat_id" in parameters:
             return errors.RemoteNotFound(_("The group became a supergroup with id %(id)s: put that id in the "
                                            "channel's settings.") % {"id": parameters["migrate_to_chat_id"]})
@@ -212,23 +220,41 @@ class TelegramConnector(Connector):
         return [PostCounters(remote_id) for remote_id in remote_ids]
 
     # Publishing -----------------------------------------------------------------------------------------------
-    def publish(self, publication: Publication, idempotency_key: str) -> RemotePost:
+    @classmethod
+    def part_count(cls, publication: Publication) -> int:
+        return len(cls._steps(publication))
+
+    @staticmethod
+    def _steps(publication: Publication) -> list[str]:
+        """The messages a post becomes: its text, photo or album, then its poll."""
+        return ((["_send_body"] if publication.text.strip() or publication.media_paths else [])
+                + (["_send_poll"] if publication.poll else []))
+
+    def publish(self, publication: Publication, idempotency_key: str, already: tuple[str, ...] = ()) -> RemotePost:
         """Text, a photo or an album, then a poll if there is one. One post may be several messages; its remote
-        id lists them all ("12,13,14")."""
-        messages = []
-        steps = [self._send_body] if publication.text.strip() or publication.media_paths else []
-        if publication.poll:
-            steps.append(self._send_poll)
-        for step in steps:
-            try:
-                messages += step(publication)
-            except errors.NetworkError as exc:
-                if not messages:
-                    raise
-                raise errors.AmbiguousOutcome(_("Part of the post went out (message %(id)s), the rest failed: "
-                                                "%(reason)s") % {"id": messages[0]["message_id"],
-                                                                 "reason": exc.reason}) from exc
-        return self._remote_post(messages, idempotency_key)
+        id lists them all ("12,13,14"). A poll that fails after the text went out is reported with what was made
+        (errors.PartialPublication): the Bot API has no idempotency key, so it is never sent again here."""
+        steps = self._steps(publication)
+        made = list(already)  # per part: its message ids ("12,13" for an album)
+        first = None  # the post's first message, when this call sent it
+        try:
+            for step in steps[len(made):]:
+                messages = getattr(self, step)(publication)
+                first = first or (messages[0] if not made else None)
+                made.append(",".join(str(m["message_id"]) for m in messages))
+        except errors.NetworkError as exc:
+            if not made:
+                raise
+            raise errors.PartialPublication(self._post_of(made, first, idempotency_key), made, len(steps),
+                                            exc) from exc
+        return self._post_of(made, first, idempotency_key)
+
+    def _post_of(self, made: list[str], first: dict | None, idempotency_key: str) -> RemotePost:
+        if first is None:  # going on from parts an earlier try sent: its link is rebuilt from the channel
+            chat = {"username": self.chat[1:]} if self.chat.startswith("@") else {"id": self.chat}
+            first = {"message_id": made[0].split(",")[0], "chat": chat, "date": int(datetime.now(UTC).timestamp())}
+        return RemotePost(",".join(made), self._url(first), datetime.fromtimestamp(first["date"], UTC),
+                          idempotency_key, tuple(made))
 
     def _send_body(self, publication: Publication) -> list[dict]:
         text = telegram_html(publication.text)

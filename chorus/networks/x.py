@@ -136,7 +136,7 @@ class XConnector(Connector):
 
             rotate_credentials(self.channel, "refresh_token", self._refreshed)
             response = self._send(method, path, changes_state=changes_state, **kwargs)
-        return _answer(response)
+        return _answer(response, changes_state)
 
     def _refreshed(self, refresh_token: str) -> dict:
         client_id = self.channel.config.get("client_id", "")
@@ -174,15 +174,26 @@ class XConnector(Connector):
                                posts=metrics.get("tweet_count"))
 
     # Publishing ------------------------------------------------------------------------------------------------
-    def publish(self, publication: Publication, idempotency_key: str) -> RemotePost:
-        body = {"text": publication.text or (publication.poll.question if publication.poll else "")}
+    def publish(self, publication: Publication, idempotency_key: str, already: tuple[str, ...] = ()) -> RemotePost:
+        """The post, then each thread part as a reply to the one before. X has no idempotency key: a part that
+        failed after the first went out is reported (errors.PartialPublication), never sent again here."""
+        first = {"text": publication.text or (publication.poll.question if publication.poll else "")}
         if publication.poll:
-            body["poll"] = _poll(publication)
-        first = self._tweet(body)
-        parent = first
-        for text in publication.thread:
-            parent = self._tweet({"text": text, "reply": {"in_reply_to_tweet_id": parent}})
-        return RemotePost(first, _post_url(first), datetime.now(UTC), idempotency_key)
+            first["poll"] = _poll(publication)
+        bodies = [first, *({"text": text} for text in publication.thread)]
+        made = list(already)
+        try:
+            for body in bodies[len(made):]:
+                made.append(self._tweet(body | ({"reply": {"in_reply_to_tweet_id": made[-1]}} if made else {})))
+        except errors.NetworkError as exc:
+            if not made:
+                raise
+            raise errors.PartialPublication(self._remote(made, idempotency_key), made, len(bodies), exc) from exc
+        return self._remote(made, idempotency_key)
+
+    @staticmethod
+    def _remote(made: list[str], idempotency_key: str) -> RemotePost:
+        return RemotePost(made[0], _post_url(made[0]), datetime.now(UTC), idempotency_key, tuple(made))
 
     def _tweet(self, body: dict) -> str:
         return self._api("POST", "/2/tweets", changes_state=True, json=body)["data"]["id"]
@@ -296,17 +307,25 @@ def _rate_limited(response, problem: dict) -> errors.RateLimited:
     return errors.RateLimited(f"X: too many requests ({scope} limit)", when, scope)
 
 
-def _answer(response) -> dict:
-    """The body of a successful answer, or X's problem as one of the shared errors."""
+def _answer(response, changes_state: bool = False) -> dict:
+    """The body of a successful answer, or X's problem as one of the shared errors.
+
+    A server error or an unreadable body on a write says nothing about whether X made the post, and X has no
+    idempotency key: it is ambiguous, read back by the reconciler, never sent again. On a read it is transient."""
     if response.is_success:
-        return json_of(response)
+        try:
+            return json_of(response)
+        except errors.Transient as exc:
+            if changes_state:
+                raise errors.AmbiguousOutcome(exc.reason) from exc
+            raise
     problem, status = _problem(response), response.status_code
     detail = str(problem.get("detail") or problem.get("error_description") or "")[:200]
     reason = f"X: {problem.get('title') or 'HTTP'} ({status}) {detail}".strip()
     if status == 429:
         raise _rate_limited(response, problem)
     if status >= 500:
-        raise errors.Transient(reason)
+        raise (errors.AmbiguousOutcome if changes_state else errors.Transient)(reason)
     if status == 401:
         raise errors.AuthExpired(reason)
     if status == 403:

@@ -37,6 +37,10 @@ class PublishJob(models.Model):
     claimed_by = models.CharField(max_length=120, blank=True)
     lease_until = models.DateTimeField(null=True, blank=True)
     remote_id = models.CharField(max_length=200, blank=True)
+    # A post of several parts (a thread, a first comment, Telegram's poll): the remote id of each part known to be
+    # on the network, in order. Set while some are missing, a later send goes on after them instead of from the
+    # start; a job with a remote id and missing parts is live but not whole.
+    parts_out = models.JSONField(default=list, blank=True)
     remote_url = models.CharField(max_length=500, blank=True)
     # What the network shows: the text that went out, or the last edit that landed. The variant's text may be
     # newer (edited in Chorus, not yet on the network); the post page shows both until they agree.
@@ -66,6 +70,7 @@ class PublishAttempt(models.Model):
     class Outcome(models.TextChoices):
         IN_FLIGHT = "in_flight", _("In flight")
         PUBLISHED = "published", _("Published")
+        PARTIAL = "partial", _("Partly published")
         RETRY = "retry", _("Failed, will retry")
         RATE_LIMITED = "rate_limited", _("Rate-limited, will retry")
         FAILED = "failed", _("Failed")
@@ -109,3 +114,5 @@ class WorkerBeat(models.Model):
 
     worker = models.CharField(max_length=120, unique=True)
     seen_at = models.DateTimeField()
+    # Set when people were told this worker went silent; a new beat clears it, so each silence is told once.
+    silence_alerted_at = models.DateTimeField(null=True, blank=True)

@@ -49,7 +49,7 @@ def expose_crashed_sends(now: datetime) -> int:
 
 
 def settle_unknown(now: datetime) -> dict[str, int]:
-    counts = {"found": 0, "needs_review": 0}
+    counts = {"found": 0, "needs_review": 0, "going_on": 0}
     for job in PublishJob.objects.filter(status=Status.UNKNOWN).select_related("channel__workspace", "variant__post"):
         outcome = settle_one(job, now)
         if outcome:
@@ -58,12 +58,15 @@ def settle_unknown(now: datetime) -> dict[str, int]:
 
 
 def settle_one(job: PublishJob, now: datetime) -> str | None:
+    if job.parts_out:
+        return _settle_going_on(job, now)
     last = job.attempts_log.order_by("-started_at").first()
     since = last.started_at if last else job.due_at
     connector = job.channel.connector
     grace_over = now - since > timedelta(seconds=settings.CHORUS_UNKNOWN_GRACE)
     found = None
-    text = publication_of(job.variant).text
+    publication = publication_of(job.variant)
+    text = publication.text
     if connector.capabilities.find_published:
         try:
             found = connector.find_published(job.idempotency_key, text, since)
@@ -71,6 +74,8 @@ def settle_one(job: PublishJob, now: datetime) -> str | None:
             log.info("could not read back job %s yet: %s", job.pk, exc.reason)
             if not grace_over:
                 return None
+    if found is not None and connector.part_count(publication) > 1:
+        return _first_part_found(job, now, found, connector.part_count(publication))
     if found is not None:
         if states.move(job.pk, Status.UNKNOWN, Status.PUBLISHED, remote_id=found.remote_id, remote_url=found.url,
                        published_at=found.published_at, sent_text=text, last_error=""):
@@ -83,6 +88,50 @@ def settle_one(job: PublishJob, now: datetime) -> str | None:
                "if you see it there.")
     if states.move(job.pk, Status.UNKNOWN, Status.NEEDS_REVIEW, last_error=reason):
         _log(job, now, Outcome.NOT_FOUND, reason)
+        notify(job.workspace, Notification.Kind.PUBLICATION_UNKNOWN,
+               _("A post to %(channel)s needs your decision: %(reason)s") % {"channel": job.channel.name,
+                                                                             "reason": reason},
+               link=job_link(job))
+        return "needs_review"
+    return None
+
+
+def _first_part_found(job: PublishJob, now: datetime, found, total: int) -> str | None:
+    """The first part of a post of several is on the network; what came after it is not known to be. Found is not
+    whole: the rest goes on under its parts' keys where the network has them, else a person decides."""
+    live = {"remote_id": found.remote_id, "remote_url": found.url, "published_at": found.published_at,
+            "parts_out": [found.remote_id], "sent_text": publication_of(job.variant).text}
+    reason = _("Part 1 of %(total)d was found on the network after the send was interrupted; the parts after it "
+               "may not have gone out.") % {"total": total}
+    _log(job, now, Outcome.FOUND, _("Found on the network: %(url)s") % {"url": found.url})
+    return _go_on_or_ask(job, now, reason, next_part=2, **live)
+
+
+def _settle_going_on(job: PublishJob, now: datetime) -> str | None:
+    """A send that went on from parts already out was cut off (the worker stopped, or the call raised): the parts
+    recorded are out, the ones after them may or may not be."""
+    total = job.channel.connector_class.part_count(publication_of(job.variant))
+    reason = _("Parts on the network: %(out)d of %(total)d; the send of the rest was interrupted.") % {
+        "out": len(job.parts_out), "total": total}
+    return _go_on_or_ask(job, now, reason, next_part=len(job.parts_out) + 1)
+
+
+def _go_on_or_ask(job: PublishJob, now: datetime, reason: str, next_part: int, **live) -> str | None:
+    connector = job.channel.connector_class
+    if connector.capabilities.resumable_parts and job.attempts < settings.CHORUS_MAX_ATTEMPTS:
+        # Every part has its own key (and Mastodon's connector looks for a part before sending it again).
+        reason += " " + _("The rest goes out by itself now; each part has its own key, so none can go out twice.")
+        if states.move(job.pk, Status.UNKNOWN, Status.SCHEDULED, not_before=now, claimed_by="", lease_until=None,
+                       last_error=reason, **live):
+            from chorus.publishing.tasks import nudge_dispatcher
+
+            nudge_dispatcher()
+            return "going_on"
+        return None
+    reason += " " + _("Look at the post on %(network)s: Retry sends what is missing, from part %(n)d on; Mark as "
+                      "posted keeps the post as it is.") % {"network": connector.label, "n": next_part}
+    if states.move(job.pk, Status.UNKNOWN, Status.NEEDS_REVIEW, last_error=reason, **live):
+        _log(job, now, Outcome.PARTIAL, reason)
         notify(job.workspace, Notification.Kind.PUBLICATION_UNKNOWN,
                _("A post to %(channel)s needs your decision: %(reason)s") % {"channel": job.channel.name,
                                                                              "reason": reason},

@@ -25,16 +25,20 @@ def job_for(actor, workspace, job_id, action: str = "post.view") -> PublishJob:
 
 
 def needing_attention(actor, workspace):
-    """Failed, ambiguous and late publications: what a person must look at."""
+    """Failed, ambiguous, late and half-sent publications: what a person must look at."""
     ensure_can(actor, "post.view", workspace)
     late = health.late_jobs().filter(workspace=workspace).values_list("pk", flat=True)
+    # Live on the network but missing parts, with the rest on its way: shown until it is whole.
+    incomplete = Q(status__in=[Status.SCHEDULED, Status.CLAIMED, Status.SENDING]) & ~Q(remote_id="")
     return (PublishJob.objects.filter(workspace=workspace)
-            .filter(Q(status__in=[Status.FAILED, Status.NEEDS_REVIEW, Status.UNKNOWN]) | Q(pk__in=list(late)))
+            .filter(Q(status__in=[Status.FAILED, Status.NEEDS_REVIEW, Status.UNKNOWN]) | Q(pk__in=list(late))
+                    | incomplete)
             .select_related("channel", "variant__post").order_by("due_at"))
 
 
 def retry(*, actor, job: PublishJob) -> PublishJob:
-    """Send again now. The same idempotency key goes with it, so a network that has it will not post twice."""
+    """Send again now. The same idempotency key goes with it, so a network that has it will not post twice; a post
+    partly out sends only what is missing."""
     ensure_can(actor, "publication.resolve", job.workspace)
     now = timezone.now()
     if not states.move(job.pk, {Status.FAILED, Status.NEEDS_REVIEW}, Status.SCHEDULED, not_before=now,
@@ -50,9 +54,10 @@ def retry(*, actor, job: PublishJob) -> PublishJob:
 
 def mark_as_posted(*, actor, job: PublishJob, remote_url: str = "") -> PublishJob:
     ensure_can(actor, "publication.resolve", job.workspace)
+    # A post partly out keeps the link and time of its first part unless the person gives another link.
     if not states.move(job.pk, {Status.FAILED, Status.NEEDS_REVIEW, Status.UNKNOWN}, Status.PUBLISHED,
-                       remote_url=remote_url[:500], published_at=timezone.now(), last_error="",
-                       sent_text=job.variant.effective_text):
+                       remote_url=remote_url[:500] or job.remote_url, published_at=job.published_at or timezone.now(),
+                       last_error="", sent_text=job.variant.effective_text):
         raise ValidationError(_("Only a failed or undecided publication can be marked as posted."))
     _log_decision(job, actor, _("Marked as posted by %(user)s") % {"user": actor.get_username()})
     job.refresh_from_db()

@@ -9,8 +9,12 @@ S = Status
 MOVES: dict[str, set[str]] = {
     S.SCHEDULED: {S.CLAIMED, S.SCHEDULED},
     S.CLAIMED: {S.SENDING, S.SCHEDULED},
-    S.SENDING: {S.PUBLISHED, S.SCHEDULED, S.FAILED, S.UNKNOWN},
-    S.UNKNOWN: {S.PUBLISHED, S.NEEDS_REVIEW},
+    # A post of several parts whose first is out but a later one is missing (PartialPublication) goes back to the
+    # outbox when every part has its own key, else to a person; the job keeps the parts out (`parts_out`), and
+    # the next send goes on after them. Unknown → scheduled only for such a post: its first part was found, or
+    # a send that went on from it was cut off, and the rest goes on under the parts' keys.
+    S.SENDING: {S.PUBLISHED, S.SCHEDULED, S.FAILED, S.UNKNOWN, S.NEEDS_REVIEW},
+    S.UNKNOWN: {S.PUBLISHED, S.NEEDS_REVIEW, S.SCHEDULED},
     S.NEEDS_REVIEW: {S.PUBLISHED, S.SCHEDULED},
     S.FAILED: {S.SCHEDULED, S.PUBLISHED},
     # An edit or a deletion of a published post holds the job until the network answers (PUB-5); an edit that

@@ -8,20 +8,58 @@ that fake. Tests for features the connector does not declare in its capabilities
 from datetime import UTC, datetime, timedelta
 
 import pytest
+import time_machine
 from django.utils import timezone
 
 from chorus.content.services import create_and_schedule
 from chorus.networks import errors
-from chorus.networks.base import Publication
-from chorus.publishing import dispatcher, reconciler, sender
+from chorus.networks.base import Poll, Publication
+from chorus.publishing import dispatcher, reconciler, sender, services
 from chorus.publishing.models import Status
 
 TEXT = "Новый сорт: Эфиопия Иргачеффе ☕ — https://example.com/menu"
+# Faults on the second write of a post of several parts: nothing happened, or it happened and the answer was lost.
+SECOND_PART_FAULTS = ("refuse", "rate_limit", "reject", "hang_up", "error_after", "garbled")
 
 
 def needs(channel, feature: str):
     if not getattr(channel.connector_class.capabilities, feature):
         pytest.skip(f"{channel.network} does not declare {feature}")
+
+
+def keyed(channel) -> bool:
+    return channel.connector_class.capabilities.idempotency != "none"
+
+
+def several_parts(channel) -> Publication:
+    """A post this network sends as several posts or messages (a thread and a first comment, or Telegram's poll
+    after its text); skipped where every post is one."""
+    capabilities = channel.connector_class.capabilities
+    replies = capabilities.threads or capabilities.first_comment
+    publication = Publication(
+        TEXT, thread=("Часть 2: обжарка средняя", "Часть 3: помол под воронку") if capabilities.threads else (),
+        first_comment="Меню: https://example.com/menu/autumn" if capabilities.first_comment else "",
+        poll=Poll("Какой сорт взять?", ("Эфиопия", "Кения")) if capabilities.polls and not replies else None)
+    if channel.connector_class.part_count(publication) < 2:
+        pytest.skip(f"{channel.network} sends every post as one")
+    return publication
+
+
+def part_texts(publication: Publication) -> list[str]:
+    """What each part shows on the network, in order (a Telegram poll shows its question)."""
+    texts = [publication.text, *publication.thread] + ([publication.first_comment] if publication.first_comment
+                                                        else [])
+    return texts if len(texts) > 1 else texts + [publication.poll.question]
+
+
+def extras_of(publication: Publication) -> dict:
+    poll = publication.poll
+    return {"thread": list(publication.thread), "first_comment": publication.first_comment,
+            "poll": {"question": poll.question, "options": list(poll.options)} if poll else None}
+
+
+def texts_on_the_network(api) -> list[str]:
+    return sorted(part["text"] for part in api.own_parts())
 
 
 class ConnectorContract:
@@ -50,11 +88,31 @@ class ConnectorContract:
         assert channel.connector.find_published("key-hang-up", TEXT, since).remote_id == api.remote_posts()[0][
             "remote_id"]
 
-    def test_a_refusal_is_transient_and_nothing_is_posted(self, api, channel):
+    def test_a_refusal_posts_nothing_and_only_a_network_with_keys_calls_it_safe_to_send_again(self, api, channel):
         api.fail_next("refuse")
-        with pytest.raises(errors.Transient):
+        # Without an idempotency key a server error cannot be told from one after the post was made: ambiguous.
+        with pytest.raises(errors.Transient if keyed(channel) else (errors.Transient, errors.AmbiguousOutcome)):
             channel.connector.publish(Publication(TEXT), "key-refused")
         assert api.remote_posts() == []
+
+    @pytest.mark.parametrize("fault", ["error_after", "garbled"])
+    def test_a_lost_answer_to_a_post_that_was_made_never_leads_to_a_second(self, api, channel, fault):
+        """A gateway's 502 or a cut-off body after the network made the post: read back, or sent again only under
+        the same key, never posted twice."""
+        since = datetime.now(UTC) - timedelta(seconds=5)
+        api.fail_next(fault)
+        try:
+            remote = channel.connector.publish(Publication(TEXT), "key-lost-answer")
+        except errors.AmbiguousOutcome:
+            if channel.connector_class.capabilities.find_published:
+                remote = channel.connector.find_published("key-lost-answer", TEXT, since)
+            else:
+                remote = None  # the reconciler hands it to a person at once
+        except errors.NetworkError as exc:
+            assert exc.retryable and keyed(channel), f"{type(exc).__name__} would send a post without a key again"
+            remote = channel.connector.publish(Publication(TEXT), "key-lost-answer")  # the outbox's retry
+        [post] = api.remote_posts()
+        assert remote is None or remote.remote_id == post["remote_id"]
 
     def test_a_rate_limit_says_when_to_come_back(self, api, channel):
         api.fail_next("rate_limit")
@@ -123,3 +181,87 @@ class ConnectorContract:
         found = channel.connector_class.capabilities.find_published
         assert job.status == (Status.PUBLISHED if found else Status.NEEDS_REVIEW)
         assert len(api.remote_posts()) == 1
+
+    # Posts of several parts: a thread, a first comment, Telegram's poll after its text ------------------------
+
+    @pytest.mark.parametrize("fault", SECOND_PART_FAULTS)
+    def test_a_second_part_that_fails_is_reported_with_the_parts_made_and_never_doubles(self, api, channel, fault):
+        publication = several_parts(channel)
+        total = channel.connector_class.part_count(publication)
+        api.fail_next("pass", fault)
+        try:
+            remote = channel.connector.publish(publication, "key-parts")
+        except errors.PartialPublication as exc:
+            partial = exc
+        else:  # a network that reads a cut-off part back on the spot (Bluesky's record keys) heals it
+            assert fault in ("error_after", "garbled") and len(remote.parts) == total
+            assert texts_on_the_network(api) == sorted(part_texts(publication))
+            return
+        assert (len(partial.made), partial.total, partial.next_part) == (1, total, 2)
+        assert partial.made[0] in {part["remote_id"] for part in api.own_parts()}
+        assert partial.post.remote_id == partial.made[0] and partial.post.url
+        assert partial.reason.startswith(f"part 2 of {total} did not go out: ")
+        if fault in ("hang_up", "error_after", "garbled") and not keyed(channel):
+            assert not partial.cause.definite  # the part may exist: without a key it must never be sent again
+        texts = texts_on_the_network(api)
+        assert publication.text in texts and all(texts.count(text) == 1 for text in texts)
+
+    def test_going_on_after_a_refused_part_sends_only_the_parts_that_are_missing(self, api, channel):
+        publication = several_parts(channel)
+        api.fail_next("pass", "refuse")
+        with pytest.raises(errors.PartialPublication) as partial:
+            channel.connector.publish(publication, "key-go-on")
+        remote = channel.connector.publish(publication, "key-go-on", already=partial.value.made)
+        assert remote.parts[0] == partial.value.made[0] and len(remote.parts) == len(part_texts(publication))
+        assert texts_on_the_network(api) == sorted(part_texts(publication))
+
+    @pytest.mark.parametrize("fault", ["hang_up", "error_after"])
+    def test_with_a_key_per_part_going_on_after_a_lost_answer_does_not_double_that_part(self, api, channel, fault):
+        needs(channel, "resumable_parts")
+        publication = several_parts(channel)
+        api.fail_next("pass", fault)
+        try:
+            made = channel.connector.publish(publication, "key-lost-part").parts[:1]
+        except errors.PartialPublication as exc:
+            made = exc.made
+        channel.connector.publish(publication, "key-lost-part", already=made)
+        assert texts_on_the_network(api) == sorted(part_texts(publication))
+
+    @pytest.mark.parametrize("faults", [("pass", "hang_up"), ("pass", "refuse"), ("pass", "rate_limit"),
+                                        ("pass", "error_after"), ("pass", "reject"), ("hang_up",)],
+                             ids=["part-2-hang-up", "part-2-refused", "part-2-rate-limited", "part-2-lost-answer",
+                                  "part-2-rejected", "part-1-hang-up"])
+    def test_a_scheduled_post_of_several_parts_ends_whole_or_with_a_person_asked(self, api, channel, owner,
+                                                                                   workspace, faults):
+        """Dispatcher, sender and reconciler, with time passing beyond every backoff, rate limit and grace window:
+        every part goes out exactly once, or the post waits for a person with the reason, its first part recorded
+        as live; nothing is dropped in silence and nothing is sent twice."""
+        publication = several_parts(channel)
+        total = len(part_texts(publication))
+        _post, [job] = create_and_schedule(actor=owner, workspace=workspace, text=TEXT, channel_ids=[channel.pk],
+                                           variant_extras={channel.pk: extras_of(publication)},
+                                           due_at=timezone.now())
+        api.fail_next(*faults)
+        with time_machine.travel(timezone.now(), tick=True) as traveller:
+            for _round in range(8):
+                for job_id in dispatcher.claim_due("contract-worker"):
+                    sender.send(job_id, "contract-worker")
+                reconciler.reconcile()
+                job.refresh_from_db()
+                if job.status in (Status.PUBLISHED, Status.NEEDS_REVIEW):
+                    break
+                traveller.shift(timedelta(seconds=1000))
+        texts = texts_on_the_network(api)
+        assert all(texts.count(text) <= 1 for text in part_texts(publication)), texts  # never twice
+        assert job.remote_id and job.remote_id.split(",")[0] in {part["remote_id"].split(",")[0]
+                                                                for part in api.own_parts()}
+        if job.status == Status.PUBLISHED:
+            assert texts == sorted(part_texts(publication)) and len(job.parts_out) == total and not job.last_error
+        else:
+            assert job.status == Status.NEEDS_REVIEW, job.status
+            assert f"of {total}" in job.last_error and "Retry sends what is missing" in job.last_error
+            assert job.last_error.startswith(("part 2 of", "Part 1 of"))
+            assert job in services.needing_attention(owner, workspace)
+        # Where every part has its own key, only a refusal that will not pass (the content itself) needs a person.
+        if channel.connector_class.capabilities.resumable_parts:
+            assert (job.status == Status.NEEDS_REVIEW) == ("reject" in faults)

@@ -6,13 +6,18 @@ from datetime import UTC, datetime, timedelta
 import httpx
 import pytest
 from django.core.exceptions import ValidationError
+from django.urls import reverse
+from django.utils import timezone
 
 from chorus.channels.services import connect_channel
+from chorus.content.services import check_draft, create_and_schedule
 from chorus.networks import errors
 from chorus.networks.base import MediaFacts, Poll, Publication
 from chorus.networks.mastodon import MastodonConnector
 from chorus.networks.tests.contract import TEXT, ConnectorContract
 from chorus.networks.tests.fakes.mastodon import FakeMastodon
+from chorus.publishing import dispatcher, sender
+from chorus.publishing.models import Status
 
 
 def connect(owner, workspace, url: str, token: str):
@@ -47,6 +52,40 @@ def test_connecting_reads_the_instances_own_limits_and_publishing_keeps_to_them(
     assert MastodonConnector.measure(long_text).problems[0].code == "too_long"
     channel.connector.publish(Publication(long_text), "key-long")
     assert [p["text"] for p in api.remote_posts()] == [long_text]
+
+
+def test_a_780_character_post_is_scheduled_and_sent_on_an_instance_that_allows_1000(serve, owner, editor, workspace):
+    """The auditor's story: the composer and the scheduler counted against Mastodon's default 500 and refused it."""
+    api = serve(FakeMastodon(max_characters=1000))
+    channel = connect(owner, workspace, api.url, api.token)
+    long_text = "Пишем про зерно подробно. " * 30
+    [check] = check_draft(actor=editor, workspace=workspace, text=long_text, channel_ids=[channel.pk])
+    assert check.ok and (check.measure.length, check.measure.limit) == (780, 1000)
+    _post, [job] = create_and_schedule(actor=editor, workspace=workspace, text=long_text, channel_ids=[channel.pk],
+                                       due_at=timezone.now())
+    for job_id in dispatcher.claim_due("worker"):
+        sender.send(job_id, "worker")
+    job.refresh_from_db()
+    assert job.status == Status.PUBLISHED and [p["text"] for p in api.remote_posts()] == [long_text]
+    [over] = check_draft(actor=editor, workspace=workspace, text="я" * 1001, channel_ids=[channel.pk],
+                         variant_extras={channel.pk: {"thread": ["я" * 1000]}})
+    assert [p.message for p in over.problems] == ["1 over the limit of 1000."]  # the part fits this instance
+
+
+def test_the_composer_counts_a_link_as_the_instance_reserves_for_it(serve, owner, editor, workspace, client):
+    api = serve(FakeMastodon(url_length=50))
+    channel = connect(owner, workspace, api.url, api.token)
+    text = "Меню: https://example.com/menu"
+    [check] = check_draft(actor=editor, workspace=workspace, text=text, channel_ids=[channel.pk])
+    assert check.measure.length == len("Меню: ") + 50
+    client.force_login(editor)
+    page = client.post(reverse("composer-check", args=[workspace.slug]), {"text": "я" * 460 + " " + text,
+                                                                         "channels": [channel.pk]},
+                       HTTP_HX_REQUEST="true").content.decode()
+    assert "517 / 500" in page  # the live check: 460 + a space + 6 + a link of 50
+    with pytest.raises(ValidationError, match="17 over the limit of 500"):
+        create_and_schedule(actor=editor, workspace=workspace, text="я" * 460 + " " + text, channel_ids=[channel.pk],
+                            due_at=timezone.now())
 
 
 def test_an_overlong_text_is_refused_before_anything_is_sent(api, channel):
@@ -90,6 +129,21 @@ def test_a_thread_with_a_poll_and_a_first_comment_goes_out_as_replies_in_order(a
     channel.connector.publish(Publication("Голосуем!", poll=poll, thread=("Часть 2", "Часть 3"),
                                           first_comment="Ссылка на меню: https://example.com/menu"), "job-9")
     assert len(api.statuses) == 5  # the rival's post and our four
+
+
+def test_going_on_after_a_lost_reply_finds_it_on_the_instance_even_once_the_key_is_forgotten(api, channel):
+    """The instance keeps an Idempotency-Key for an hour; a thread that goes on later looks for its part first."""
+    publication = Publication("Наш новый сорт", thread=("Часть 2",), first_comment="Меню: https://example.com")
+    api.fail_next("pass", "hang_up")
+    with pytest.raises(errors.PartialPublication) as partial:
+        channel.connector.publish(publication, "job-41")
+    assert isinstance(partial.value.cause, errors.AmbiguousOutcome) and len(api.own_parts()) == 2
+    api.idempotency.clear()  # more than an hour later
+    remote = channel.connector.publish(publication, "job-41", already=partial.value.made)
+    assert sorted(p["text"] for p in api.own_parts()) == ["Меню: https://example.com", "Наш новый сорт", "Часть 2"]
+    assert remote.remote_id == partial.value.made[0] and remote.url.endswith(f"/{remote.remote_id}")
+    [second] = api.replies_to(remote.remote_id)
+    assert remote.parts == (remote.remote_id, second["id"], api.replies_to(second["id"])[0]["id"])
 
 
 def test_a_poll_with_media_is_refused_before_upload(api, channel, tmp_path):

@@ -2,8 +2,11 @@
 polls, the admin check, the 48-hour delete limit, comments in the discussion group)."""
 
 from datetime import UTC, datetime, timedelta
+from unittest import mock
 
+import httpx
 import pytest
+import time_machine
 from django.core.exceptions import ValidationError
 from django.utils import timezone
 
@@ -14,7 +17,7 @@ from chorus.networks.base import MediaFacts, Poll, Publication
 from chorus.networks.telegram import TelegramConnector
 from chorus.networks.tests.contract import TEXT, ConnectorContract
 from chorus.networks.tests.fakes.telegram import CHANNEL, GROUP, TOKEN, FakeTelegram
-from chorus.publishing import dispatcher, reconciler, sender
+from chorus.publishing import dispatcher, reconciler, sender, services
 from chorus.publishing.models import Status
 
 
@@ -140,11 +143,68 @@ def test_a_poll_with_one_option_is_caught_before_sending():
     assert [p.code for p in problems] == ["poll"]
 
 
-def test_a_poll_that_fails_after_its_text_went_out_is_ambiguous_not_retried(api, channel):
-    api.fail_next("", "rate_limit")  # the text passes, the poll is rate-limited
-    with pytest.raises(errors.AmbiguousOutcome, match="Part of the post"):
+def test_a_poll_that_fails_after_its_text_went_out_is_reported_with_the_text_made(api, channel):
+    api.fail_next("pass", "rate_limit")  # the text passes, the poll is rate-limited
+    with pytest.raises(errors.PartialPublication, match="^part 2 of 2 did not go out: Telegram asks to wait") as sent:
         channel.connector.publish(Publication("Голосуем", poll=Poll("Сорт?", ("А", "Б"))), "key")
     assert [p["text"] for p in api.remote_posts()] == ["Голосуем"]
+    assert sent.value.made == ("101",) and sent.value.post.url == "https://t.me/demo_coffee/101"
+    assert isinstance(sent.value.cause, errors.RateLimited)
+
+
+def test_a_poll_rate_limited_after_its_text_waits_for_olga_and_her_retry_sends_only_the_poll(
+        api, channel, owner, workspace):
+    """The auditor's story: before, the job ended published with the poll never sent and nobody told."""
+    _post, [job] = create_and_schedule(actor=owner, workspace=workspace, text="Голосуем", channel_ids=[channel.pk],
+                                       variant_extras={channel.pk: {"poll": {"question": "Сорт?",
+                                                                             "options": ["А", "Б"]}}},
+                                       due_at=timezone.now())
+    api.fail_next("pass", "rate_limit")
+    for job_id in dispatcher.claim_due("tg-worker"):
+        sender.send(job_id, "tg-worker")
+    reconciler.reconcile(timezone.now() + timedelta(seconds=1))
+    job.refresh_from_db()
+    assert job.status == Status.NEEDS_REVIEW
+    assert (job.remote_id, job.remote_url, job.parts_out) == ("101", "https://t.me/demo_coffee/101", ["101"])
+    assert job.last_error.startswith("part 2 of 2 did not go out: Telegram asks to wait 7 s")
+    assert "Retry sends what is missing, from part 2 on" in job.last_error
+    assert job in services.needing_attention(owner, workspace)
+
+    services.retry(actor=owner, job=job)
+    with time_machine.travel(timezone.now() + timedelta(seconds=8), tick=True):  # after Telegram's retry_after
+        for job_id in dispatcher.claim_due("tg-worker"):
+            sender.send(job_id, "tg-worker")
+    job.refresh_from_db()
+    assert job.status == Status.PUBLISHED and job.remote_id == "101,102" and job.parts_out == ["101", "102"]
+    assert [p["text"] for p in api.remote_posts()] == ["Голосуем", "Сорт?"]  # the text once, the poll once
+
+
+def test_a_bad_gateway_after_telegram_made_the_post_is_read_back_never_sent_again(api, channel, owner, workspace):
+    """Before, a 502 on sendMessage was transient: the outbox sent the post again and it went out twice."""
+    _post, [job] = create_and_schedule(actor=owner, workspace=workspace, text=TEXT, channel_ids=[channel.pk],
+                                       due_at=timezone.now())
+    api.fail_next("error_after")
+    for job_id in dispatcher.claim_due("tg-worker"):
+        sender.send(job_id, "tg-worker")
+    job.refresh_from_db()
+    assert job.status == Status.UNKNOWN and "Telegram is unavailable" in job.last_error
+    with time_machine.travel(timezone.now() + timedelta(minutes=20), tick=True):  # past every backoff
+        reconciler.reconcile()
+        assert dispatcher.claim_due("tg-worker") == []
+    job.refresh_from_db()
+    assert job.status == Status.PUBLISHED and [p["remote_id"] for p in api.remote_posts()] == [job.remote_id]
+
+
+@pytest.mark.parametrize("answer", [httpx.Response(502, json={"ok": False, "error_code": 502,
+                                                              "description": "Bad Gateway"}),
+                                    httpx.Response(200, content=b"<html>cut")])
+def test_a_server_error_or_an_unreadable_answer_is_ambiguous_on_a_send_and_transient_on_a_read(channel, answer):
+    connector = channel.connector
+    with mock.patch("chorus.networks.telegram.call", return_value=answer):
+        with pytest.raises(errors.AmbiguousOutcome):
+            connector._call("sendMessage", changes_state=True, chat_id="@demo_coffee", text="Привет")
+        with pytest.raises(errors.Transient):
+            connector._call("getChat", chat_id="@demo_coffee")
 
 
 # Edit and delete -----------------------------------------------------------------------------------------------

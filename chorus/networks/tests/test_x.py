@@ -4,17 +4,24 @@ content, t.co links, daily posting limits, polls, threads, mentions)."""
 import threading
 from datetime import UTC, datetime, timedelta
 
+import httpx
 import pytest
+import time_machine
 from django.db import connections
+from django.utils import timezone
 
 from chorus.channels.models import Channel
 from chorus.channels.services import connect_channel
+from chorus.content.services import create_and_schedule
 from chorus.networks import errors
 from chorus.networks.base import MediaFacts, Poll, Publication
 from chorus.networks.registry import connector_class
 from chorus.networks.tests.contract import ConnectorContract
 from chorus.networks.tests.fakes.x import FakeX
 from chorus.networks.x import POST_PRICE_USD, XConnector
+from chorus.networks.x import _answer as x_answer
+from chorus.publishing import dispatcher, reconciler, sender, services
+from chorus.publishing.models import Status
 
 
 @pytest.fixture
@@ -145,6 +152,70 @@ def test_a_thread_goes_out_as_a_chain_of_replies(api, channel):
     second, third = by_text["2/3 Температура"], by_text["3/3 Время"]
     assert second["reply_to"] == first.remote_id and third["reply_to"] == second["id"]
     assert first.url == f"https://x.com/i/status/{first.remote_id}"
+
+
+def schedule(owner, workspace, channel, text: str, thread: list[str] = ()):
+    _post, [job] = create_and_schedule(actor=owner, workspace=workspace, text=text, channel_ids=[channel.pk],
+                                       variant_extras={channel.pk: {"thread": list(thread)}}, due_at=timezone.now())
+    return job
+
+
+def send_due():
+    for job_id in dispatcher.claim_due("x-worker"):
+        sender.send(job_id, "x-worker")
+
+
+def test_a_refused_second_part_asks_olga_and_her_retry_sends_only_the_missing_parts(api, channel, owner,
+                                                                                     workspace):
+    """The auditor's story: before, the refusal sent the job back to the outbox, the retry met X's duplicate check
+    on the first part and the job ended failed, with the first part live and the rest never sent."""
+    job = schedule(owner, workspace, channel, "Часть 1 про обжарку", ["Часть 2 про помол", "Часть 3 про воду"])
+    api.fail_next("pass", "refuse")
+    send_due()
+    job.refresh_from_db()
+    [root] = api.remote_posts()
+    assert job.status == Status.NEEDS_REVIEW
+    assert (job.remote_id, job.remote_url) == (root["remote_id"], f"https://x.com/i/status/{root['remote_id']}")
+    assert job.last_error.startswith("part 2 of 3 did not go out: X: Service Unavailable (503)")
+    assert "It may be on X (Twitter) all the same" in job.last_error
+    with time_machine.travel(timezone.now() + timedelta(hours=1), tick=True):
+        reconciler.reconcile()
+        send_due()
+    job.refresh_from_db()
+    assert job.status == Status.NEEDS_REVIEW  # nothing is sent again behind Olga's back
+
+    services.retry(actor=owner, job=job)  # she looked at X: only the first part is there
+    send_due()
+    job.refresh_from_db()
+    assert job.status == Status.PUBLISHED and job.remote_id == root["remote_id"] and len(job.parts_out) == 3
+    texts = [t["text"] for t in api.tweets.values() if t["author_id"] == api.user_id]
+    assert texts == ["Часть 1 про обжарку", "Часть 2 про помол", "Часть 3 про воду"]
+    assert [api.tweets[i]["reply_to"] for i in job.parts_out] == ["", *job.parts_out[:2]]
+
+
+def test_a_bad_gateway_after_x_made_the_post_is_read_back_and_published_once(api, channel, owner, workspace):
+    """Before, the 502 was transient: the retry met X's duplicate-content 403 and the job ended failed although the
+    post was live."""
+    job = schedule(owner, workspace, channel, "Завтра открываемся в 8:00")
+    api.fail_next("error_after")
+    send_due()
+    job.refresh_from_db()
+    assert job.status == Status.UNKNOWN
+    with time_machine.travel(timezone.now() + timedelta(minutes=20), tick=True):  # past every backoff
+        reconciler.reconcile()
+        send_due()
+    job.refresh_from_db()
+    [post] = api.remote_posts()
+    assert (job.status, job.remote_id, job.last_error) == (Status.PUBLISHED, post["remote_id"], "")
+
+
+@pytest.mark.parametrize("answer", [httpx.Response(502, text="<html>Bad Gateway</html>"),
+                                    httpx.Response(201, content=b'{"data": {"id": "18')])
+def test_a_server_error_or_an_unreadable_answer_is_ambiguous_on_a_write_and_transient_on_a_read(answer):
+    with pytest.raises(errors.AmbiguousOutcome):
+        x_answer(answer, changes_state=True)
+    with pytest.raises(errors.Transient):
+        x_answer(answer)
 
 
 def test_a_poll_goes_out_with_its_options_and_duration(api, channel):

@@ -45,9 +45,10 @@ class FakeMastodon(FakeApi):
     read_only_token = "mastodon-token-read-only"
     public_handle = "rival_tea@tea.example"
 
-    def __init__(self, max_characters: int = 500):
+    def __init__(self, max_characters: int = 500, url_length: int = 23):
         super().__init__()
         self.max_characters = max_characters
+        self.url_length = url_length  # characters_reserved_per_url
         self.ids = count(110_000_000_000_000_000)
         self.accounts: dict[str, dict] = {}
         self.statuses: dict[str, dict] = {}
@@ -93,13 +94,16 @@ class FakeMastodon(FakeApi):
                 "media_attachments": [self.media[m] for m in status["media_ids"]]}
 
     def length(self, text: str) -> int:
-        """The instance's own count: graphemes, a link = 23, a remote mention = its local part."""
-        return len(regex.findall(r"\X", MENTION.sub(r"@\1", LINK.sub("x" * 23, text))))
+        """The instance's own count: graphemes, a link = url_length, a remote mention = its local part."""
+        return len(regex.findall(r"\X", MENTION.sub(r"@\1", LINK.sub("x" * self.url_length, text))))
 
     # What the contract reads ----------------------------------------------------------------------------------
     def remote_posts(self) -> list[dict]:
         return [{"remote_id": s["id"], "text": s["text"]} for s in self.statuses.values()
                 if s["account_id"] == self.me and not s["in_reply_to_id"]]
+
+    def own_parts(self) -> list[dict]:
+        return [{"remote_id": s["id"], "text": s["text"]} for s in self.statuses.values() if s["account_id"] == self.me]
 
     def replies_to(self, remote_id: str) -> list[dict]:
         return [s for s in self.statuses.values() if s["in_reply_to_id"] == remote_id]
@@ -142,7 +146,7 @@ class FakeMastodon(FakeApi):
     def instance(self, request: Request) -> Answer:
         return Answer(200, {"domain": "coffee.example", "configuration": {
             "statuses": {"max_characters": self.max_characters, "max_media_attachments": 4,
-                         "characters_reserved_per_url": 23},
+                         "characters_reserved_per_url": self.url_length},
             "media_attachments": {"supported_mime_types": ["image/jpeg", "image/png", "video/mp4"],
                                   "image_size_limit": 16 * 2**20, "video_size_limit": 99 * 2**20},
             "polls": {"max_options": 4, "max_characters_per_option": 50, "min_expiration": 300,
@@ -224,6 +228,23 @@ class FakeMastodon(FakeApi):
     def get_status(self, request: Request) -> Answer:
         status = self.statuses.get(request.params["status_id"])
         return Answer(200, self.serialize(status)) if status else Answer(404, {"error": "Record not found"})
+
+    @route("GET", r"/api/v1/statuses/(?P<status_id>\d+)/context")
+    def context(self, request: Request) -> Answer:
+        status = self.statuses.get(request.params["status_id"])
+        if status is None:
+            return Answer(404, {"error": "Record not found"})
+        descendants, parents = [], {status["id"]}
+        for candidate in sorted(self.statuses.values(), key=lambda s: int(s["id"])):
+            if candidate["in_reply_to_id"] in parents:
+                descendants.append(candidate)
+                parents.add(candidate["id"])
+        ancestors, current = [], status
+        while current["in_reply_to_id"] in self.statuses:
+            current = self.statuses[current["in_reply_to_id"]]
+            ancestors.insert(0, current)
+        return Answer(200, {"ancestors": [self.serialize(s) for s in ancestors],
+                            "descendants": [self.serialize(s) for s in descendants]})
 
     @route("PUT", r"/api/v1/statuses/(?P<status_id>\d+)")
     def edit_status(self, request: Request) -> Answer:

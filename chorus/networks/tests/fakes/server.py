@@ -2,8 +2,8 @@
 
 A fake implements the documented requests, answers and errors of its network (subclass `FakeApi`, add routes
 with `@route`, answer error shapes in `refused`, `rate_limited`, `auth_expired`); the harness adds the faults
-every contract test injects: refuse before handling, rate-limit, hang up AFTER the request took effect (the
-caller never hears back), and an expired token.
+every contract test injects: refuse before handling, rate-limit, an expired token, and three that strike AFTER
+the request took effect: hang up (the caller never hears back), a gateway's server error, and a cut-off body.
 """
 
 import json
@@ -78,9 +78,14 @@ class FakeApi:
 
     # Faults -------------------------------------------------------------------------------------------------
     def fail_next(self, *faults: str) -> None:
-        """Queue faults for the next requests that change state: refuse, rate_limit, hang_up, auth_expired,
-        reject."""
+        """Queue faults for the next requests that change state, one each: refuse, rate_limit, auth_expired,
+        reject (nothing happens), or hang_up, error_after, garbled (it happened, the answer is lost). "pass" lets
+        one request through untouched: `fail_next("pass", "hang_up")` strikes the second write."""
         self.faults.extend(faults)
+
+    def failed_after(self, request: Request) -> Answer:
+        """What a proxy in front of the network answers when the request went in but the answer did not come back."""
+        return Answer(502, "<html><body><h1>502 Bad Gateway</h1></body></html>", {"Content-Type": "text/html"})
 
     def refused(self, request: Request) -> Answer:
         return Answer(503, {"error": "Service Unavailable"})
@@ -99,6 +104,10 @@ class FakeApi:
     def remote_posts(self) -> list[dict]:
         """Posts that exist now: [{"remote_id", "text"}]."""
         raise NotImplementedError
+
+    def own_parts(self) -> list[dict]:
+        """Everything of ours that exists now, replies in a thread and a post's separate messages included."""
+        return self.remote_posts()
 
     def add_comment(self, post_remote_id: str, author_name: str, text: str) -> str:
         raise NotImplementedError
@@ -122,6 +131,10 @@ class FakeApi:
             if fault == "reject":
                 return self.rejected(request)
             answer = self.dispatch(request)
+            if fault == "error_after":
+                return self.failed_after(request)
+            if fault == "garbled":  # the body was cut off on its way back
+                return Answer(answer.status, b'{"ok": tr', {"Content-Type": "application/json"})
             return HANG_UP if fault == "hang_up" else answer
 
     def dispatch(self, request: Request) -> Answer:

@@ -82,6 +82,9 @@ class FakeTelegram(FakeApi):
     def refused(self, request: Request) -> Answer:
         return Answer(502, {"ok": False, "error_code": 502, "description": "Bad Gateway"})
 
+    def failed_after(self, request: Request) -> Answer:
+        return Answer(502, {"ok": False, "error_code": 502, "description": "Bad Gateway"})
+
     def rate_limited(self, request: Request) -> Answer:
         return Answer(429, {"ok": False, "error_code": 429, "description": "Too Many Requests: retry after 7",
                             "parameters": {"retry_after": 7}})
