@@ -11,6 +11,7 @@ urlpatterns = [
     path("settings/saved-replies/", views.inbox_saved_reply, name="inbox-saved-reply"),
     path("settings/rules/", views.inbox_rule, name="inbox-rule"),
     path("settings/rules/<int:rule_id>/", views.inbox_rule_switch, name="inbox-rule-switch"),
+    path("settings/labels/retrain/", views.inbox_retrain, name="inbox-retrain"),
     path("response-times/", views.inbox_response_times, name="inbox-response-times"),
     path("<int:item_id>/", views.inbox_item, name="inbox-item"),
     path("<int:item_id>/reply/", views.inbox_reply, name="inbox-reply"),

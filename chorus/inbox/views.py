@@ -18,6 +18,7 @@ from chorus.inbox.models import (
     BusinessHours,
     ItemKind,
     ItemStatus,
+    LabelCorrection,
     ModerationAction,
     ModerationRule,
     ResponseTarget,
@@ -183,7 +184,16 @@ def inbox_settings(request):
         "channel_targets": [(c, targets.get(c.pk)) for c in channels], "channels": channels,
         "rules": [(r, rules_done.get(r.name, 0)) for r in workspace.moderation_rules.select_related("channel")],
         "saved_replies": workspace.saved_replies.all(), "actions": rules.ACTIONS, "signs": rules.AUTHOR_SIGNS,
-        "members": Membership.objects.filter(workspace=workspace).select_related("user")})
+        "members": Membership.objects.filter(workspace=workspace).select_related("user"),
+        "corrections": LabelCorrection.objects.filter(item__workspace=workspace).count()})
+
+
+@workspace_view("inbox.moderate")
+@require_POST
+def inbox_retrain(request):
+    """A few seconds: the heads the corrections name are fitted again on the corpus plus the corrections."""
+    return _saved(request, lambda: labelling.retrain_workspace(actor=request.user, workspace=request.workspace),
+                  _("The workspace's model learnt its corrections; the inbox is being labelled again."))
 
 
 def _saved(request, verb, done: str):

@@ -92,7 +92,8 @@ def seed_demo(*, seed: int = 0, now: datetime | None = None, progress=lambda mes
         for channel in Channel.objects.filter(workspace__slug__in=slugs):
             audience.record_follower_days(channel.connector._account(), now.date())
             audience.deliver_messages(channel.connector._account(), now)
-        progress("the inbox: saved replies, rules, response targets and what the audience wrote")
+        progress("the inbox: saved replies, rules, response targets and what the audience wrote, labelled "
+                 "(the first time, the labeller trains itself first: about half a minute)")
         for spec in demo_content.WORKSPACES:
             _set_up_inbox(owner, Workspace.objects.get(slug=spec["slug"]), spec["inbox"])
     return summary

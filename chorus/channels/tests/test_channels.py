@@ -84,6 +84,8 @@ def test_an_owner_connects_with_the_networks_own_fields_and_the_secret_stays_enc
     client.post(url, {"network": "pigeon", "name": "Голубятня", "pigeon-token": "good", "pigeon-loft": "7"})
     channel = workspace.channels.get()
     assert (channel.credentials, channel.config) == ({"token": "good"}, {"loft": "7"})
+    listed = client.get(f"/w/{workspace.slug}/channels/").content.decode()
+    assert f'<span class="text-muted small">{Pigeon.label}</span>' in listed  # the network's name beside it
 
 
 def test_missing_connect_fields_are_named(monkeypatch, workspace, owner):

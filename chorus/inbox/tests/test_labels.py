@@ -105,3 +105,16 @@ def test_retraining_teaches_the_workspace_what_its_moderators_corrected(channel,
     assert json.loads(out.getvalue())["corrections"] == 12
     fresh = arrive(channel, 99, f"{phrase} сегодня")
     assert fresh.labels["spam"] > max(before, 0.5)
+
+
+def test_a_moderator_retrains_from_the_settings_page(client, channel, moderator, workspace):
+    item = arrive(channel, 1, "Подписывайтесь на наш канал про кофе, там розыгрыш")
+    client.force_login(moderator)
+    assert "Retrain with the corrections" in client.get("/w/coffee/inbox/settings/").content.decode()
+    labelling.correct_label(actor=moderator, item=item, name="spam", value="yes")
+    client.post("/w/coffee/inbox/settings/labels/retrain/")
+    item.refresh_from_db()
+    assert item.labelled_at is None  # labelled again by the workspace's own model at the next turn
+    assert labelling.label_pending(channel) == 1
+    item.refresh_from_db()
+    assert item.labels["spam"] == 1.0  # the person's verdict still stands

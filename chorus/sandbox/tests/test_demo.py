@@ -6,7 +6,7 @@ import pytest
 from django.contrib.auth import authenticate, get_user_model
 
 from chorus.channels.models import Channel
-from chorus.inbox.models import InboxItem
+from chorus.inbox.models import InboxItem, ModerationAction
 from chorus.publishing.models import PublishJob, Status
 from chorus.publishing.services import needing_attention
 from chorus.sandbox import demo
@@ -60,6 +60,10 @@ def test_the_inbox_is_full_and_its_rules_and_replies_are_ready(seeded, client):
     assert items.filter(kind="comment").count() > 50 and items.filter(kind="message").exists()
     assert coffee.moderation_rules.filter(dry_run=True).exists() and coffee.saved_replies.count() >= 3
     assert all(c.response_target.minutes == 60 for c in coffee.channels.all())
+    # Labelled as they arrived, so the dry-run spam rule already shows what it would have hidden.
+    assert not items.filter(labelled_at=None, from_page=False).exists()
+    assert items.filter(label_rows__name="spam").exists() and items.filter(label_rows__name="question").exists()
+    assert ModerationAction.objects.filter(item__workspace=coffee, rule_name="Спам и боты", dry_run=True).exists()
     client.force_login(get_user_model().objects.get(username="owner"))
     page = client.get("/w/demo-coffee/inbox/").content.decode()
     assert "data-item=" in page and "<script>alert" not in page
