@@ -261,7 +261,7 @@ def _put_on_outbox(variant: Variant, due_at: datetime) -> PublishJob:
     job, created = PublishJob.objects.get_or_create(
         variant=variant, defaults={"workspace_id": variant.post.workspace_id, "channel": variant.channel,
                                    "due_at": due_at, "not_before": due_at})
-    if not created and job.remote_id:
+    if not created and job.remote_id and job.status in {Status.SCHEDULED, Status.FAILED, Status.NEEDS_REVIEW}:
         raise ValidationError(_("Part of the post on %(channel)s is already on the network; retry it or mark it as "
                                 "posted instead.") % {"channel": variant.channel.name})
     if not created and not states.move(job.pk, {Status.SCHEDULED, Status.FAILED, Status.NEEDS_REVIEW},
