@@ -108,6 +108,19 @@ def second_channel(workspace, owner):
 
 
 @pytest.fixture
+def signed_in(client):
+    """Sign a person in with the English UI, so assertions read the English words whatever the workspace speaks."""
+    from chorus.workspaces.services import choose_language
+
+    def sign_in(person, language="en"):
+        choose_language(person, language)
+        client.force_login(person)
+        return client
+
+    return sign_in
+
+
+@pytest.fixture
 def busy_page(channel):
     """The coffee page posted twice yesterday; its big audience has had a day to comment and write to it.
 

@@ -52,6 +52,23 @@ class ModerateIn(Schema):
     action: str
 
 
+class ModerationActionOut(Schema):
+    id: int
+    item: int
+    action: str
+    rule_name: str
+    dry_run: bool
+    outcome: str
+    done_at: datetime
+    undone_at: datetime | None
+
+
+def action_document(action) -> dict:
+    return {"id": action.pk, "item": action.item_id, "action": action.action, "rule_name": action.rule_name,
+            "dry_run": action.dry_run, "outcome": action.outcome, "done_at": action.done_at,
+            "undone_at": action.undone_at}
+
+
 class LabelIn(Schema):
     name: str  # spam, abuse, question, complaint, praise, lead, or sentiment
     value: str  # yes/no for a label; negative/neutral/positive for sentiment
@@ -92,6 +109,14 @@ def moderate(request, slug: str, item_id: int, payload: ModerateIn):
     item = services.item_for(actor, workspace_of(request, slug), item_id, action="inbox.moderate")
     services.moderate(actor=actor, item=item, action=payload.action)
     return item_document(item)
+
+
+@router.post("/workspaces/{slug}/inbox/actions/{action_id}/undo", response=answers(200, ModerationActionOut),
+             summary="Undo a hide or a ban where the network allows (logged as unhide or unban)")
+def undo(request, slug: str, action_id: int):
+    actor = caller(request)
+    action = services.moderation_action_for(actor, workspace_of(request, slug), action_id)
+    return action_document(services.undo_moderation(actor=actor, action=action))
 
 
 @router.post("/workspaces/{slug}/inbox/{item_id}/assign", response=answers(200, InboxItemOut),

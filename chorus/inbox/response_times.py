@@ -116,7 +116,7 @@ def alert_overdue(now: datetime | None = None) -> int:
             notify(item.workspace, "inbox.overdue",
                    _("No answer yet in %(channel)s: %(text)s") % {"channel": item.channel.name,
                                                                    "text": item.text[:100]},
-                   link=f"/w/{item.workspace.slug}/inbox/{item.pk}/", action="inbox.reply")
+                   link=f"/w/{item.workspace.slug}/inbox/{item.pk}/", action="inbox.reply", outlets=True)
             alerted += 1
     return alerted
 

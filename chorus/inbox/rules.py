@@ -128,7 +128,8 @@ def _carry_out(rule: ModerationRule, item: InboxItem, action: str) -> Moderation
         return ModerationAction.objects.create(item=item, action=action, rule_name=rule.name, dry_run=True)
     if action in ON_THE_NETWORK and reads_as_critic(item):
         notify(item.workspace, "inbox.critic", _("A complaint waits for a person: %(text)s")
-               % {"text": item.text[:120]}, link=f"/w/{item.workspace.slug}/inbox/{item.pk}/", action="inbox.reply")
+               % {"text": item.text[:120]}, link=f"/w/{item.workspace.slug}/inbox/{item.pk}/", action="inbox.reply",
+               outlets=True)
         return ModerationAction.objects.create(item=item, action=action, rule_name=rule.name,
                                                outcome=_("Not done: it reads as a complaint; sent to a person."))
     if action in ON_THE_NETWORK:
@@ -143,5 +144,5 @@ def _carry_out(rule: ModerationRule, item: InboxItem, action: str) -> Moderation
     elif action == "alert":
         notify(item.workspace, "inbox.alert", _("Rule %(rule)s: %(text)s") % {"rule": rule.name,
                                                                               "text": item.text[:120]},
-               link=f"/w/{item.workspace.slug}/inbox/{item.pk}/", action="inbox.view")
+               link=f"/w/{item.workspace.slug}/inbox/{item.pk}/", action="inbox.view", outlets=True)
     return ModerationAction.objects.create(item=item, action=action, rule_name=rule.name)

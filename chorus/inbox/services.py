@@ -7,6 +7,7 @@ from datetime import datetime, timedelta
 from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.db.models import Q, QuerySet
+from django.http import Http404
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -225,6 +226,74 @@ def moderate(*, actor, item: InboxItem, action: str, rule_name: str = "") -> Mod
         InboxItem.objects.filter(pk=item.pk).update(deleted_on_network=True)
     elif action == "ban":
         Author.objects.filter(pk=item.author_id).update(banned_at=now)
+    item.refresh_from_db()
+    return log
+
+
+ON_THE_NETWORK = ("hide", "delete", "ban")
+UNDONE_AS = {"hide": "unhide", "ban": "unban"}
+
+
+def why_not_undone(action: ModerationAction) -> str:
+    """Why this logged action cannot be taken back, or "" when it can; the page and `undo_moderation` both ask."""
+    if action.action not in ON_THE_NETWORK:
+        return ""  # assign, reply, alert, unhide, unban: nothing to offer
+    if action.dry_run:
+        return _("A dry run did nothing on the network; there is nothing to undo.")
+    if action.undone_at:
+        return _("Already undone.")
+    if action.outcome:
+        return _("It was not done, so there is nothing to undo.")
+    if action.action == "delete":
+        return _("A deleted comment cannot be brought back.")
+    connector = action.item.channel.connector_class
+    if action.action not in connector.capabilities.undo:
+        return _("%(network)s cannot take back a %(action)s.") % {"network": connector.label,
+                                                                  "action": action.action}
+    return ""
+
+
+def moderation_action_for(actor, workspace, action_id: int) -> ModerationAction:
+    ensure_can(actor, "inbox.moderate", workspace)
+    found = ModerationAction.objects.filter(item__workspace=workspace, pk=action_id).select_related(
+        "item__channel", "item__author").first()
+    if found is None:
+        raise Http404(_("No such moderation action."))
+    return found
+
+
+def undo_moderation(*, actor, action: ModerationAction) -> ModerationAction:
+    """Take back a hide or a ban on the network where it allows, and log the undo beside the action."""
+    item = action.item
+    ensure_can(actor, "inbox.moderate", item.workspace)
+    reason = why_not_undone(action) or ("" if action.action in ON_THE_NETWORK else _("There is nothing to undo."))
+    if reason:
+        raise ValidationError(reason)
+    # Two people pressing Undo at once: only one UPDATE matches, the other is told it is done.
+    now = timezone.now()
+    if not ModerationAction.objects.filter(pk=action.pk, undone_at=None).update(undone_at=now):
+        raise ValidationError(_("Already undone."))
+    log = ModerationAction(item=item, action=UNDONE_AS[action.action], by=actor)
+    try:
+        item.channel.connector.undo(as_conversation(item), action.action)
+    except errors.RemoteNotFound as exc:
+        if action.action == "hide":  # the comment is gone since: nothing left to show
+            ModerationAction.objects.filter(pk=action.pk).update(undone_at=None)
+            raise ValidationError(_("The network no longer has this comment.")) from exc
+    except errors.NetworkError as exc:
+        ModerationAction.objects.filter(pk=action.pk).update(undone_at=None)
+        log.outcome = exc.reason[:300]
+        log.save()
+        raise ValidationError(_("The network refused: %(reason)s") % {"reason": exc.reason}) from exc
+    log.save()
+    if action.action == "hide":
+        InboxItem.objects.filter(pk=item.pk).update(hidden=False)
+    else:
+        # One unban lifts every ban of this author, whichever of their comments it was pressed on.
+        ModerationAction.objects.filter(item__author=item.author, action="ban", dry_run=False, outcome="",
+                                        undone_at=None).update(undone_at=now)
+        Author.objects.filter(pk=item.author_id).update(banned_at=None)
+    action.refresh_from_db()
     item.refresh_from_db()
     return log
 

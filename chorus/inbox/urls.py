@@ -11,6 +11,8 @@ urlpatterns = [
     path("settings/saved-replies/", views.inbox_saved_reply, name="inbox-saved-reply"),
     path("settings/rules/", views.inbox_rule, name="inbox-rule"),
     path("settings/rules/<int:rule_id>/", views.inbox_rule_switch, name="inbox-rule-switch"),
+    path("settings/alerts/", views.inbox_alerts, name="inbox-alerts"),
+    path("settings/alerts/test/", views.inbox_alerts_test, name="inbox-alerts-test"),
     path("settings/labels/retrain/", views.inbox_retrain, name="inbox-retrain"),
     path("response-times/", views.inbox_response_times, name="inbox-response-times"),
     path("<int:item_id>/", views.inbox_item, name="inbox-item"),
@@ -20,4 +22,5 @@ urlpatterns = [
     path("<int:item_id>/status/", views.inbox_status, name="inbox-status"),
     path("<int:item_id>/moderate/", views.inbox_moderate, name="inbox-moderate"),
     path("<int:item_id>/label/", views.inbox_label, name="inbox-label"),
+    path("actions/<int:action_id>/undo/", views.inbox_undo, name="inbox-undo"),
 ]

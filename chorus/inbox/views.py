@@ -24,6 +24,8 @@ from chorus.inbox.models import (
     ResponseTarget,
 )
 from chorus.inbox.services import InboxFilter
+from chorus.notifications import services as alerts
+from chorus.notifications.models import AlertDelivery
 from chorus.web.decorators import workspace_view
 from chorus.workspaces.models import Membership
 from chorus.workspaces.roles import can
@@ -85,7 +87,9 @@ def inbox_item(request, item_id):
     return render(request, "inbox/item.html", {
         "item": item, "thread": services.thread_of(item), "history": services.author_history(item),
         "notes": item.notes.select_related("author"), "replies": item.replies.select_related("author"),
-        "actions": item.moderation_actions.select_related("by"),
+        "actions": [(action, action.action in services.ON_THE_NETWORK, services.why_not_undone(action))
+                    for action in item.moderation_actions.select_related("by", "item__channel")],
+        "may_undo": _may(request, "inbox.moderate"),
         "suggestions": services.suggest_replies(item) if _may(request, "inbox.reply") else [],
         "moderation": item.channel.connector_class.capabilities.moderation if _may(request, "inbox.moderate") else (),
         "may_reply": _may(request, "inbox.reply"), "may_assign": _may(request, "inbox.assign"),
@@ -154,6 +158,19 @@ def inbox_moderate(request, item_id):
                 _("Done on the network."))
 
 
+@workspace_view("inbox.moderate")
+@require_POST
+def inbox_undo(request, action_id):
+    action = services.moderation_action_for(request.user, request.workspace, action_id)
+    try:
+        services.undo_moderation(actor=request.user, action=action)
+    except ValidationError as exc:
+        messages.error(request, " ".join(exc.messages))
+    else:
+        messages.success(request, _("Undone on the network."))
+    return redirect("inbox-item", request.workspace.slug, action.item_id)
+
+
 def _labels_from(text: str) -> dict[str, float]:
     """ "spam:0.9, abuse:0.8" → {"spam": 0.9, "abuse": 0.8}; a bad part is said, not skipped."""
     labels = {}
@@ -185,7 +202,8 @@ def inbox_settings(request):
         "rules": [(r, rules_done.get(r.name, 0)) for r in workspace.moderation_rules.select_related("channel")],
         "saved_replies": workspace.saved_replies.all(), "actions": rules.ACTIONS, "signs": rules.AUTHOR_SIGNS,
         "members": Membership.objects.filter(workspace=workspace).select_related("user"),
-        "corrections": LabelCorrection.objects.filter(item__workspace=workspace).count()})
+        "corrections": LabelCorrection.objects.filter(item__workspace=workspace).count(),
+        "outlets": alerts.outlets_of(workspace), "deliveries": alerts.recent_deliveries(request.user, workspace)})
 
 
 @workspace_view("inbox.moderate")
@@ -211,6 +229,34 @@ def _time(value: str) -> time:
         return time.fromisoformat(value)
     except ValueError as exc:
         raise ValidationError(_("Write times as HH:MM.")) from exc
+
+
+@workspace_view("inbox.rules")
+@require_POST
+def inbox_alerts(request):
+    post = request.POST
+    return _saved(request, lambda: alerts.set_outlets(
+        actor=request.user, workspace=request.workspace, email=bool(post.get("email")),
+        telegram_chat=post.get("telegram_chat", ""), telegram_token=post.get("telegram_token", "")),
+        _("Alert outlets saved."))
+
+
+@workspace_view("inbox.rules")
+@require_POST
+def inbox_alerts_test(request):
+    try:
+        deliveries = alerts.send_test_alert(actor=request.user, workspace=request.workspace)
+    except ValidationError as exc:
+        messages.error(request, " ".join(exc.messages))
+        return redirect("inbox-settings", request.workspace.slug)
+    for delivery in deliveries:
+        outlet = delivery.get_outlet_display()
+        if delivery.status == AlertDelivery.Status.SENT:
+            messages.success(request, _("%(outlet)s: the test alert went out.") % {"outlet": outlet})
+        else:
+            messages.error(request, _("%(outlet)s: the test alert failed: %(reason)s")
+                           % {"outlet": outlet, "reason": delivery.error})
+    return redirect("inbox-settings", request.workspace.slug)
 
 
 @workspace_view("inbox.rules")

@@ -2,6 +2,7 @@ from django.conf import settings
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
+from chorus.secrets import EncryptedJSONField
 from chorus.workspaces.models import Workspace
 
 
@@ -26,3 +27,47 @@ class Notification(models.Model):
     class Meta:
         ordering = ["-created_at"]
         indexes = [models.Index(fields=["recipient", "read_at"])]
+
+
+class AlertOutlets(models.Model):
+    """Where a workspace's inbox alerts go besides the bell: e-mail to the members who may act, a Telegram chat."""
+
+    workspace = models.OneToOneField(Workspace, on_delete=models.CASCADE, related_name="alert_outlets")
+    email = models.BooleanField(_("e-mail"), default=False)
+    telegram_chat = models.CharField(_("Telegram chat"), max_length=64, blank=True,
+                                     help_text=_("@channel, or the numeric id of a group or person"))
+    # {"token": "123456:ABC…"}: encrypted like channel credentials, never shown back or logged.
+    telegram_bot = EncryptedJSONField(default=dict, blank=True)
+
+    @property
+    def telegram(self) -> bool:
+        return bool(self.telegram_chat and self.telegram_bot.get("token"))
+
+
+class AlertDelivery(models.Model):
+    """One alert on its way to one outlet; a failure stays here with its reason, for the settings page."""
+
+    class Outlet(models.TextChoices):
+        EMAIL = "email", _("E-mail")
+        TELEGRAM = "telegram", _("Telegram")
+
+    class Status(models.TextChoices):
+        QUEUED = "queued", _("Queued")
+        SENDING = "sending", _("Sending")
+        SENT = "sent", _("Sent")
+        FAILED = "failed", _("Failed")
+
+    workspace = models.ForeignKey(Workspace, on_delete=models.CASCADE, related_name="alert_deliveries")
+    outlet = models.CharField(max_length=16, choices=Outlet.choices)
+    kind = models.CharField(max_length=32)
+    message = models.TextField()
+    link = models.CharField(max_length=300, blank=True)
+    recipients = models.JSONField(default=list, blank=True, help_text="e-mail addresses, for the e-mail outlet")
+    status = models.CharField(max_length=10, choices=Status.choices, default=Status.QUEUED)
+    error = models.CharField(max_length=300, blank=True)
+    attempts = models.PositiveSmallIntegerField(default=0)
+    created_at = models.DateTimeField(auto_now_add=True)
+    sent_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-created_at", "-pk"]

@@ -172,6 +172,15 @@ def hide_comment(account: SandboxAccount, remote_id: str) -> None:
     comments.filter(hidden_at=None).update(hidden_at=timezone.now(), changed_at=timezone.now())
 
 
+def unhide_comment(account: SandboxAccount, remote_id: str) -> None:
+    """Show a hidden comment again; a deleted one stays deleted."""
+    _apply_faults_before(account)
+    comments = SandboxComment.objects.filter(post__account=account, remote_id=remote_id, deleted_at=None)
+    if not comments.exists():
+        raise SandboxNotFound(remote_id)
+    comments.exclude(hidden_at=None).update(hidden_at=None, changed_at=timezone.now())
+
+
 def delete_comment(account: SandboxAccount, remote_id: str) -> None:
     _apply_faults_before(account)
     if not SandboxComment.objects.filter(post__account=account, remote_id=remote_id, deleted_at=None).update(
@@ -183,6 +192,12 @@ def ban_author(account: SandboxAccount, author_id: str) -> None:
     """Banned authors can no longer comment or write; what they wrote before stays until deleted."""
     _apply_faults_before(account)
     SandboxBan.objects.get_or_create(account=account, author_id=author_id)
+
+
+def unban_author(account: SandboxAccount, author_id: str) -> None:
+    """The author may comment and write again; unbanning someone not banned changes nothing."""
+    _apply_faults_before(account)
+    SandboxBan.objects.filter(account=account, author_id=author_id).delete()
 
 
 def public_account(handle: str) -> SandboxAccount:

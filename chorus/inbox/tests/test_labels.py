@@ -82,9 +82,9 @@ def test_a_moderator_corrects_a_label_with_one_click_and_it_stays(client, channe
     assert item.labels["question"] == 1.0 and item.sentiment == "positive"
 
 
-def test_an_unknown_label_or_value_is_refused_with_what_to_write(client, channel, moderator):
+def test_an_unknown_label_or_value_is_refused_with_what_to_write(signed_in, channel, moderator):
     item = arrive(channel, 1, "Спасибо за вкусный кофе!")
-    client.force_login(moderator)
+    client = signed_in(moderator)
     client.post(f"/w/coffee/inbox/{item.pk}/label/", {"verdict": "sarcasm:yes"})
     client.post(f"/w/coffee/inbox/{item.pk}/label/", {"verdict": "spam:maybe"})
     assert not LabelCorrection.objects.exists()
