@@ -175,6 +175,19 @@ CHORUS_PUBLIC_URL = os.environ.get("CHORUS_PUBLIC_URL", "")
 # Network API base URLs, e.g. {"telegram": "http://127.0.0.1:8081"} for a self-hosted Bot API server.
 CHORUS_NETWORK_BASE_URLS = json.loads(os.environ.get("CHORUS_NETWORK_BASE_URLS") or "{}")
 
+# The applications Chorus signs in as when a channel is connected through the network's sign-in page (OAuth).
+# Register the callback address the channels page shows (…/w/<workspace>/channels/oauth/callback/) with each.
+# X: the OAuth 2.0 client id of your app in the developer portal; the secret only for a confidential client.
+# The channels page also takes them typed, for an operator with an app of their own.
+CHORUS_X_CLIENT_ID = os.environ.get("CHORUS_X_CLIENT_ID", "")
+CHORUS_X_CLIENT_SECRET = os.environ.get("CHORUS_X_CLIENT_SECRET", "")
+# VK ID: the app id (id.vk.com → your app); VK ID signs in with PKCE, so no secret is needed.
+CHORUS_VK_CLIENT_ID = os.environ.get("CHORUS_VK_CLIENT_ID", "")
+# OK: the application id, public key and secret key from the e-mail OK sends when an app is registered.
+CHORUS_OK_APPLICATION_ID = os.environ.get("CHORUS_OK_APPLICATION_ID", "")
+CHORUS_OK_APPLICATION_KEY = os.environ.get("CHORUS_OK_APPLICATION_KEY", "")
+CHORUS_OK_APPLICATION_SECRET_KEY = os.environ.get("CHORUS_OK_APPLICATION_SECRET_KEY", "")
+
 # Publishing knobs (seconds).
 CHORUS_CLAIM_LEASE = int(os.environ.get("CHORUS_CLAIM_LEASE", 60))
 CHORUS_SEND_LEASE = int(os.environ.get("CHORUS_SEND_LEASE", 120))

@@ -51,3 +51,22 @@ class QueueSlot(models.Model):
     class Meta:
         ordering = ["weekday", "time"]
         constraints = [models.UniqueConstraint(fields=["channel", "weekday", "time"], name="one_slot_per_time")]
+
+
+class NetworkApp(models.Model):
+    """The application Chorus registered on a server that asks every client to register (a Mastodon instance),
+    kept per server and callback address so each sign-in there does not register another one."""
+
+    network = models.CharField(max_length=32)
+    server = models.URLField(max_length=300)
+    redirect_uri = models.URLField(max_length=500)
+    client_id = models.CharField(max_length=300)
+    credentials = EncryptedJSONField(default=dict)  # {"client_secret": ...}
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["network", "server", "redirect_uri"],
+                                               name="one_app_per_server_and_callback")]
+
+    def __str__(self) -> str:
+        return f"{self.network} app on {self.server}"

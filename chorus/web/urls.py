@@ -1,12 +1,14 @@
 from django.contrib.auth import views as auth_views
 from django.urls import include, path
 
-from chorus.web import views
+from chorus.web import oauth_views, views
 
 workspace_pages = [
     path("", views.workspace_home, name="workspace-home"),
     path("channels/", views.channels, name="channels"),
     path("channels/connect/", views.channel_connect, name="channel-connect"),
+    path("channels/oauth/start/", oauth_views.channel_oauth_start, name="channel-oauth-start"),
+    path("channels/oauth/callback/", oauth_views.channel_oauth_callback, name="channel-oauth-callback"),
     path("channels/<int:channel_id>/slots/", views.channel_slots, name="channel-slots"),
     path("channels/<int:channel_id>/faults/", views.channel_faults, name="channel-faults"),
     path("channels/<int:channel_id>/push/", views.channel_push, name="channel-push"),

@@ -16,6 +16,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy, ngettext
 from django.views.decorators.http import require_POST
 
+from chorus.channels.oauth import oauth_networks
 from chorus.channels.services import (
     channel_for,
     channels_of,
@@ -41,6 +42,7 @@ from chorus.publishing.services import (
 from chorus.publishing.states import CHANGING
 from chorus.web.composer import Draft, channel_rows, ids_of, previews, submit
 from chorus.web.decorators import workspace_view
+from chorus.web.oauth_views import callback_url
 from chorus.workspaces.models import ApiToken
 from chorus.workspaces.roles import can
 from chorus.workspaces.services import choose_language, create_api_token, profile_of, workspaces_of
@@ -113,7 +115,9 @@ def channels(request):
              "faults": sandbox_account(channel).faults if channel.connector_class.is_sandbox else None}
             for channel in channels_of(request.user, request.workspace)]
     networks = [(key, connector.label, connector.connect_fields) for key, connector in CONNECTORS.items()]
-    return render(request, "web/channels.html", {"rows": rows, "networks": networks})
+    return render(request, "web/channels.html", {
+        "rows": rows, "networks": networks, "oauth_networks": oauth_networks(),
+        "oauth_callback": callback_url(request, request.workspace)})
 
 
 def sandbox_account(channel):

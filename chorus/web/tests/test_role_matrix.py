@@ -16,7 +16,7 @@ from chorus.conftest import make_user
 from chorus.content.media import upload_media
 from chorus.content.services import create_and_schedule
 from chorus.inbox.ingestion import record_conversations
-from chorus.inbox.models import ModerationRule
+from chorus.inbox.models import ModerationAction, ModerationRule
 from chorus.networks.base import Conversation
 from chorus.sources.models import Feed
 from chorus.workspaces.roles import Role, can
@@ -26,6 +26,7 @@ PAGE_ACTIONS = {
     "workspace-home": "workspace.view",
     "channels": "channel.view", "channel-connect": "channel.connect", "channel-slots": "channel.queue",
     "channel-faults": "sandbox.faults", "channel-push": "channel.connect",
+    "channel-oauth-start": "channel.connect", "channel-oauth-callback": "channel.connect",
     "posts": "post.view", "post-detail": "post.view", "composer": "post.create", "composer-check": "post.create",
     "post-edit": "post.create", "post-unschedule": "post.schedule",
     "publication-retry": "publication.resolve", "publication-mark-posted": "publication.resolve",
@@ -43,7 +44,8 @@ PAGE_ACTIONS = {
     "inbox-moderate": "inbox.moderate", "inbox-label": "inbox.moderate", "inbox-settings": "inbox.rules",
     "inbox-hours": "inbox.rules", "inbox-target": "inbox.rules", "inbox-saved-reply": "inbox.templates",
     "inbox-rule": "inbox.rules", "inbox-retrain": "inbox.moderate",
-    "inbox-rule-switch": "inbox.rules", "inbox-response-times": "inbox.view",
+    "inbox-rule-switch": "inbox.rules", "inbox-response-times": "inbox.view", "inbox-undo": "inbox.moderate",
+    "inbox-alerts": "inbox.rules", "inbox-alerts-test": "inbox.rules",
 }
 
 
@@ -74,9 +76,10 @@ def places(workspace, team, channel):
                                                        timezone.now(), post_remote_id="p1")])[0]
     rule = ModerationRule.objects.create(workspace=workspace, name="Спам", conditions={"labels": {"spam": 0.9}},
                                          actions=["hide"])
+    ban = ModerationAction.objects.create(item=item, action="ban", rule_name="Спам")
     return {"slug": workspace.slug, "post_id": post.pk, "job_id": job.pk, "channel_id": channel.pk,
             "asset_id": asset.pk, "file_format": "csv", "feed_id": feed.pk,
-            "item_id": item.pk, "rule_id": rule.pk, "user_id": team[Role.CLIENT].pk}
+            "item_id": item.pk, "rule_id": rule.pk, "action_id": ban.pk, "user_id": team[Role.CLIENT].pk}
 
 
 def url_of(route: str, places: dict) -> str:

@@ -16,6 +16,7 @@ from chorus.channels.services import set_queue_slots
 from chorus.conftest import make_user
 from chorus.content.services import create_and_schedule, write_post
 from chorus.inbox.ingestion import record_conversations
+from chorus.inbox.models import ModerationAction
 from chorus.networks.base import Conversation
 from chorus.publishing import states
 from chorus.publishing.models import Status
@@ -27,7 +28,8 @@ NEXT_YEAR = (timezone.now() + timedelta(days=365)).strftime("%Y-%m-%dT10:00")
 
 # The scene's objects, as the OpenAPI schema names the path parameters they fill.
 ROUTE_PARAMETERS = {"{draft}": "{post_id}", "{scheduled}": "{post_id}", "{failed_job}": "{job_id}",
-                    "{published_job}": "{job_id}", "{item}": "{item_id}", "{member}": "{user_id}"}
+                    "{published_job}": "{job_id}", "{item}": "{item_id}", "{member}": "{user_id}",
+                    "{ban}": "{action_id}"}
 
 
 @dataclass(frozen=True)
@@ -76,6 +78,7 @@ ENDPOINTS = [
     Endpoint("answer an inbox item", ("inbox.reply",), "post", "/inbox/{item}/reply", {"text": "Спасибо!"}),
     Endpoint("moderate an inbox item", ("inbox.moderate",), "post", "/inbox/{item}/moderate", {"action": "hide"}),
     Endpoint("assign an inbox item", ("inbox.assign",), "post", "/inbox/{item}/assign", {"user_id": None}),
+    Endpoint("undo a ban", ("inbox.moderate",), "post", "/inbox/actions/{ban}/undo"),
     Endpoint("correct an inbox label", ("inbox.moderate",), "post", "/inbox/{item}/label",
              {"name": "spam", "value": "no"}),
     Endpoint("list members", ("members.manage",), "get", "/members"),
@@ -117,11 +120,12 @@ def scene(workspace, team, channel, owner, other_workspace):
         states.move(out.pk, source, target, remote_id="sandbox-1", sent_text="Вышло")
     [item] = record_conversations(channel, [Conversation("comment", "c1", "u1", "Анна", "Во сколько открываетесь?",
                                                          timezone.now(), post_remote_id="p1")])
+    ban = ModerationAction.objects.create(item=item, action="ban", rule_name="Спам")
     # Someone to add, and a member to change or remove who is none of the people calling.
     newcomer, vera = make_user("newcomer"), make_user("vera")
     add_member(actor=owner, workspace=workspace, user=vera, role=Role.CLIENT)
     return {"draft": draft.pk, "scheduled": scheduled.pk, "failed_job": job.pk, "published_job": out.pk,
-            "channel": channel.pk, "item": item.pk, "newcomer": newcomer.username, "member": vera.pk,
+            "channel": channel.pk, "item": item.pk, "ban": ban.pk, "newcomer": newcomer.username, "member": vera.pk,
             "team": team, "workspace": workspace, "stranger": other_workspace.memberships.get().user,
             "other_workspace": other_workspace}
 
