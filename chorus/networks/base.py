@@ -56,6 +56,7 @@ class Capabilities:
     comments: bool = False  # list comments/replies/mentions since a cursor, and reply to them
     messages: bool = False  # direct/community messages
     moderation: tuple[str, ...] = ()  # of "hide", "delete", "ban"
+    undo: tuple[str, ...] = ()  # moderation the network takes back: "hide" (unhide), "ban" (unban); never delete
     public_pages: bool = False  # read any public page and its recent posts with counters
     push: bool = False  # the network can call Chorus with new comments and messages (webhook, Callback API)
     metrics: tuple[str, ...] = ()  # post metrics it gives: views, likes, reposts, comments, reach, saves, clicks
@@ -74,6 +75,14 @@ class ConnectField:
     secret: bool = False
     help: str = ""
     required: bool = True
+
+
+@dataclass(frozen=True)
+class OAuthClient:
+    """The application Chorus signs in as: fixed in settings, typed by the operator, or registered on a server."""
+
+    client_id: str
+    client_secret: str = field(default="", repr=False)
 
 
 @dataclass(frozen=True)
@@ -228,6 +237,11 @@ class Connector:
     capabilities: ClassVar[Capabilities]
     connect_fields: ClassVar[tuple[ConnectField, ...]] = ()
     is_sandbox: ClassVar[bool] = False
+    # Connecting through the network's own sign-in page (OAuth 2 authorization code, with PKCE where the network
+    # has it). A connector with `oauth = True` implements the three `oauth_*` class methods; the channels page
+    # then offers "Connect with <label>", asking first for `oauth_fields` (an instance address, a community id).
+    oauth: ClassVar[bool] = False
+    oauth_fields: ClassVar[tuple[ConnectField, ...]] = ()
 
     def __init__(self, channel):
         self.channel = channel
@@ -290,6 +304,28 @@ class Connector:
     def validate_publication(self, publication: Publication) -> list[Problem]:
         return self.validate(publication)
 
+    # OAuth connect. `config`/`credentials` are what the person typed for `oauth_fields`; `stash` is what
+    # `oauth_authorize` asked to be kept until the callback (never a secret: it waits in the session).
+    @classmethod
+    def oauth_client(cls, config: dict, credentials: dict, redirect_uri: str, registered) -> OAuthClient:
+        """The application to sign in as. `registered(server, register)` returns the app Chorus registered on
+        `server` for this callback before, or calls `register()` (returning an OAuthClient) once and keeps it."""
+        raise NotImplementedError
+
+    @classmethod
+    def oauth_authorize(cls, client: OAuthClient, config: dict, redirect_uri: str, state: str,
+                        code_challenge: str) -> tuple[str, dict]:
+        """The network's sign-in page to send the person to, and the stash for the callback."""
+        raise NotImplementedError
+
+    @classmethod
+    def oauth_exchange(cls, client: OAuthClient, config: dict, stash: dict, callback: dict, redirect_uri: str,
+                       code_verifier: str) -> tuple[dict, dict]:
+        """The callback's code (and whatever else the network put in `callback`, the query it came back with)
+        exchanged for tokens: (credentials, config) for `connect_channel`. Raises a NetworkError the person
+        can read when the network refuses; its reason never carries a token."""
+        raise NotImplementedError
+
     # Calls to the network. A connector implements what its capabilities declare; the rest stays unsupported.
     def check_health(self) -> AccountHealth:
         raise NotImplementedError
@@ -307,6 +343,10 @@ class Connector:
 
     def moderate(self, conversation: Conversation, action: str) -> None:
         """One of capabilities.moderation: hide, delete, ban (the author)."""
+        raise NotImplementedError
+
+    def undo(self, conversation: Conversation, action: str) -> None:
+        """Take back one of capabilities.undo: show a hidden comment again, or unban its author."""
         raise NotImplementedError
 
     def start_push(self, url: str, secret: str) -> dict:
@@ -337,7 +377,10 @@ class Connector:
     def edit(self, remote_id: str, publication: Publication) -> None:
         raise NotImplementedError
 
-    def delete(self, remote_id: str) -> None:
+    def delete(self, remote_id: str, parts: tuple[str, ...] = ()) -> None:
+        """Remove the post. `parts` is what went out of a post of several parts (`RemotePost.parts`,
+        `PublishJob.parts_out`): every part Chorus made goes, the replies first. A part already gone is fine; the
+        first part gone raises errors.RemoteNotFound."""
         raise NotImplementedError
 
     def fetch_counters(self, remote_ids: list[str]) -> list[PostCounters]:

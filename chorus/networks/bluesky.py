@@ -78,7 +78,7 @@ class BlueskyConnector(Connector):
         text=TextRule(limit=300, unit="grapheme"),
         images=MediaRule(max_count=4, max_bytes=1_000_000),
         native_scheduling=False, edit=False, delete=True, idempotency="record-key", find_published=True,
-        polls=False, threads=True, first_comment=False, resumable_parts=True, comments=True, messages=False,
+        polls=False, threads=True, first_comment=True, resumable_parts=True, comments=True, messages=False,
         moderation=(), public_pages=True, metrics=("likes", "reposts", "comments"), account_metrics=("followers",),
     )
     connect_fields = (
@@ -157,10 +157,12 @@ class BlueskyConnector(Connector):
 
     # Publishing ------------------------------------------------------------------------------------------------
     def publish(self, publication: Publication, idempotency_key: str, already: tuple[str, ...] = ()) -> RemotePost:
-        """The post, then each thread part as a reply. Each part's record key comes from the job's key and the
-        part's number, so a part sent again collides with the one already made instead of doubling; the parts in
-        `already` are only read (for the references the next reply needs)."""
-        texts = [publication.text, *publication.thread]
+        """The post, then each thread part and the first comment as a reply to the one before. Each part's
+        record key comes from the job's key and the part's number, so a part sent again collides with the one
+        already made instead of doubling; the parts in `already` are only read (for the references the next reply
+        needs)."""
+        texts = [publication.text, *publication.thread] + ([publication.first_comment] if publication.first_comment
+                                                           else [])
         records: list[dict] = []
         try:
             for number, text in enumerate(texts):
@@ -238,9 +240,12 @@ class BlueskyConnector(Connector):
         return RemotePost(record["uri"], _post_url(record["uri"]), _moment(record["value"]["createdAt"]),
                           idempotency_key)
 
-    def delete(self, remote_id: str) -> None:
-        self._xrpc("POST", "com.atproto.repo.deleteRecord", changes_state=True,
-                   json={"repo": self.did, "collection": POST, "rkey": _rkey_of(remote_id)})
+    def delete(self, remote_id: str, parts: tuple[str, ...] = ()) -> None:
+        """The post and each reply Chorus made for it (thread parts, the first comment), the last one first.
+        deleteRecord of a record that is gone succeeds, so a repeat is harmless."""
+        for uri in [*(part for part in reversed(parts) if part != remote_id), remote_id]:
+            self._xrpc("POST", "com.atproto.repo.deleteRecord", changes_state=True,
+                       json={"repo": self.did, "collection": POST, "rkey": _rkey_of(uri)})
 
     def fetch_counters(self, remote_ids: list[str]) -> list[PostCounters]:
         return [_counters(view) for view in self._post_views(remote_ids)]

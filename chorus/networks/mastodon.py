@@ -29,6 +29,7 @@ from chorus.networks.base import (
     Conversation,
     ConversationPage,
     MediaRule,
+    OAuthClient,
     PostCounters,
     Problem,
     Publication,
@@ -39,6 +40,7 @@ from chorus.networks.base import (
     TextRule,
 )
 from chorus.networks.http import call, client_for, json_of, retry_at
+from chorus.networks.oauth import authorize_url, request_token
 from chorus.networks.text import MASTODON_LIMIT, MASTODON_URL_LENGTH, measure_mastodon
 
 DEFAULT_LIMITS = {"max_characters": MASTODON_LIMIT, "characters_reserved_per_url": MASTODON_URL_LENGTH,
@@ -52,6 +54,7 @@ TAG = re.compile(r"<[^>]+>")
 PARAGRAPH_BREAK = re.compile(r"</p>\s*<p[^>]*>|<br\s*/?>", re.IGNORECASE)
 MEDIA_POLLS = 30  # an uploaded video may take a while to process before a status can use it
 READ_BACK_SLACK = timedelta(minutes=2)  # the instance's clock may run behind ours
+OAUTH_SCOPES = "read write"
 
 
 def plain_text(content: str) -> str:
@@ -108,6 +111,47 @@ class MastodonConnector(Connector):
         ConnectField("access_token", gettext_lazy("Access token"), secret=True,
                      help=gettext_lazy("Preferences → Development → New application, scopes read and write.")),
     )
+    # OAuth: Chorus registers itself on the instance (once per instance and callback address), then the person
+    # signs in there. PKCE is sent always: 4.3 and later check it, older instances ignore it.
+    oauth = True
+    oauth_fields = (connect_fields[0],)
+
+    @classmethod
+    def oauth_client(cls, config, credentials, redirect_uri, registered):
+        url = config.get("instance_url", "").strip().rstrip("/")
+        if url and "://" not in url:
+            url = f"https://{url}"
+        problem = instance_url_problem(url)
+        if problem:
+            raise errors.ValidationRejected(problem)
+        config["instance_url"] = url
+
+        def register():
+            with client_for(cls.network, url, base_url=url) as client:
+                response = call(client, "POST", "/api/v1/apps", changes_state=False, data={
+                    "client_name": "Chorus", "redirect_uris": redirect_uri, "scopes": OAUTH_SCOPES})
+            if response.status_code >= 400:
+                raise cls._error(response)
+            app = json_of(response)
+            return OAuthClient(str(app["client_id"]), str(app.get("client_secret", "")))
+
+        return registered(url, register)
+
+    @classmethod
+    def oauth_authorize(cls, client, config, redirect_uri, state, code_challenge):
+        url = authorize_url(config["instance_url"], "/oauth/authorize", response_type="code",
+                            client_id=client.client_id, redirect_uri=redirect_uri, scope=OAUTH_SCOPES, state=state,
+                            code_challenge=code_challenge, code_challenge_method="S256")
+        return url, {}
+
+    @classmethod
+    def oauth_exchange(cls, client, config, stash, callback, redirect_uri, code_verifier):
+        url = config["instance_url"]
+        answer = request_token(cls.network, url, "/oauth/token", base_url=url, label=cls.label, form={
+            "grant_type": "authorization_code", "code": callback.get("code", ""), "client_id": client.client_id,
+            "client_secret": client.client_secret, "redirect_uri": redirect_uri, "code_verifier": code_verifier,
+            "scope": OAUTH_SCOPES})
+        return {"access_token": answer["access_token"]}, {"instance_url": url}
 
     # Length ---------------------------------------------------------------------------------------------------
     @classmethod
@@ -337,7 +381,14 @@ class MastodonConnector(Connector):
         # Only the text: media_ids and poll left out of the request keep what the status has.
         self._request("PUT", f"/api/v1/statuses/{remote_id}", changes_state=True, json={"status": publication.text})
 
-    def delete(self, remote_id: str) -> None:
+    def delete(self, remote_id: str, parts: tuple[str, ...] = ()) -> None:
+        """The status and each reply Chorus made for it, the last one first (a reply left behind would stand
+        alone); a reply already gone is fine."""
+        for status_id in [part for part in reversed(parts) if part != remote_id]:
+            try:
+                self._request("DELETE", f"/api/v1/statuses/{status_id}", changes_state=True)
+            except errors.RemoteNotFound:
+                pass
         self._request("DELETE", f"/api/v1/statuses/{remote_id}", changes_state=True)
 
     def fetch_counters(self, remote_ids: list[str]) -> list[PostCounters]:

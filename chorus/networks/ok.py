@@ -12,6 +12,7 @@ import unicodedata
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
+from django.conf import settings
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
@@ -23,6 +24,7 @@ from chorus.networks.base import (
     ConnectField,
     Connector,
     MediaRule,
+    OAuthClient,
     PostCounters,
     Publication,
     PublicPage,
@@ -30,8 +32,14 @@ from chorus.networks.base import (
     RemotePost,
     TextRule,
 )
+from chorus.networks.oauth import authorize_url, request_token, site_url
 
 API_URL = "https://api.ok.ru"
+# OAuth (apiok.ru/ext/oauth/server): the sign-in page on connect.ok.ru ("ok-connect" in CHORUS_NETWORK_BASE_URLS),
+# the code exchanged at api.ok.ru with the application's secret key. OK documents no PKCE, so none is sent.
+# LONG_ACCESS_TOKEN makes the token live 30 days from its last use instead of 30 minutes.
+CONNECT_URL, AUTHORIZE_PATH, TOKEN_PATH = "https://connect.ok.ru", "/oauth/authorize", "/oauth/token.do"
+OAUTH_SCOPES = "VALUABLE_ACCESS;GROUP_CONTENT;PHOTO_CONTENT;LONG_ACCESS_TOKEN"
 SITE_URL = "https://ok.ru"
 STATE_CHANGING = frozenset({"mediatopic.post", "mediatopic.edit", "mediatopic.deleteTopic"})
 TOPIC_FIELDS = ("media_topic.ID,media_topic.CREATED_MS,media_topic.MEDIA,media_topic.LIKE_SUMMARY,"
@@ -129,6 +137,38 @@ class OkConnector(Connector):
                      help=gettext_lazy("A token with GROUP_CONTENT and VALUABLE_ACCESS rights (LONG_ACCESS_TOKEN "
                                        "keeps it alive for 30 days from its last use).")),
     )
+
+    # OAuth with the server's application (CHORUS_OK_APPLICATION_*): the person names the group and signs in.
+    oauth = True
+    oauth_fields = (connect_fields[0],)
+
+    @classmethod
+    def oauth_client(cls, config, credentials, redirect_uri, registered):
+        if not (settings.CHORUS_OK_APPLICATION_ID and settings.CHORUS_OK_APPLICATION_KEY
+                and settings.CHORUS_OK_APPLICATION_SECRET_KEY):
+            raise errors.ValidationRejected(_("Signing in with OK needs the server's OK application: its operator "
+                                              "sets CHORUS_OK_APPLICATION_ID, CHORUS_OK_APPLICATION_KEY and "
+                                              "CHORUS_OK_APPLICATION_SECRET_KEY."))
+        return OAuthClient(settings.CHORUS_OK_APPLICATION_ID, settings.CHORUS_OK_APPLICATION_SECRET_KEY)
+
+    @classmethod
+    def oauth_authorize(cls, client, config, redirect_uri, state, code_challenge):
+        url = authorize_url(site_url("ok-connect", CONNECT_URL), AUTHORIZE_PATH, client_id=client.client_id,
+                            scope=OAUTH_SCOPES, response_type="code", redirect_uri=redirect_uri, layout="w",
+                            state=state)
+        return url, {}
+
+    @classmethod
+    def oauth_exchange(cls, client, config, stash, callback, redirect_uri, code_verifier):
+        # OK takes the grant in the query string of the POST.
+        answer = request_token(cls.network, API_URL, TOKEN_PATH, form={}, label=cls.label, params={
+            "code": callback.get("code", ""), "client_id": client.client_id, "client_secret": client.client_secret,
+            "redirect_uri": redirect_uri, "grant_type": "authorization_code"})
+        credentials = {"access_token": answer["access_token"], "application_secret_key": client.client_secret}
+        if answer.get("refresh_token"):
+            credentials["refresh_token"] = answer["refresh_token"]
+        return credentials, {"application_id": client.client_id,
+                             "application_key": settings.CHORUS_OK_APPLICATION_KEY}
 
     def __init__(self, channel):
         super().__init__(channel)
@@ -239,10 +279,19 @@ class OkConnector(Connector):
         return None
 
     def edit(self, remote_id: str, publication: Publication) -> None:
+        """Only the text. mediatopic.edit takes the whole attachment again, so the topic's photo and poll blocks
+        are read and given back as OK has them (by their ids): a poll sent as new would start again from no
+        votes, photos uploaded again would be new photos. The link card follows the new text. OK documents the
+        edit thinly; this is our reading of its attachment format."""
+        topics = self.call("mediatopic.getByIds", topic_ids=remote_id, fields=TOPIC_FIELDS).get("media_topics", [])
+        if not topics:
+            raise errors.RemoteNotFound(_("OK no longer has the topic %(id)s.") % {"id": remote_id})
+        kept = [block for block in topics[0].get("media", []) if block.get("type") not in ("text", "link")]
+        fresh = json.loads(attachment(Publication(publication.text)))["media"]  # the text and its link card
         self.call("mediatopic.edit", gid=self.group_id, topic_id=remote_id, type="GROUP_THEME",
-                  attachment=attachment(publication, self.upload_photos(publication.media_paths)))
+                  attachment=json.dumps({"media": fresh[:1] + kept + fresh[1:]}, ensure_ascii=False))
 
-    def delete(self, remote_id: str) -> None:
+    def delete(self, remote_id: str, parts: tuple[str, ...] = ()) -> None:
         self.call("mediatopic.deleteTopic", gid=self.group_id, topic_id=remote_id)
 
     def fetch_counters(self, remote_ids: list[str]) -> list[PostCounters]:

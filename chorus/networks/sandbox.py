@@ -33,7 +33,8 @@ class SandboxConnector(Connector):
         images=MediaRule(max_count=10, max_bytes=10 * 2**20),
         native_scheduling=False, edit=True, delete=True, idempotency="key", find_published=True,
         metrics=("views", "likes", "reposts", "comments"), account_metrics=("followers",),
-        comments=True, messages=True, moderation=("hide", "delete", "ban"), public_pages=True,
+        comments=True, messages=True, moderation=("hide", "delete", "ban"), undo=("hide", "ban"),
+        public_pages=True,
     )
 
     def _account(self):
@@ -90,7 +91,7 @@ class SandboxConnector(Connector):
     def edit(self, remote_id: str, publication: Publication) -> None:
         self._call(remote.edit_post, self._account(), remote_id, publication.text)
 
-    def delete(self, remote_id: str) -> None:
+    def delete(self, remote_id: str, parts: tuple[str, ...] = ()) -> None:
         self._call(remote.delete_post, self._account(), remote_id)
 
     def fetch_counters(self, remote_ids: list[str]) -> list[PostCounters]:
@@ -142,6 +143,15 @@ class SandboxConnector(Connector):
             self._call(remote.hide_comment, account, conversation.remote_id)
         else:
             self._call(remote.delete_comment, account, conversation.remote_id)
+
+    def undo(self, conversation: Conversation, action: str) -> None:
+        account = self._account()
+        if action == "ban":
+            self._call(remote.unban_author, account, conversation.author_id)
+        elif action == "hide" and conversation.kind != "message":
+            self._call(remote.unhide_comment, account, conversation.remote_id)
+        else:
+            raise errors.ValidationRejected(_("The sandbox cannot take back a %(action)s.") % {"action": action})
 
     # Public pages ----------------------------------------------------------------------------------------------
     def public_page(self, handle: str, limit: int = 20) -> PublicPage:

@@ -10,7 +10,9 @@ import hmac
 import html
 import json
 import re
+import time
 import unicodedata
+from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from functools import cached_property
 from pathlib import Path
@@ -46,6 +48,7 @@ UPDATE_KINDS = ["message", "edited_message", "channel_post", "edited_channel_pos
 MARKUP = re.compile(r"</?(?:b|strong|i|em|u|ins|s|strike|del|span|tg-spoiler|a|code|pre|blockquote|tg-emoji)"
                     r"(?=[\s>])[^<>]*>|&(?:lt|gt|amp|quot|#\d+|#x[0-9a-fA-F]+);")
 POLL_QUESTION, POLL_OPTION, POLL_OPTIONS = 300, 100, (2, 12)
+FORWARD_LOOKS = 5  # looks for a post's automatic forward into the discussion group, a second apart
 
 
 def telegram_html(text: str) -> str:
@@ -70,8 +73,9 @@ class TelegramConnector(Connector):
         caption=TextRule(limit=1024, unit="codepoint"),
         images=MediaRule(max_count=10, max_bytes=10 * 2**20, formats=("image/jpeg", "image/png", "image/webp"),
                          min_aspect=1 / 20, max_aspect=20),
-        edit=True, delete=True, idempotency="none", find_published=True, polls=True,
-        comments=True, moderation=("delete", "ban"), push=True,
+        edit=True, delete=True, idempotency="none", find_published=True, polls=True, first_comment=True,
+        # Hiding does not exist in a Telegram group; a ban is lifted with unbanChatMember (delete is final).
+        comments=True, moderation=("delete", "ban"), undo=("ban",), push=True,
         account_metrics=("followers",),
     )
     connect_fields = (
@@ -226,9 +230,11 @@ class TelegramConnector(Connector):
 
     @staticmethod
     def _steps(publication: Publication) -> list[str]:
-        """The messages a post becomes: its text, photo or album, then its poll."""
+        """The messages a post becomes: its text, photo or album, then its poll, then its first comment (in the
+        discussion group)."""
         return ((["_send_body"] if publication.text.strip() or publication.media_paths else [])
-                + (["_send_poll"] if publication.poll else []))
+                + (["_send_poll"] if publication.poll else [])
+                + (["_send_first_comment"] if publication.first_comment.strip() else []))
 
     def publish(self, publication: Publication, idempotency_key: str, already: tuple[str, ...] = ()) -> RemotePost:
         """Text, a photo or an album, then a poll if there is one. One post may be several messages; its remote
@@ -238,10 +244,13 @@ class TelegramConnector(Connector):
         made = list(already)  # per part: its message ids ("12,13" for an album)
         first = None  # the post's first message, when this call sent it
         try:
+            if "_send_first_comment" in steps[len(made):]:
+                self._comments_possible()
             for step in steps[len(made):]:
-                messages = getattr(self, step)(publication)
+                messages = getattr(self, step)(publication, made)
                 first = first or (messages[0] if not made else None)
-                made.append(",".join(str(m["message_id"]) for m in messages))
+                made.append(_comment_part(messages[0]) if step == "_send_first_comment"
+                            else ",".join(str(m["message_id"]) for m in messages))
         except errors.NetworkError as exc:
             if not made:
                 raise
@@ -253,10 +262,12 @@ class TelegramConnector(Connector):
         if first is None:  # going on from parts an earlier try sent: its link is rebuilt from the channel
             chat = {"username": self.chat[1:]} if self.chat.startswith("@") else {"id": self.chat}
             first = {"message_id": made[0].split(",")[0], "chat": chat, "date": int(datetime.now(UTC).timestamp())}
-        return RemotePost(",".join(made), self._url(first), datetime.fromtimestamp(first["date"], UTC),
+        # The remote id lists the channel's messages; a first comment lives in the group and is only among the parts.
+        channel_messages = ",".join(part for part in made if not _is_comment_part(part))
+        return RemotePost(channel_messages, self._url(first), datetime.fromtimestamp(first["date"], UTC),
                           idempotency_key, tuple(made))
 
-    def _send_body(self, publication: Publication) -> list[dict]:
+    def _send_body(self, publication: Publication, made: list[str] = ()) -> list[dict]:
         text = telegram_html(publication.text)
         paths = publication.media_paths
         if not paths:
@@ -269,13 +280,45 @@ class TelegramConnector(Connector):
         album[0] |= {"caption": text, "parse_mode": "HTML"}
         return self._call("sendMediaGroup", changes_state=True, files=files, chat_id=self.chat, media=album)
 
-    def _send_poll(self, publication: Publication) -> list[dict]:
+    def _send_poll(self, publication: Publication, made: list[str] = ()) -> list[dict]:
         poll = publication.poll
         fields = {"chat_id": self.chat, "question": poll.question, "options": [{"text": o} for o in poll.options],
                   "allows_multiple_answers": poll.multiple}
         if poll.closes_in_seconds:
             fields["open_period"] = poll.closes_in_seconds
         return [self._call("sendPoll", changes_state=True, **fields)]
+
+    def _comments_possible(self) -> None:
+        """A first comment answers the post's copy in the linked discussion group, found among the bot's updates;
+        refused before anything goes out where there is no group, or a webhook takes the updates."""
+        if self.discussion_group is None:
+            raise errors.ValidationRejected(_("This channel has no discussion group, so a post cannot have a first "
+                                              "comment: link a group to the channel in Telegram."))
+        if self.channel.config.get("push"):
+            raise errors.ValidationRejected(_("With comments arriving by webhook, Chorus cannot find the post in "
+                                              "the discussion group to add a first comment."))
+
+    def _send_first_comment(self, publication: Publication, made: list[str]) -> list[dict]:
+        """A reply to the post's automatic forward in the discussion group: the first comment under the post."""
+        forward = self._forward_of(int(made[0].split(",")[0]))
+        return [self._call("sendMessage", changes_state=True, chat_id=self.discussion_group,
+                           text=telegram_html(publication.first_comment), parse_mode="HTML",
+                           reply_parameters={"message_id": forward})]
+
+    def _forward_of(self, post_id: int) -> int:
+        """The id, in the discussion group, of the channel post's automatic forward, as read-back finds it.
+        Telegram makes the copy a moment after the post; reading updates without an offset confirms none."""
+        for look in range(FORWARD_LOOKS):
+            if look:
+                time.sleep(1)
+            for update in self._call("getUpdates", allowed_updates=UPDATE_KINDS, timeout=0, limit=100):
+                message = update.get("message") or {}
+                origin = message.get("forward_origin") or {}
+                if (message.get("is_automatic_forward") and origin.get("message_id") == post_id
+                        and self._is_our_channel(origin.get("chat") or {})):
+                    return message["message_id"]
+        raise errors.Transient(_("Telegram has not shown the post in its discussion group yet, so the first "
+                                 "comment had nowhere to go."))
 
     def _remote_post(self, messages: list[dict], idempotency_key: str = "") -> RemotePost:
         first = messages[0]
@@ -303,8 +346,15 @@ class TelegramConnector(Connector):
             if "message is not modified" not in exc.reason:  # the same text again is already the wanted state
                 raise
 
-    def delete(self, remote_id: str) -> None:
-        """Every message of the post; one already gone is fine, all of them gone is RemoteNotFound."""
+    def delete(self, remote_id: str, parts: tuple[str, ...] = ()) -> None:
+        """Every message of the post, and its first comment in the discussion group; one already gone is fine,
+        all of the channel's gone is RemoteNotFound."""
+        for part in filter(_is_comment_part, parts):
+            group, _sep, message_id = part.rpartition(":")
+            try:
+                self._call("deleteMessage", changes_state=True, chat_id=int(group), message_id=int(message_id))
+            except errors.RemoteNotFound:
+                pass
         gone = []
         for message_id in remote_id.split(","):
             try:
@@ -414,3 +464,45 @@ class TelegramConnector(Connector):
             self._call("banChatMember", changes_state=True, chat_id=group, user_id=int(conversation.author_id))
         else:
             raise errors.ValidationRejected(_("Telegram cannot %(action)s a comment.") % {"action": action})
+
+    def undo(self, conversation: Conversation, action: str) -> None:
+        if action != "ban":
+            raise errors.ValidationRejected(_("Telegram cannot take back a %(action)s.") % {"action": action})
+        group = self.discussion_group
+        if conversation.author_id.startswith("-"):
+            self._call("unbanChatSenderChat", changes_state=True, chat_id=group,
+                       sender_chat_id=int(conversation.author_id))
+        else:
+            # only_if_banned: without it Telegram also removes a member who was not banned from the group.
+            self._call("unbanChatMember", changes_state=True, chat_id=group, user_id=int(conversation.author_id),
+                       only_if_banned=True)
+
+
+def _comment_part(message: dict) -> str:
+    """A first comment's part: "<group id>:<message id>", apart from the channel's plain message ids."""
+    return f"{message['chat']['id']}:{message['message_id']}"
+
+
+def _is_comment_part(part: str) -> bool:
+    return ":" in part
+
+
+@dataclass(frozen=True)
+class _AlertBot:
+    """What the connector's Bot API helper reads from a channel, for a workspace's alert bot (not a channel)."""
+
+    token: str
+
+    @property
+    def credentials(self) -> dict:
+        return {"token": self.token}
+
+    @property
+    def config(self) -> dict:
+        return {}
+
+
+def send_alert(token: str, chat: str, text: str) -> None:
+    """A plain-text alert to `chat` from a workspace's bot; errors are the connector's, the token stays out of them."""
+    TelegramConnector(_AlertBot(token))._call("sendMessage", changes_state=True, chat_id=chat, text=text,
+                                              link_preview_options={"is_disabled": True})

@@ -13,6 +13,7 @@ from datetime import UTC, datetime, time, timedelta
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
+from django.conf import settings
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
@@ -26,6 +27,7 @@ from chorus.networks.base import (
     Conversation,
     ConversationPage,
     MediaRule,
+    OAuthClient,
     PostCounters,
     Publication,
     PublicPage,
@@ -34,8 +36,14 @@ from chorus.networks.base import (
     RemotePost,
     TextRule,
 )
+from chorus.networks.oauth import authorize_url, request_token, site_url
 
 API_URL = "https://api.vk.ru"
+# VK ID (OAuth 2.1, PKCE mandatory): the user token lives an hour and comes with a refresh token bound to the
+# device_id VK ID gives on the callback. Its host is "vk-id" in CHORUS_NETWORK_BASE_URLS.
+VK_ID_URL, VK_ID_AUTHORIZE, VK_ID_TOKEN = "https://id.vk.com", "/authorize", "/oauth2/auth"
+VK_ID_SCOPES = "wall photos groups"
+REFRESH_AHEAD = 60  # seconds before its expiry a user token is renewed
 VERSION = "5.199"
 SITE = "https://vk.com"
 MOSCOW = ZoneInfo("Europe/Moscow")
@@ -45,7 +53,8 @@ USER_RIGHTS = {8192: "wall", 4: "photos", 262144: "groups"}
 
 # Methods that create or change something: a transport failure after sending them is an ambiguous outcome.
 STATE_CHANGING = {"wall.post", "wall.edit", "wall.delete", "wall.createComment", "wall.deleteComment",
-                  "groups.ban", "messages.send", "polls.create", "photos.saveWallPhoto", "groups.addCallbackServer"}
+                  "groups.ban", "groups.unban", "messages.send", "polls.create", "photos.saveWallPhoto",
+                  "groups.addCallbackServer"}
 
 PUSHED_EVENTS = ("wall_reply_new", "wall_reply_edit", "wall_reply_delete", "wall_reply_restore", "message_new")
 RECENT_POSTS = 10  # how many of the newest wall posts are scanned for comments and for a lost publish
@@ -91,6 +100,20 @@ def normalised(text: str) -> str:
     return " ".join(unicodedata.normalize("NFC", text).split())
 
 
+def _attachment_string(post: dict) -> str:
+    """A post's attachments as wall.edit takes them back: "<type><owner_id>_<id>[_<access_key>]", a link by URL."""
+    names = []
+    for attached in post.get("attachments", []):
+        kind = attached.get("type", "")
+        item = attached.get(kind) or {}
+        if kind == "link" and item.get("url"):
+            names.append(item["url"])
+        elif "id" in item and "owner_id" in item:
+            key = f"_{item['access_key']}" if item.get("access_key") else ""
+            names.append(f"{kind}{item['owner_id']}_{item['id']}{key}")
+    return ",".join(names)
+
+
 def utc(timestamp: int) -> datetime:
     return datetime.fromtimestamp(int(timestamp), UTC)
 
@@ -100,6 +123,14 @@ def items_of(response) -> list:
     if isinstance(response, dict):
         return response.get("items", response.get("groups", []))
     return response
+
+
+def _vk_id_tokens(answer: dict, device_id: str) -> dict:
+    """VK ID's token answer as the channel keeps it: the user token, its rotating refresh token, the device the
+    refresh is bound to, and when the user token ends (epoch seconds)."""
+    expires_at = datetime.now(UTC).timestamp() + int(answer.get("expires_in") or 3600)
+    return {"user_token": answer["access_token"], "refresh_token": answer.get("refresh_token", ""),
+            "device_id": device_id, "expires_at": int(expires_at)}
 
 
 def counters_of(remote_id: str, post: dict) -> PostCounters:
@@ -120,8 +151,11 @@ class VkConnector(Connector):
         text=TextRule(limit=16384, unit="codepoint", fold_at=280),
         images=MediaRule(max_count=10, max_bytes=50 * 2**20, formats=("image/jpeg", "image/png", "image/gif"),
                          min_aspect=1 / 20, max_aspect=20),
-        edit=True, delete=True, idempotency="key", find_published=True, polls=True,
-        comments=True, messages=True, moderation=("delete", "ban"), public_pages=True, push=True,
+        edit=True, delete=True, idempotency="key", find_published=True, polls=True, first_comment=True,
+        resumable_parts=True,  # the first comment carries its own guid, and is looked for before a resend
+        # wall.restoreComment brings back a deleted comment only for a while after the deletion (VK does not say
+        # how long) and VK has no hiding, so only a ban is taken back (groups.unban); see docs/decisions.md.
+        comments=True, messages=True, moderation=("delete", "ban"), undo=("ban",), public_pages=True, push=True,
         metrics=("views", "likes", "reposts", "comments"), account_metrics=("followers",),
     )
     connect_fields = (
@@ -137,6 +171,55 @@ class VkConnector(Connector):
                                        "Needed only for community messages (and the Callback API); "
                                        "without it, messages are not read or answered.")),
     )
+
+    # VK ID connect: the community is named first; the community key stays a pasted field (messages only).
+    oauth = True
+    oauth_fields = (
+        connect_fields[0],
+        connect_fields[2],
+        ConnectField("vk_id_client_id", gettext_lazy("VK ID app ID"), required=False,
+                     help=gettext_lazy("Leave empty to use the app set up for this server (CHORUS_VK_CLIENT_ID)")),
+    )
+
+    @classmethod
+    def oauth_client(cls, config, credentials, redirect_uri, registered):
+        client_id = config.get("vk_id_client_id") or settings.CHORUS_VK_CLIENT_ID
+        if not client_id:
+            raise errors.ValidationRejected(_("Type the ID of your VK ID app, or have the server's operator set "
+                                              "CHORUS_VK_CLIENT_ID."))
+        return OAuthClient(client_id)
+
+    @classmethod
+    def oauth_authorize(cls, client, config, redirect_uri, state, code_challenge):
+        url = authorize_url(site_url("vk-id", VK_ID_URL), VK_ID_AUTHORIZE, response_type="code",
+                            client_id=client.client_id, redirect_uri=redirect_uri, scope=VK_ID_SCOPES, state=state,
+                            code_challenge=code_challenge, code_challenge_method="S256")
+        return url, {}
+
+    @classmethod
+    def oauth_exchange(cls, client, config, stash, callback, redirect_uri, code_verifier):
+        device_id = callback.get("device_id", "")
+        answer = request_token("vk-id", VK_ID_URL, VK_ID_TOKEN, label="VK ID", form={
+            "grant_type": "authorization_code", "code": callback.get("code", ""), "code_verifier": code_verifier,
+            "client_id": client.client_id, "device_id": device_id, "redirect_uri": redirect_uri,
+            "state": callback.get("state", "")})
+        return _vk_id_tokens(answer, device_id), {"vk_id_client_id": client.client_id}
+
+    def _refreshed(self, refresh_token: str) -> dict:
+        device_id = self.channel.credentials.get("device_id", "")
+        try:
+            answer = request_token("vk-id", VK_ID_URL, VK_ID_TOKEN, label="VK ID", form={
+                "grant_type": "refresh_token", "refresh_token": refresh_token, "device_id": device_id,
+                "client_id": self.channel.config.get("vk_id_client_id") or settings.CHORUS_VK_CLIENT_ID})
+        except errors.AuthExpired as exc:
+            raise errors.AuthExpired(_("VK ID did not renew the access (%(reason)s): connect the channel again.")
+                                     % {"reason": exc.reason}) from exc
+        return _vk_id_tokens(answer, device_id)
+
+    def _renew_user_token(self) -> None:
+        from chorus.channels.services import rotate_credentials  # channels.services imports the registry
+
+        rotate_credentials(self.channel, "refresh_token", self._refreshed)
 
     # Plumbing ---------------------------------------------------------------------------------------------
     @property
@@ -154,6 +237,21 @@ class VkConnector(Connector):
         return http.client_for(self.network, API_URL, base_url=self.channel.config.get("api_base_url", ""))
 
     def _call(self, method: str, community: bool = False, **params):
+        """A method with the user token (or the community key). A VK ID user token is renewed shortly before
+        its hour is up, and once more after VK error 5 (auth failed: VK did nothing, so a resend cannot double)."""
+        renewable = not community and bool(self.channel.credentials.get("refresh_token"))
+        expires_at = float(self.channel.credentials.get("expires_at") or 0)
+        if renewable and expires_at and expires_at < datetime.now(UTC).timestamp() + REFRESH_AHEAD:
+            self._renew_user_token()
+        try:
+            return self._method(method, community, **params)
+        except errors.AuthExpired:
+            if not renewable:
+                raise
+            self._renew_user_token()
+            return self._method(method, community, **params)
+
+    def _method(self, method: str, community: bool = False, **params):
         changes_state = method in STATE_CHANGING
         form = {k: v for k, v in params.items() if v is not None} | {"v": VERSION}
         with self._client() as client:
@@ -224,13 +322,43 @@ class VkConnector(Connector):
                              photo=uploaded["photo"], hash=uploaded["hash"])
         return f"photo{photo['owner_id']}_{photo['id']}"
 
-    def publish(self, publication: Publication, idempotency_key: str) -> RemotePost:
-        # `guid` makes VK answer a repeated wall.post with the post it already made.
-        posted = self._call("wall.post", owner_id=self.owner_id, from_group=1, message=publication.text,
-                            attachments=self._attachments(publication), guid=idempotency_key)
-        post_id = posted["post_id"]
-        return RemotePost(f"{self.owner_id}_{post_id}", self._post_url(self.owner_id, post_id),
-                          datetime.now(UTC), idempotency_key)
+    def publish(self, publication: Publication, idempotency_key: str, already: tuple[str, ...] = ()) -> RemotePost:
+        """The post, then its first comment from the community. `guid` makes VK answer a repeated wall.post or
+        wall.createComment with what it already made: the post under the job's key, the comment under "<key>:1".
+        A comment that fails after the post went out is reported (errors.PartialPublication); a later try sends
+        only the comment, after looking for it under the post."""
+        made = list(already)
+        total = 1 + bool(publication.first_comment)
+        try:
+            if not made:
+                posted = self._call("wall.post", owner_id=self.owner_id, from_group=1, message=publication.text,
+                                    attachments=self._attachments(publication), guid=idempotency_key)
+                made.append(f"{self.owner_id}_{posted['post_id']}")
+            if len(made) < total:
+                # VK does not say how long it keeps a guid: going on after a cut-off try, look before sending.
+                found = self._comment_of_ours(made[0], publication.first_comment) if already else ""
+                made.append(found or str(self._call(
+                    "wall.createComment", owner_id=self.owner_id, post_id=self._post_id(made[0]),
+                    from_group=self.group_id, message=publication.first_comment,
+                    guid=f"{idempotency_key}:1")["comment_id"]))
+        except errors.NetworkError as exc:
+            if not made:
+                raise
+            raise errors.PartialPublication(self._remote(made, idempotency_key), made, total, exc) from exc
+        return self._remote(made, idempotency_key)
+
+    def _remote(self, made: list[str], idempotency_key: str) -> RemotePost:
+        return RemotePost(made[0], self._post_url(self.owner_id, self._post_id(made[0])), datetime.now(UTC),
+                          idempotency_key, tuple(made))
+
+    def _comment_of_ours(self, remote_id: str, text: str) -> str:
+        """The community's comment with this text under the post, if VK has it ("" if not)."""
+        page = self._call("wall.getComments", owner_id=self.owner_id, post_id=self._post_id(remote_id), count=100,
+                          sort="asc")
+        for comment in page.get("items", []):
+            if comment.get("from_id") == self.owner_id and normalised(comment.get("text", "")) == normalised(text):
+                return str(comment["id"])
+        return ""
 
     def find_published(self, idempotency_key: str, text: str, since: datetime) -> RemotePost | None:
         # wall.get does not return the guid, so the lost post is found by its text among the newest ones.
@@ -242,11 +370,16 @@ class VkConnector(Connector):
         return None
 
     def edit(self, remote_id: str, publication: Publication) -> None:
-        # wall.edit replaces the attachments, so the post's images are sent again with the new text.
+        """Only the text. wall.edit replaces the attachments with what it is given, so the post's own ones are read
+        and given back as they are: a poll created again would lose its votes, a photo uploaded again its likes."""
+        found = items_of(self._call("wall.getById", posts=remote_id))
+        if not found:
+            raise errors.RemoteNotFound(_("VK no longer has the post %(id)s.") % {"id": remote_id})
         self._call("wall.edit", owner_id=self.owner_id, post_id=self._post_id(remote_id),
-                   message=publication.text, attachments=self._attachments(publication))
+                   message=publication.text, attachments=_attachment_string(found[0]) or None)
 
-    def delete(self, remote_id: str) -> None:
+    def delete(self, remote_id: str, parts: tuple[str, ...] = ()) -> None:
+        # The post's comments, the first comment among them, go with it on VK.
         self._call("wall.delete", owner_id=self.owner_id, post_id=self._post_id(remote_id))
 
     def fetch_counters(self, remote_ids: list[str]) -> list[PostCounters]:
@@ -363,6 +496,11 @@ class VkConnector(Connector):
         else:
             raise errors.ValidationRejected(_("VK cannot %(action)s a %(kind)s.")
                                             % {"action": action, "kind": conversation.kind})
+
+    def undo(self, conversation: Conversation, action: str) -> None:
+        if action != "ban":
+            raise errors.ValidationRejected(_("VK cannot take back a %(action)s.") % {"action": action})
+        self._call("groups.unban", group_id=self.group_id, owner_id=conversation.author_id)
 
     # Competitors --------------------------------------------------------------------------------------------
     def public_page(self, handle: str, limit: int = 20) -> PublicPage:

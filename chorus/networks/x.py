@@ -1,7 +1,7 @@
 """NET-X: X (Twitter) API v2 with plain httpx and an OAuth 2.0 user token.
 
-The person obtains the tokens through X's OAuth 2.0 Authorization Code flow with PKCE (scopes tweet.read
-tweet.write users.read offline.access) and pastes them in; Chorus does not run that browser flow here. The access
+The person connects through X's OAuth 2.0 Authorization Code flow with PKCE ("Connect with X" on the channels
+page, chorus.channels.oauth; scopes OAUTH_SCOPES), or pastes tokens obtained elsewhere. The access
 token lives about two hours; on a 401 it is refreshed once. X rotates refresh tokens (the old one dies when used),
 so the refresh runs under a row lock (chorus.channels.services.rotate_credentials) and a second worker adopts the
 token the first one stored.
@@ -14,12 +14,14 @@ from the pricing page in the research). Chorus only shows this; it bills nothing
 """
 
 import html
+import time
 import unicodedata
 from datetime import UTC, datetime, timedelta
 from decimal import Decimal
 from functools import cached_property
 
 import regex
+from django.conf import settings
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
@@ -32,6 +34,8 @@ from chorus.networks.base import (
     Connector,
     Conversation,
     ConversationPage,
+    MediaRule,
+    OAuthClient,
     PostCounters,
     Problem,
     Publication,
@@ -42,10 +46,14 @@ from chorus.networks.base import (
     TextRule,
 )
 from chorus.networks.http import call, client_for, json_of, retry_at
+from chorus.networks.oauth import authorize_url, request_token, site_url
 from chorus.networks.text import measure_x, x_urls
 
 DEFAULT_API = "https://api.x.com"
 TOKEN_PATH = "/2/oauth2/token"
+AUTHORIZE_SITE, AUTHORIZE_PATH = "https://x.com", "/i/oauth2/authorize"  # "x-authorize" in CHORUS_NETWORK_BASE_URLS
+# offline.access brings the refresh token; media.write is for images once they are sent.
+OAUTH_SCOPES = "tweet.read tweet.write users.read offline.access media.write"
 # What one post costs on X's pay-per-use plan (docs.x.com/x-api/getting-started/pricing, per the research).
 POST_PRICE_USD = {"text": Decimal("0.015"), "with_url": Decimal("0.200")}
 IDS_PER_READ = 100  # GET /2/tweets takes at most 100 ids
@@ -58,6 +66,10 @@ DUPLICATE = "duplicate content"
 USAGE_CAPPED = "usage-capped"  # the problem type of the app's monthly cap
 LEADING_MENTIONS = regex.compile(r"^(?:@\w{1,15}\s+)+")  # the @names X puts in front of a reply's text
 TWEET_FIELDS = "created_at,author_id,conversation_id,referenced_tweets,public_metrics"
+# Images per post, and X's image upload limits (up to 4 images, 5 MB each; JPEG, PNG, GIF, WEBP).
+IMAGES = MediaRule(max_count=4, max_bytes=5 * 2**20, formats=("image/jpeg", "image/png", "image/gif", "image/webp"))
+UPLOAD_CHUNK = 2**20  # bytes per append; X takes segments of up to 5 MB
+MEDIA_POLLS = 10  # status checks of an upload X is still processing
 
 
 def _moment(value: str) -> datetime:
@@ -91,9 +103,9 @@ class XConnector(Connector):
     label = "X (Twitter)"
     capabilities = Capabilities(
         text=TextRule(limit=280, unit="weighted"),
-        images=None,  # media upload (/2/media/upload) is not implemented yet
+        images=IMAGES,
         native_scheduling=False, edit=False, delete=True, idempotency="none", find_published=True,
-        polls=True, threads=True, first_comment=False, comments=True, messages=False, moderation=(),
+        polls=True, threads=True, first_comment=True, comments=True, messages=False, moderation=(),
         public_pages=True, metrics=("views", "likes", "reposts", "comments"), account_metrics=("followers",),
     )
     connect_fields = (
@@ -103,12 +115,50 @@ class XConnector(Connector):
                      help=gettext_lazy("Only for a confidential client; leave empty for a public (PKCE) client")),
         ConnectField("access_token", gettext_lazy("Access token"), secret=True,
                      help=gettext_lazy("From X's OAuth 2.0 Authorization Code flow with PKCE, scopes tweet.read "
-                                       "tweet.write users.read offline.access. Chorus does not run that browser "
-                                       "flow yet: obtain the tokens with your own tool and paste them here")),
+                                       "tweet.write users.read offline.access. \"Connect with X\" above runs "
+                                       "that flow; paste here only tokens obtained with your own tool")),
         ConnectField("refresh_token", gettext_lazy("Refresh token"), secret=True,
                      help=gettext_lazy("Given with the access token when the offline.access scope is granted; "
                                        "X replaces it at every refresh and Chorus keeps the new one")),
     )
+
+    # OAuth 2.0 Authorization Code with PKCE: the app's client id from settings (CHORUS_X_CLIENT_ID) or typed.
+    oauth = True
+    oauth_fields = (
+        ConnectField("client_id", gettext_lazy("OAuth 2.0 Client ID"), required=False,
+                     help=gettext_lazy("Leave empty to use the app set up for this server (CHORUS_X_CLIENT_ID)")),
+        ConnectField("client_secret", gettext_lazy("OAuth 2.0 Client Secret"), secret=True, required=False,
+                     help=gettext_lazy("Only for a confidential client; leave empty for a public (PKCE) client")),
+    )
+
+    @classmethod
+    def oauth_client(cls, config, credentials, redirect_uri, registered):
+        if config.get("client_id"):
+            return OAuthClient(config["client_id"], credentials.get("client_secret", ""))
+        if not settings.CHORUS_X_CLIENT_ID:
+            raise errors.ValidationRejected(_("Type the OAuth 2.0 Client ID of your X app, or have the server's "
+                                              "operator set CHORUS_X_CLIENT_ID."))
+        return OAuthClient(settings.CHORUS_X_CLIENT_ID, settings.CHORUS_X_CLIENT_SECRET)
+
+    @classmethod
+    def oauth_authorize(cls, client, config, redirect_uri, state, code_challenge):
+        url = authorize_url(site_url("x-authorize", AUTHORIZE_SITE), AUTHORIZE_PATH, response_type="code",
+                            client_id=client.client_id, redirect_uri=redirect_uri, scope=OAUTH_SCOPES, state=state,
+                            code_challenge=code_challenge, code_challenge_method="S256")
+        return url, {}
+
+    @classmethod
+    def oauth_exchange(cls, client, config, stash, callback, redirect_uri, code_verifier):
+        secret = client.client_secret
+        answer = request_token(cls.network, DEFAULT_API, TOKEN_PATH, label="X", form={
+            "grant_type": "authorization_code", "code": callback.get("code", ""), "redirect_uri": redirect_uri,
+            "code_verifier": code_verifier, "client_id": client.client_id},
+            auth=(client.client_id, secret) if secret else None)
+        if not answer.get("refresh_token"):
+            raise errors.AuthExpired(_("X gave no refresh token: the app must have the offline.access scope."))
+        # The refresh reads the client from the channel, as a pasted connection keeps it.
+        credentials = {"access_token": answer["access_token"], "refresh_token": answer["refresh_token"]}
+        return {**credentials, **({"client_secret": secret} if secret else {})}, {"client_id": client.client_id}
 
     @classmethod
     def measure(cls, text: str) -> TextMeasure:
@@ -175,21 +225,54 @@ class XConnector(Connector):
 
     # Publishing ------------------------------------------------------------------------------------------------
     def publish(self, publication: Publication, idempotency_key: str, already: tuple[str, ...] = ()) -> RemotePost:
-        """The post, then each thread part as a reply to the one before. X has no idempotency key: a part that
-        failed after the first went out is reported (errors.PartialPublication), never sent again here."""
-        first = {"text": publication.text or (publication.poll.question if publication.poll else "")}
-        if publication.poll:
-            first["poll"] = _poll(publication)
-        bodies = [first, *({"text": text} for text in publication.thread)]
+        """The post with its images, then each thread part and the first comment as a reply to the one before. X
+        has no idempotency key: a part that failed after the first went out is reported
+        (errors.PartialPublication), never sent again here."""
+        texts = [*publication.thread] + ([publication.first_comment] if publication.first_comment else [])
         made = list(already)
         try:
-            for body in bodies[len(made):]:
-                made.append(self._tweet(body | ({"reply": {"in_reply_to_tweet_id": made[-1]}} if made else {})))
+            if not made:
+                made.append(self._tweet(self._first_body(publication)))
+            for text in texts[len(made) - 1:]:
+                made.append(self._tweet({"text": text, "reply": {"in_reply_to_tweet_id": made[-1]}}))
         except errors.NetworkError as exc:
             if not made:
                 raise
-            raise errors.PartialPublication(self._remote(made, idempotency_key), made, len(bodies), exc) from exc
+            raise errors.PartialPublication(self._remote(made, idempotency_key), made, len(texts) + 1, exc) from exc
         return self._remote(made, idempotency_key)
+
+    def _first_body(self, publication: Publication) -> dict:
+        body = {"text": publication.text or (publication.poll.question if publication.poll else "")}
+        if publication.poll:
+            body["poll"] = _poll(publication)
+        media_ids = [self._upload(path, facts)
+                     for path, facts in zip(publication.media_paths, publication.media, strict=False)]
+        if media_ids:
+            body["media"] = {"media_ids": media_ids}
+        return body
+
+    def _upload(self, path: str, facts) -> str:
+        """One image through the v2 chunked upload: initialize, append each segment, finalize, then wait while X
+        processes it. An upload is not a post (X drops unused media itself), so a failure here is safe to retry."""
+        with open(path, "rb") as file:
+            content = file.read()
+        media_id = self._api("POST", "/2/media/upload/initialize", json={
+            "media_type": facts.mime, "total_bytes": len(content), "media_category": "tweet_image"})["data"]["id"]
+        for segment, start in enumerate(range(0, len(content), UPLOAD_CHUNK)):
+            self._api("POST", f"/2/media/upload/{media_id}/append", data={"segment_index": str(segment)},
+                      files={"media": (facts.name or "media", content[start:start + UPLOAD_CHUNK],
+                                       "application/octet-stream")})
+        processing = self._api("POST", f"/2/media/upload/{media_id}/finalize")["data"].get("processing_info")
+        for _attempt in range(MEDIA_POLLS):
+            if not processing or processing.get("state") == "succeeded":
+                return media_id
+            if processing.get("state") == "failed":
+                raise errors.ValidationRejected(_("X could not process the image %(name)s: %(why)s") % {
+                    "name": facts.name, "why": processing.get("error", {}).get("message", "")})
+            time.sleep(processing.get("check_after_secs", 1))
+            processing = self._api("GET", "/2/media/upload", params={"command": "STATUS", "media_id": media_id})[
+                "data"].get("processing_info")
+        raise errors.Transient(_("X is still processing the image; trying again later."))
 
     @staticmethod
     def _remote(made: list[str], idempotency_key: str) -> RemotePost:
@@ -212,7 +295,11 @@ class XConnector(Connector):
             params["start_time"] = since.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
         return self._api("GET", f"/2/users/{user_id}/tweets", params=params).get("data", [])
 
-    def delete(self, remote_id: str) -> None:
+    def delete(self, remote_id: str, parts: tuple[str, ...] = ()) -> None:
+        """The post and every reply Chorus made for it (thread parts, the first comment), the last one first: a
+        reply left behind would stand alone on the profile. X answers a post already gone with deleted=false."""
+        for tweet_id in [part for part in reversed(parts) if part != remote_id]:
+            self._api("DELETE", f"/2/tweets/{tweet_id}", changes_state=True)
         self._api("DELETE", f"/2/tweets/{remote_id}", changes_state=True)
 
     def fetch_counters(self, remote_ids: list[str]) -> list[PostCounters]:
@@ -321,7 +408,9 @@ def _answer(response, changes_state: bool = False) -> dict:
             raise
     problem, status = _problem(response), response.status_code
     detail = str(problem.get("detail") or problem.get("error_description") or "")[:200]
-    reason = f"X: {problem.get('title') or 'HTTP'} ({status}) {detail}".strip()
+    # An invalid request names what was wrong in `errors` (a too large image, a bad media type): that is the reason.
+    said = "; ".join(str(e.get("message", "")) for e in problem.get("errors", []) if isinstance(e, dict))[:200]
+    reason = f"X: {problem.get('title') or 'HTTP'} ({status}) {said or detail}".strip()
     if status == 429:
         raise _rate_limited(response, problem)
     if status >= 500:

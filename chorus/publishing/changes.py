@@ -43,7 +43,8 @@ def apply(job_id: int, worker: str) -> str:
         if blocked:
             raise errors.RateLimited(_("The channel is rate-limited."), blocked)
         if deleting:
-            job.channel.connector.delete(job.remote_id)
+            # Every part Chorus made goes with the post: a thread's replies, the first comment.
+            job.channel.connector.delete(job.remote_id, parts=tuple(job.parts_out))
         else:
             job.channel.connector.edit(job.remote_id, publication)
     except errors.RemoteNotFound as exc:

@@ -215,6 +215,14 @@ class ConnectorContract:
         assert remote.parts[0] == partial.value.made[0] and len(remote.parts) == len(part_texts(publication))
         assert texts_on_the_network(api) == sorted(part_texts(publication))
 
+    def test_deleting_a_post_of_several_parts_removes_every_part_chorus_made(self, api, channel):
+        needs(channel, "delete")
+        publication = several_parts(channel)
+        remote = channel.connector.publish(publication, "key-delete-parts")
+        assert len(remote.parts) == channel.connector_class.part_count(publication)
+        channel.connector.delete(remote.remote_id, parts=remote.parts)
+        assert api.own_parts() == []
+
     @pytest.mark.parametrize("fault", ["hang_up", "error_after"])
     def test_with_a_key_per_part_going_on_after_a_lost_answer_does_not_double_that_part(self, api, channel, fault):
         needs(channel, "resumable_parts")

@@ -1,5 +1,7 @@
 """Odnoklassniki: the shared contract against a fake api.ok.ru that checks every signature, plus OK's own stories."""
 
+import json
+from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 
 import pytest
@@ -61,7 +63,7 @@ def test_a_post_goes_out_as_a_group_theme_with_text_link_and_poll(api, channel):
     remote = channel.connector.publish(Publication(TEXT, poll=poll), "key-poll")
     [sent] = [r for r in api.requests if r.form.get("method") == "mediatopic.post"]
     assert sent.method == "POST" and sent.form["gid"] == fake.GROUP_ID and sent.form["type"] == "GROUP_THEME"
-    assert api.topics[remote.remote_id]["media"] == [
+    assert json.loads(sent.form["attachment"])["media"] == [
         {"type": "text", "text": TEXT},
         {"type": "link", "url": "https://example.com/menu"},
         {"type": "poll", "question": "Какой кофе попробовать?", "answers": [{"text": "Эфиопия"}, {"text": "Колумбия"}],
@@ -77,7 +79,25 @@ def test_two_photos_are_uploaded_and_posted_in_one_topic(api, channel, tmp_path)
         paths.append(str(tmp_path / name))
     remote = channel.connector.publish(Publication(TEXT, media_paths=paths), "key-photos")
     [photos] = [b for b in api.topics[remote.remote_id]["media"] if b["type"] == "photo"]
-    assert len(photos["list"]) == 2 and {p["id"] for p in photos["list"]} <= api.photo_tokens
+    assert len(photos["list"]) == 2 and all(p["id"].startswith("photo") for p in photos["list"])
+    [sent] = [r for r in api.requests if r.form.get("method") == "mediatopic.post"]
+    sent_photos = [block for block in json.loads(sent.form["attachment"])["media"] if block["type"] == "photo"]
+    assert [item["id"][:4] for item in sent_photos[0]["list"]] == ["tok-", "tok-"]  # the upload's tokens
+
+
+def test_editing_the_text_keeps_the_topics_poll_with_its_votes_and_its_photos(api, channel, tmp_path):
+    (tmp_path / "latte.jpg").write_bytes(b"\x89PNG fake image")
+    poll = Poll("Какой кофе попробовать?", ("Эфиопия", "Колумбия"))
+    publication = Publication(TEXT, poll=poll, media_paths=[str(tmp_path / "latte.jpg")])
+    remote = channel.connector.publish(publication, "key-edit-keeps")
+    api.vote(remote.remote_id, 12)
+    before = [b for b in api.topics[remote.remote_id]["media"] if b["type"] in ("photo", "poll")]
+    channel.connector.edit(remote.remote_id, replace(publication, text="Новый текст без ссылки"))
+    media = api.topics[remote.remote_id]["media"]
+    assert media[0] == {"type": "text", "text": "Новый текст без ссылки"}
+    assert [b for b in media if b["type"] in ("photo", "poll")] == before and before[1]["answers"][0]["votes"] == 12
+    assert not [b for b in media if b["type"] == "link"]  # the card followed the text, which has no link now
+    assert len([r for r in api.requests if "/upload/" in r.path]) == 1  # the photo was not uploaded again
 
 
 def test_a_photo_host_that_is_down_posts_nothing(api, channel, tmp_path):

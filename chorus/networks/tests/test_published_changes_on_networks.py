@@ -145,3 +145,18 @@ def test_bluesky_cannot_edit_so_the_api_says_delete_and_publish_again_and_deleti
     assert api_as(owner).delete(url).status_code == 202
     assert changes.apply(job.pk, "worker-b") == Status.DELETED
     assert bluesky.remote_posts() == []
+
+
+def test_deleting_a_toot_thread_with_its_first_comment_removes_every_status_chorus_made(mastodon, toots, owner,
+                                                                                        workspace):
+    _post, [job] = create_and_schedule(actor=owner, workspace=workspace, text=TEXT, channel_ids=[toots.pk],
+                                       variant_extras={toots.pk: {"thread": ["Часть 2: помол"],
+                                                                  "first_comment": "Меню в профиле"}},
+                                       due_at=timezone.now())
+    for job_id in dispatcher.claim_due("worker-a"):
+        sender.send(job_id, "worker-a")
+    job.refresh_from_db()
+    assert job.status == Status.PUBLISHED and len(job.parts_out) == 3 and len(mastodon.own_parts()) == 3
+    assert api_as(owner).delete(f"/api/v1/workspaces/coffee/publications/{job.pk}").status_code == 202
+    assert changes.apply(job.pk, "worker-b") == Status.DELETED
+    assert mastodon.own_parts() == []

@@ -12,6 +12,8 @@ from django.utils import timezone
 
 from chorus.channels.services import connect_channel
 from chorus.content.services import create_and_schedule
+from chorus.inbox import services as inbox
+from chorus.inbox.ingestion import record_conversations
 from chorus.networks import errors
 from chorus.networks.base import MediaFacts, Poll, Publication
 from chorus.networks.telegram import TelegramConnector
@@ -325,6 +327,30 @@ def test_a_spammer_is_deleted_and_banned_from_the_discussion_group(api, channel)
     assert (GROUP["id"], int(spam.remote_id)) not in api.messages and int(spam.author_id) in api.banned
 
 
+def test_a_ban_is_lifted_in_the_discussion_group_but_a_delete_stays(api, channel, owner):
+    remote = channel.connector.publish(Publication(TEXT), "key")
+    api.add_comment(remote.remote_id, "Max", "Это не спам, честно")
+    [item] = record_conversations(channel, channel.connector.conversations("").items)
+    delete = inbox.moderate(actor=owner, item=item, action="delete")
+    ban = inbox.moderate(actor=owner, item=item, action="ban")
+    inbox.undo_moderation(actor=owner, action=ban)
+    assert int(item.author.remote_id) not in api.banned | api.kicked  # only_if_banned: a member is not kicked out
+    with pytest.raises(ValidationError, match="cannot be brought back"):
+        inbox.undo_moderation(actor=owner, action=delete)
+    assert TelegramConnector.capabilities.undo == ("ban",)  # nothing is ever hidden in a Telegram group
+
+
+def test_a_bot_without_the_ban_right_is_told_why_the_unban_failed(api, channel, owner):
+    remote = channel.connector.publish(Publication(TEXT), "key")
+    api.add_comment(remote.remote_id, "Max", "Спам")
+    [item] = record_conversations(channel, channel.connector.conversations("").items)
+    ban = inbox.moderate(actor=owner, item=item, action="ban")
+    api.may_restrict = False
+    with pytest.raises(ValidationError, match="lacks a right"):
+        inbox.undo_moderation(actor=owner, action=ban)
+    assert int(item.author.remote_id) in api.banned
+
+
 def test_a_channel_without_a_discussion_group_has_no_comments_to_list(api, channel):
     api.linked = False
     assert channel.connector.conversations("").items == []
@@ -354,3 +380,45 @@ def test_the_composer_shows_the_caption_limit_when_a_photo_is_attached(channel, 
     text = "Подпись " * 150  # 1,200 characters: fine as a message, too long under a photo
     assert check_text(channel, text).ok
     assert not check_text(channel, text, [photo]).ok
+
+
+# First comment: a reply to the post's copy in the discussion group ------------------------------------------------
+def test_a_first_comment_answers_the_posts_copy_in_the_discussion_group(api, channel):
+    remote = channel.connector.publish(Publication("Новый сорт", first_comment="Меню: https://example.com/menu"),
+                                       "first-comment")
+    [comment] = api.comments_under(remote.remote_id)
+    assert comment["text"] == "Меню: https://example.com/menu" and comment["from"]["is_bot"]
+    assert remote.remote_id == "101" and remote.parts == ("101", f"{GROUP['id']}:{comment['message_id']}")
+    assert [p["text"] for p in api.remote_posts()] == ["Новый сорт"]  # the comment is not a channel post
+
+
+def test_a_post_with_a_poll_and_a_first_comment_is_three_parts_and_deleted_whole(api, channel):
+    poll = Poll("Какой сорт взять?", ("Эфиопия", "Кения"))
+    publication = Publication("Голосуем", poll=poll, first_comment="Итоги в пятницу")
+    assert TelegramConnector.part_count(publication) == 3
+    remote = channel.connector.publish(publication, "poll-and-comment")
+    assert remote.remote_id == "101,102" and len(remote.parts) == 3
+    channel.connector.delete(remote.remote_id, parts=remote.parts)
+    assert api.own_parts() == []
+
+
+def test_without_a_discussion_group_a_first_comment_is_refused_before_anything_goes_out(api, channel):
+    api.linked = False
+    with pytest.raises(errors.ValidationRejected, match="discussion group"):
+        channel.connector.publish(Publication("Новый сорт", first_comment="Меню"), "no-group")
+    assert api.remote_posts() == []
+
+
+def test_a_copy_telegram_has_not_made_yet_leaves_the_comment_out_and_the_retry_sends_only_it(api, channel):
+    api.forwards_late = True
+    with mock.patch("chorus.networks.telegram.time.sleep") as slept, \
+            pytest.raises(errors.PartialPublication) as partial:
+        channel.connector.publish(Publication("Новый сорт", first_comment="Меню"), "late-copy")
+    assert partial.value.made == ("101",) and isinstance(partial.value.cause, errors.Transient)
+    assert slept.call_count == 4 and api.comments_under("101") == []
+    api.forwards_late = False
+    api._forward(api.messages[(CHANNEL["id"], 101)])  # Telegram makes the copy after all
+    remote = channel.connector.publish(Publication("Новый сорт", first_comment="Меню"), "late-copy",
+                                       already=partial.value.made)
+    assert [m["text"] for m in api.comments_under("101")] == ["Меню"] and len(remote.parts) == 2
+    assert [p["text"] for p in api.remote_posts()] == ["Новый сорт"]

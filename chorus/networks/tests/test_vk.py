@@ -6,6 +6,8 @@ import pytest
 from django.core.exceptions import ValidationError
 
 from chorus.channels.services import connect_channel
+from chorus.inbox import services as inbox
+from chorus.inbox.ingestion import record_conversations
 from chorus.networks import errors
 from chorus.networks.base import Poll, Publication
 from chorus.networks.tests.contract import TEXT, ConnectorContract
@@ -196,6 +198,22 @@ def test_a_moderator_deletes_a_spam_comment_and_bans_its_author(api, channel):
     assert api.comments == {} and int(spam.author_id) in api.banned
 
 
+def test_a_ban_by_mistake_is_lifted_with_groups_unban_and_a_lost_admin_right_is_named(api, channel, owner):
+    remote = channel.connector.publish(Publication(TEXT), "job-unban")
+    api.add_comment(remote.remote_id, "Анна", "Где вы находитесь?")
+    [item] = record_conversations(channel, channel.connector.conversations("").items)
+    ban = inbox.moderate(actor=owner, item=item, action="ban")
+    again = inbox.moderate(actor=owner, item=item, action="ban")
+    api.is_admin = False
+    with pytest.raises(ValidationError, match="VK error 15"):
+        inbox.undo_moderation(actor=owner, action=ban)
+    api.is_admin = True
+    inbox.undo_moderation(actor=owner, action=ban)
+    again.refresh_from_db()
+    assert int(item.author.remote_id) not in api.banned and again.undone_at is not None
+    assert VkConnector.capabilities.undo == ("ban",)  # VK has no hiding, and a delete is not taken back
+
+
 def test_community_messages_arrive_once_and_are_answered_with_the_community_key(api, channel):
     api.add_message("Анна", "Можно заказать зёрна оптом?")
     page = channel.connector.conversations("")
@@ -225,3 +243,37 @@ def test_a_competitor_page_is_read_by_its_screen_name(api, channel):
 def test_the_composer_shows_the_show_more_cut():
     measure = VkConnector.measure("а" * 500)
     assert measure.preview_fold == VkConnector.capabilities.text.fold_at and not measure.problems
+
+
+# First comment; edits keep what is attached --------------------------------------------------------------------
+def test_a_first_comment_goes_under_the_post_from_the_community_with_its_own_guid(api, channel):
+    remote = channel.connector.publish(Publication(TEXT, first_comment="Меню: https://example.com/menu"), "job-fc")
+    [comment] = api.comments.values()
+    assert (comment["from_id"], comment["text"]) == (-GROUP_ID, "Меню: https://example.com/menu")
+    assert remote.parts == (remote.remote_id, str(comment["id"]))
+    [sent] = [r for r in api.requests if r.path == "/method/wall.createComment"]
+    assert sent.form["guid"] == "job-fc:1" and sent.form["from_group"] == str(GROUP_ID)
+    again = channel.connector.publish(Publication(TEXT, first_comment="Меню: https://example.com/menu"), "job-fc")
+    assert again.parts == remote.parts and len(api.comments) == 1  # both guids answer what VK already made
+
+
+def test_editing_the_text_keeps_the_poll_with_its_votes_and_the_photo(api, channel, tmp_path):
+    photo = tmp_path / "beans.jpg"
+    photo.write_bytes(b"\xff\xd8 not really a jpeg")
+    poll = Poll("Ваш выбор", ("Пуэр", "Улун"))
+    remote = channel.connector.publish(Publication("Что заварить?", media_paths=[str(photo)], poll=poll), "job-e")
+    [made] = api.polls.values()
+    api.vote(made["id"], 37)
+    attached = api.remote_posts()[0]["attachments"]
+    channel.connector.edit(remote.remote_id, Publication("Что заварить в субботу?", media_paths=[str(photo)],
+                                                         poll=poll))
+    [post] = api.remote_posts()
+    assert post["text"] == "Что заварить в субботу?" and post["attachments"] == attached
+    assert list(api.polls) == [made["id"]] and api.polls[made["id"]]["votes"] == 37 and len(api.photos) == 1
+    assert len([r for r in api.requests if r.path == "/method/polls.create"]) == 1
+
+
+def test_deleting_the_post_takes_its_first_comment_with_it(api, channel):
+    remote = channel.connector.publish(Publication(TEXT, first_comment="Меню"), "job-del")
+    channel.connector.delete(remote.remote_id, parts=remote.parts)
+    assert api.own_parts() == []

@@ -229,7 +229,7 @@ def test_the_composer_explains_what_an_x_poll_cannot_be():
     poll = Poll("?", ("один",), multiple=True)
     image = MediaFacts("image/png", 1000, name="cup.png")
     codes = [p.code for p in XConnector.validate(Publication("Опрос", poll=poll, media=[image]))]
-    assert {"poll_options", "poll_multiple", "poll_media", "no_media"} <= set(codes)
+    assert {"poll_options", "poll_multiple", "poll_media"} <= set(codes)
     long_option = Poll("?", ("да", "очень длинный вариант ответа на вопрос"))
     assert [p.code for p in XConnector.validate(Publication("Опрос", poll=long_option))] == ["poll_option_length"]
 
@@ -255,6 +255,64 @@ def test_a_post_is_deleted_and_edit_is_declared_absent(api, channel):
     remote = channel.connector.publish(Publication("Удалим"), "delete-me")
     channel.connector.delete(remote.remote_id)
     assert api.remote_posts() == [] and XConnector.capabilities.edit is False
+
+
+def test_deleting_a_thread_with_its_first_comment_removes_every_reply_chorus_made(api, channel):
+    remote = channel.connector.publish(Publication("1/2 Обжарка", thread=("2/2 Помол",), first_comment="Меню"),
+                                       "delete-thread")
+    api.add_comment(remote.remote_id, "Max", "Класс!")  # someone else's reply stays: it is not ours to delete
+    channel.connector.delete(remote.remote_id, parts=remote.parts)
+    assert [t["text"] for t in api.tweets.values() if t["author_id"] == api.user_id] == []
+    assert [t["text"] for t in api.tweets.values() if t["author_id"] != api.user_id and "Класс" in t["text"]]
+
+
+# First comment and images -----------------------------------------------------------------------------------
+
+
+def test_a_first_comment_goes_out_as_a_reply_to_the_post(api, channel):
+    remote = channel.connector.publish(Publication("Новый сорт", first_comment="Меню: https://example.com/menu"),
+                                       "first-comment")
+    [comment] = [t for t in api.tweets.values() if t["reply_to"] == remote.remote_id]
+    assert comment["text"] == "Меню: https://example.com/menu" and comment["author_id"] == api.user_id
+    assert remote.parts == (remote.remote_id, comment["id"]) and XConnector.capabilities.first_comment
+
+
+def image(tmp_path, name: str, size: int, mime: str = "image/jpeg") -> tuple[MediaFacts, str]:
+    path = tmp_path / name
+    path.write_bytes(bytes(range(256)) * (size // 256) + b"x" * (size % 256))
+    return MediaFacts(mime, size, name=name), str(path)
+
+
+def test_images_go_up_in_chunks_and_are_attached_to_the_post(api, channel, tmp_path):
+    big, small = image(tmp_path, "roastery.jpg", 2_500_000), image(tmp_path, "cup.png", 40_000, "image/png")
+    publication = Publication("Обжарочная", media=[big[0], small[0]], media_paths=[big[1], small[1]])
+    assert channel.connector.validate_publication(publication) == []
+    remote = channel.connector.publish(publication, "images")
+    media_ids = api.tweets[remote.remote_id]["media_ids"]
+    assert len(media_ids) == 2 and all(api.media[m]["done"] for m in media_ids)
+    assert len(api.media[media_ids[0]]["segments"]) == 3  # 2.5 MB in 1 MB appends
+    assert b"".join(api.media[media_ids[0]]["segments"][n] for n in range(3)) == open(big[1], "rb").read()
+    appends = [r for r in api.requests if r.path.endswith("/append")]
+    assert len(appends) == 4 and all(r.headers["content-type"].startswith("multipart/form-data") for r in appends)
+
+
+def test_the_composer_holds_x_to_four_images_of_five_megabytes_in_its_formats():
+    jpeg = MediaFacts("image/jpeg", 100_000, name="a.jpg")
+    codes = [p.code for p in XConnector.validate(Publication("Фото", media=[jpeg] * 5))]
+    assert codes == ["too_many_media"]
+    huge, bmp = MediaFacts("image/jpeg", 6 * 2**20, name="huge.jpg"), MediaFacts("image/bmp", 1000, name="a.bmp")
+    assert [p.code for p in XConnector.validate(Publication("Фото", media=[huge, bmp]))] == ["media_size",
+                                                                                          "media_format"]
+
+
+@pytest.mark.parametrize("size, mime, said", [(6 * 2**20, "image/jpeg", "File size exceeds"),
+                                              (1000, "image/bmp", "media type unrecognized")])
+def test_x_refuses_an_image_too_large_or_of_a_wrong_format_and_no_post_is_made(api, channel, tmp_path, size, mime,
+                                                                               said):
+    facts, path = image(tmp_path, "photo", size, mime)
+    with pytest.raises(errors.ValidationRejected) as refused:
+        channel.connector.publish(Publication("Фото", media=[facts], media_paths=[path]), "bad-image")
+    assert said in refused.value.reason and api.remote_posts() == []
 
 
 # Limits -----------------------------------------------------------------------------------------------------

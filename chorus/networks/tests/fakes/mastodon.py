@@ -9,6 +9,7 @@ from itertools import count
 
 import regex
 
+from chorus.networks.tests.fakes.oauth import AuthorizationServer
 from chorus.networks.tests.fakes.server import Answer, FakeApi, Request, route
 
 LINK = re.compile(r"https?://\S+")
@@ -39,7 +40,7 @@ def render(text: str) -> str:
     return "".join(paragraphs)
 
 
-class FakeMastodon(FakeApi):
+class FakeMastodon(AuthorizationServer, FakeApi):
     network = "mastodon"
     token = "mastodon-token-coffee"
     read_only_token = "mastodon-token-read-only"
@@ -56,6 +57,7 @@ class FakeMastodon(FakeApi):
         self.notifications: list[dict] = []
         self.idempotency: dict[tuple[str, str], str] = {}
         self.me = self._account("demo_coffee", "Demo Coffee")["id"]
+        self.setup_oauth({})  # apps register themselves: POST /api/v1/apps
         rival = self._account("rival_tea", "Rival Tea", domain="tea.example", followers=1200)
         self._status(rival["id"], "Новый улун уже в продаже")
 
@@ -133,13 +135,36 @@ class FakeMastodon(FakeApi):
         return Answer(422, {"error": f"Validation failed: Text character limit of {self.max_characters} exceeded"})
 
     def handle(self, request: Request) -> Answer:
-        if request.path.startswith("/api/") and request.path != "/api/v2/instance":
+        if request.path.startswith("/api/") and request.path not in ("/api/v2/instance", "/api/v1/apps"):
             token = request.headers.get("authorization", "").removeprefix("Bearer ")
             if token not in (self.token, self.read_only_token):
                 return Answer(401, {"error": "The access token is invalid"})
             if token == self.read_only_token and self.changes_state(request):
                 return Answer(403, {"error": "This action is outside the authorized scopes"})
         return super().handle(request)
+
+    # OAuth: an app registers itself, the person approves on /oauth/authorize, the code becomes the token ------
+    @route("POST", r"/api/v1/apps")
+    def register_app(self, request: Request) -> Answer:
+        if not request.arg("redirect_uris") or not request.arg("client_name"):
+            return Answer(422, {"error": "Validation failed: Redirect URI can't be blank"})
+        client_id, secret = f"client-{len(self.oauth_clients) + 1}", f"secret-{len(self.oauth_clients) + 1}"
+        self.oauth_clients[client_id] = secret
+        return Answer(200, {"id": str(len(self.oauth_clients)), "name": request.arg("client_name"),
+                            "redirect_uri": request.arg("redirect_uris"), "client_id": client_id,
+                            "client_secret": secret, "scopes": request.arg("scopes").split()})
+
+    @route("GET", r"/oauth/authorize")
+    def oauth_authorize(self, request: Request) -> Answer:
+        return self.authorize(request)
+
+    @route("POST", r"/oauth/token")
+    def oauth_token(self, request: Request) -> Answer:
+        issued = self.grant(request)
+        if isinstance(issued, Answer):
+            return issued
+        return Answer(200, {"access_token": self.token, "token_type": "Bearer", "scope": issued["scope"],
+                            "created_at": int(datetime.now(UTC).timestamp())})
 
     # Routes ---------------------------------------------------------------------------------------------------
     @route("GET", r"/api/v2/instance")

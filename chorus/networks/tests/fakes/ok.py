@@ -9,8 +9,10 @@ import itertools
 import json
 import time
 
+from chorus.networks.tests.fakes.oauth import AuthorizationServer
 from chorus.networks.tests.fakes.server import Answer, FakeApi, Request, route
 
+APPLICATION_ID = "512000111222"
 APPLICATION_KEY = "CBAFAKEKEY"
 APPLICATION_SECRET_KEY = "0123456789ABCDEF0123456789ABCDEF"
 ACCESS_TOKEN = "tkn1-fake-long-access-token"
@@ -23,15 +25,17 @@ def ok_error(code: int, message: str) -> Answer:
     return Answer(200, {"error_code": code, "error_msg": message, "error_data": None})
 
 
-class FakeOk(FakeApi):
+class FakeOk(AuthorizationServer, FakeApi):
     network = "ok"
     public_handle = "ok.ru/competitor.coffee"
     writes = {"mediatopic.post", "mediatopic.edit", "mediatopic.deleteTopic"}
     upload_host_down = False
+    pkce_required = False  # OK's OAuth documents none; the secret key authenticates the exchange
 
     def __init__(self):
         super().__init__()
         self.tokens = {ACCESS_TOKEN}
+        self.setup_oauth({APPLICATION_ID: APPLICATION_SECRET_KEY})
         self.ids = itertools.count(67761823446361)
         self.groups = {GROUP_ID: {"uid": GROUP_ID, "name": "Demo Coffee", "members_count": 1250},
                        COMPETITOR_ID: {"uid": COMPETITOR_ID, "name": "Кофейня напротив", "members_count": 980,
@@ -90,6 +94,19 @@ class FakeOk(FakeApi):
     def rejected(self, request):
         return ok_error(454, "CENSOR_MATCH : Text is censored")
 
+    # OAuth: connect.ok.ru's sign-in page (tests point "ok-connect" here) and api.ok.ru's token.do ------------------
+    @route("GET", r"/oauth/authorize")
+    def oauth_authorize(self, request: Request) -> Answer:
+        return self.authorize(request)
+
+    @route("POST", r"/oauth/token\.do")
+    def oauth_token(self, request: Request) -> Answer:
+        issued = self.grant(request)
+        if isinstance(issued, Answer):
+            return issued
+        return Answer(200, {"access_token": ACCESS_TOKEN, "token_type": "session", "refresh_token": "ok-refresh-1",
+                            "expires_in": 1800})
+
     # The endpoint -----------------------------------------------------------------------------------------------
     @route("GET", r"/fb\.do")
     def fb_do_get(self, request):
@@ -131,7 +148,32 @@ class FakeOk(FakeApi):
                 return Answer(200, {"type": "GROUP", "objectId": int(group["uid"])})
         return Answer(200, {"type": "UNKNOWN"})
 
-    def attachment_of(self, params) -> list[dict] | Answer:
+    def kept(self, media: list[dict], topic: dict | None = None) -> list[dict]:
+        """Media as the topic keeps it: photo tokens become photos (a token is good once), a poll sent without its
+        id is a new poll with no votes, one sent with the id of the topic's poll is that poll, votes and all."""
+        polls = {block["poll_id"]: block for block in (topic or {}).get("media", []) if block["type"] == "poll"}
+        stored = []
+        for block in media:
+            if block.get("type") == "photo":
+                items = []
+                for item in block["list"]:
+                    if item["id"] in self.photo_tokens:
+                        self.photo_tokens.discard(item["id"])
+                        item = {"id": f"photo{next(self.ids)}"}
+                    items.append({"id": item["id"]})
+                block = {"type": "photo", "list": items}
+            elif block.get("type") == "poll":
+                block = polls.get(block.get("poll_id")) or {
+                    "type": "poll", "poll_id": str(next(self.ids)), "question": block.get("question", ""),
+                    "answers": [{"id": str(next(self.ids)), "text": a["text"], "votes": 0} for a in block["answers"]]}
+            stored.append(block)
+        return stored
+
+    def vote(self, topic_id: str, votes: int) -> None:
+        [poll] = [block for block in self.topics[topic_id]["media"] if block["type"] == "poll"]
+        poll["answers"][0]["votes"] += votes
+
+    def attachment_of(self, params, topic: dict | None = None) -> list[dict] | Answer:
         try:
             media = json.loads(params.get("attachment", ""))["media"]
         except (ValueError, KeyError, TypeError):
@@ -139,7 +181,9 @@ class FakeOk(FakeApi):
         if sum(len(block.get("text", "")) for block in media if block.get("type") == "text") > TEXT_LIMIT:
             return ok_error(601, "MEDIA_TOPIC_TEXT_LIMIT : Text limit reached")
         photos = [item["id"] for block in media if block.get("type") == "photo" for item in block["list"]]
-        if not self.photo_tokens.issuperset(photos):
+        own = {item["id"] for block in (topic or {}).get("media", []) if block["type"] == "photo"
+               for item in block["list"]}
+        if not (self.photo_tokens | own).issuperset(photos):
             return ok_error(121, "PARAM_PHOTO_ID : Unknown photo token")
         return media
 
@@ -170,7 +214,8 @@ class FakeOk(FakeApi):
         media = self.attachment_of(params)
         if isinstance(media, Answer):
             return media
-        return Answer(200, self.add_topic(params["gid"], "", media)["id"])  # OK answers the id as a JSON string
+        # OK answers the id as a JSON string.
+        return Answer(200, self.add_topic(params["gid"], "", self.kept(media))["id"])
 
     def own_topic(self, params) -> dict | Answer:
         topic = self.topics.get(params.get("topic_id", ""))
@@ -180,10 +225,10 @@ class FakeOk(FakeApi):
 
     def m_mediatopic_edit(self, params):
         topic = self.own_topic(params)
-        media = topic if isinstance(topic, Answer) else self.attachment_of(params)
+        media = topic if isinstance(topic, Answer) else self.attachment_of(params, topic)
         if isinstance(media, Answer):
             return media
-        topic["media"] = media
+        topic["media"] = self.kept(media, topic)
         return Answer(200, True)
 
     def m_mediatopic_deleteTopic(self, params):

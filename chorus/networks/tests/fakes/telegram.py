@@ -20,9 +20,11 @@ TOKEN = "123456:AAE-test-token"
 BOT = {"id": 123456, "is_bot": True, "first_name": "Chorus", "username": "chorus_demo_bot"}
 CHANNEL = {"id": -1001111111111, "type": "channel", "title": "Demo Coffee", "username": "demo_coffee"}
 GROUP = {"id": -1002222222222, "type": "supergroup", "title": "Demo Coffee chat"}
+ALERTS = {"id": -1003333333333, "type": "group", "title": "Coffee team alerts"}  # where a workspace's bot alerts
 TELEGRAM = {"id": 777000, "is_bot": False, "first_name": "Telegram"}  # who auto-forwards posts into the group
 STATE_CHANGING = {"sendMessage", "sendPhoto", "sendMediaGroup", "sendPoll", "editMessageText",
-                  "editMessageCaption", "deleteMessage", "banChatMember", "banChatSenderChat"}
+                  "editMessageCaption", "deleteMessage", "banChatMember", "banChatSenderChat", "unbanChatMember",
+                  "unbanChatSenderChat"}
 STRUCTURED = {"media", "options", "reply_parameters", "allowed_updates"}  # JSON-encoded inside a form
 TAGS = {"b", "strong", "i", "em", "u", "ins", "s", "strike", "del", "span", "tg-spoiler", "a", "code", "pre",
         "blockquote", "tg-emoji"}
@@ -64,14 +66,18 @@ class FakeTelegram(FakeApi):
         self.token = TOKEN
         self.member = dict(ADMIN)  # the bot's standing in the channel
         self.linked = True  # the channel has a discussion group
+        self.forwards_late = False  # Telegram has not yet copied new posts into the discussion group
         self.webhook = False
         self.followers = 1520
-        self.ids = {CHANNEL["id"]: itertools.count(101), GROUP["id"]: itertools.count(5001)}
+        self.ids = {CHANNEL["id"]: itertools.count(101), GROUP["id"]: itertools.count(5001),
+                    ALERTS["id"]: itertools.count(1)}
         self.messages: dict[tuple[int, int], dict] = {}
         self.updates: list[dict] = []
         self.update_ids = itertools.count(700000001)
         self.people = itertools.count(9001)
         self.banned: set[int] = set()
+        self.may_restrict = True  # the bot's "Ban users" right in the discussion group
+        self.kicked: set[int] = set()  # members an unban without only_if_banned removed from the group
 
     @property
     def url(self) -> str:
@@ -103,6 +109,18 @@ class FakeTelegram(FakeApi):
         return [{"remote_id": str(m["message_id"]), "text": self._text_of(m)}
                 for (chat, _id), m in sorted(self.messages.items()) if chat == CHANNEL["id"]]
 
+    def own_parts(self) -> list[dict]:
+        """The channel's posts and what the bot wrote in the discussion group (a first comment); Telegram's own
+        copies of the posts there are not ours."""
+        return self.remote_posts() + [{"remote_id": f"{GROUP['id']}:{m['message_id']}", "text": self._text_of(m)}
+                                      for (chat, _id), m in sorted(self.messages.items())
+                                      if chat == GROUP["id"] and m.get("from") == BOT]
+
+    def comments_under(self, post_remote_id: str) -> list[dict]:
+        """The messages of the discussion group that answer the post's automatic forward."""
+        return [m for (chat, _id), m in sorted(self.messages.items()) if chat == GROUP["id"]
+                and m.get("reply_to_message", {}).get("forward_origin", {}).get("message_id") == int(post_remote_id)]
+
     def add_comment(self, post_remote_id: str, author_name: str, text: str) -> str:
         forward = next(m for m in self.messages.values() if m.get("is_automatic_forward")
                        and m["forward_origin"]["message_id"] == int(post_remote_id))
@@ -120,6 +138,10 @@ class FakeTelegram(FakeApi):
             self._update("channel_post", post)
             self._forward(post)
         return post
+
+    def said_in(self, chat: dict) -> list[str]:
+        """What the bot wrote in a chat, oldest first."""
+        return [m["text"] for (chat_id, _id), m in sorted(self.messages.items()) if chat_id == chat["id"]]
 
     def age(self, message_id: int, hours: int) -> None:
         self.messages[(CHANNEL["id"], message_id)]["date"] -= hours * 3600
@@ -160,7 +182,7 @@ class FakeTelegram(FakeApi):
         return fields
 
     def _chat(self, chat_id) -> dict:
-        for chat in (CHANNEL, GROUP):
+        for chat in (CHANNEL, GROUP, ALERTS):
             if str(chat_id) == str(chat["id"]) or str(chat_id).lower() == f"@{chat.get('username', '')}":
                 if chat is CHANNEL and self.member["status"] in {"left", "kicked"}:
                     raise Refusal(403, "Forbidden: bot is not a member of the channel chat")
@@ -183,7 +205,7 @@ class FakeTelegram(FakeApi):
 
     def _forward(self, post: dict) -> None:
         """Telegram copies each channel post into the linked discussion group; comments answer that copy."""
-        if not self.linked:
+        if not self.linked or self.forwards_late:
             return
         origin = {"type": "channel", "chat": CHANNEL, "message_id": post["message_id"], "date": post["date"]}
         copy = {key: post[key] for key in ("text", "caption", "media_group_id", "photo", "poll") if key in post}
@@ -235,7 +257,8 @@ class FakeTelegram(FakeApi):
         return self.followers
 
     def do_sendMessage(self, fields: dict) -> dict:
-        text = visible(fields.get("text", ""))
+        # Without parse_mode Telegram takes the text as it is: no tag is read, none is refused.
+        text = visible(fields.get("text", "")) if fields.get("parse_mode") == "HTML" else fields.get("text", "")
         if not text.strip():
             raise bad_request("message text is empty")
         if len(text) > 4096:
@@ -321,12 +344,31 @@ class FakeTelegram(FakeApi):
         kinds = set(fields.get("allowed_updates") or ["message", "channel_post", "edited_message"])
         return [u for u in self.updates if kinds & set(u)][:int(fields.get("limit") or 100)]
 
-    def do_banChatMember(self, fields: dict) -> bool:
+    def _restricting(self, fields: dict) -> None:
         self._chat(fields["chat_id"])
+        if not self.may_restrict:
+            raise bad_request("not enough rights to restrict/unrestrict chat member")
+
+    def do_banChatMember(self, fields: dict) -> bool:
+        self._restricting(fields)
         self.banned.add(int(fields["user_id"]))
         return True
 
     def do_banChatSenderChat(self, fields: dict) -> bool:
-        self._chat(fields["chat_id"])
+        self._restricting(fields)
         self.banned.add(int(fields["sender_chat_id"]))
+        return True
+
+    def do_unbanChatMember(self, fields: dict) -> bool:
+        """As Telegram: True whether or not the user was banned; without only_if_banned a member is kicked."""
+        self._restricting(fields)
+        user = int(fields["user_id"])
+        if user not in self.banned and not fields.get("only_if_banned"):
+            self.kicked.add(user)
+        self.banned.discard(user)
+        return True
+
+    def do_unbanChatSenderChat(self, fields: dict) -> bool:
+        self._restricting(fields)
+        self.banned.discard(int(fields["sender_chat_id"]))
         return True

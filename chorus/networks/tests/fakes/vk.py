@@ -17,7 +17,7 @@ USER_ONLY = {"wall.post", "wall.edit", "wall.delete", "photos.getWallUploadServe
 COMMUNITY_ONLY = {"messages.getConversations", "messages.getHistory", "messages.send",
                   "groups.getTokenPermissions"}
 STATE_CHANGING = {"wall.post", "wall.edit", "wall.delete", "wall.createComment", "wall.deleteComment",
-                  "groups.ban", "messages.send", "polls.create", "photos.saveWallPhoto"}
+                  "groups.ban", "groups.unban", "messages.send", "polls.create", "photos.saveWallPhoto"}
 ERROR_TEXT = {5: "User authorization failed: access_token has expired.", 6: "Too many requests per second",
               9: "Flood control", 10: "Internal server error", 14: "Captcha needed",
               15: "Access denied", 27: "Group authorization failed: method is unavailable with group auth.",
@@ -47,6 +47,7 @@ class FakeVk(FakeApi):
         }
         self.walls: dict[int, dict[int, dict]] = {-GROUP_ID: {}, -RIVAL_ID: {}}
         self.guids: dict[str, int] = {}
+        self.comment_guids: dict[str, int] = {}
         self.comments: dict[int, dict] = {}
         self.messages: list[dict] = []
         self.people: dict[int, str] = {}
@@ -87,6 +88,14 @@ class FakeVk(FakeApi):
         return [{"remote_id": f"{-GROUP_ID}_{p['id']}", "text": p["text"], "attachments": p["attachments"]}
                 for p in self.walls[-GROUP_ID].values()]
 
+    def own_parts(self) -> list[dict]:
+        """The community's posts and its own comments (a first comment)."""
+        return self.remote_posts() + [{"remote_id": str(c["id"]), "text": c["text"]} for c in self.comments.values()
+                                      if c["from_id"] == -GROUP_ID]
+
+    def vote(self, poll_id: int, votes: int) -> None:
+        self.polls[poll_id]["votes"] += votes
+
     def add_comment(self, post_remote_id: str, author_name: str, text: str, reply_to: int = 0) -> str:
         with self.lock:
             author = 700000 + len(self.people) + 1
@@ -115,10 +124,24 @@ class FakeVk(FakeApi):
         self.comments[comment["id"]] = comment
         return comment["id"]
 
+    def _attached(self, name: str) -> dict:
+        """One attachment as VK shows it on a post, from its "<type><owner>_<id>" name."""
+        if name.startswith("http"):
+            return {"type": "link", "link": {"url": name, "title": ""}}
+        kind = name.rstrip("-0123456789_")
+        owner_id, item_id = map(int, name[len(kind):].split("_")[:2])
+        item = {"id": item_id, "owner_id": owner_id}
+        if kind == "poll" and item_id in self.polls:
+            poll = self.polls[item_id]
+            item |= {"question": poll["question"], "votes": poll["votes"]}
+        return {"type": kind, kind: item}
+
     def _shown(self, post: dict) -> dict:
         comments = sum(1 for c in self.comments.values() if c["post_id"] == post["id"])
-        return {"id": post["id"], "owner_id": post["owner_id"], "from_id": post["from_id"], "date": post["date"],
-                "text": post["text"], "views": {"count": post["views"]},
+        attachments = [self._attached(name) for name in post["attachments"].split(",") if name]
+        return {"attachments": attachments, "id": post["id"], "owner_id": post["owner_id"],
+                "from_id": post["from_id"], "date": post["date"], "text": post["text"],
+                "views": {"count": post["views"]},
                 "likes": {"count": post["likes"], "can_like": 1}, "reposts": {"count": post["reposts"]},
                 "comments": {"count": comments, "can_post": 1}}
 
@@ -214,6 +237,8 @@ class FakeVk(FakeApi):
         if post is None:
             return error(104)
         del self.walls[post["owner_id"]][post["id"]]
+        for comment_id in [c["id"] for c in self.comments.values() if c["post_id"] == post["id"]]:
+            del self.comments[comment_id]  # a post's comments go with it
         return ok(1)
 
     def wall_get(self, request):
@@ -250,8 +275,13 @@ class FakeVk(FakeApi):
         post_id = int(request.arg("post_id"))
         if post_id not in self.walls[-GROUP_ID]:
             return error(100)
+        guid = request.arg("guid")
+        if guid in self.comment_guids:  # as wall.post: a repeated guid answers the comment already made
+            return ok({"comment_id": self.comment_guids[guid], "parents_stack": []})
         author = -int(request.arg("from_group")) if request.arg("from_group") else 100
         comment_id = self._comment(post_id, author, request.arg("message"), int(request.arg("reply_to_comment") or 0))
+        if guid:
+            self.comment_guids[guid] = comment_id
         return ok({"comment_id": comment_id, "parents_stack": []})
 
     def wall_deleteComment(self, request):
@@ -260,12 +290,23 @@ class FakeVk(FakeApi):
         return ok(1)
 
     def groups_ban(self, request):
+        if not self.is_admin:
+            return error(15)
         self.banned.add(int(request.arg("owner_id")))
+        return ok(1)
+
+    def groups_unban(self, request):
+        """Lifts a ban from the community's blacklist; VK answers 1 whether or not the person was on it."""
+        if not self.is_admin:
+            return error(15)
+        if not request.arg("owner_id"):
+            return error(100)
+        self.banned.discard(int(request.arg("owner_id")))
         return ok(1)
 
     def polls_create(self, request):
         poll = {"id": next(self.ids), "owner_id": int(request.arg("owner_id")), "question": request.arg("question"),
-                "answers": json.loads(request.arg("add_answers"))}
+                "answers": json.loads(request.arg("add_answers")), "votes": 0}
         self.polls[poll["id"]] = poll
         return ok(poll)
 

@@ -10,12 +10,17 @@ import secrets
 import threading
 import time
 from datetime import UTC, datetime, timedelta
+from email.parser import BytesParser
+from email.policy import HTTP
 
+from chorus.networks.tests.fakes.oauth import AuthorizationServer
 from chorus.networks.tests.fakes.server import Answer, FakeApi, Request, route
 from chorus.networks.text import x_urls, x_weighted_length
 
 TOKEN_PATH = "/2/oauth2/token"
 ID = r"(?P<id>[0-9]+)"
+IMAGE_TYPES = {"image/jpeg", "image/png", "image/gif", "image/webp"}
+IMAGE_BYTES, SEGMENT_BYTES = 5 * 2**20, 5 * 2**20
 
 
 def problem(status: int, title: str, detail: str, kind: str = "about:blank", headers: dict | None = None) -> Answer:
@@ -32,7 +37,7 @@ def stamp(moment: datetime) -> str:
     return moment.isoformat(timespec="milliseconds").replace("+00:00", "Z")
 
 
-class FakeX(FakeApi):
+class FakeX(AuthorizationServer, FakeApi):
     network = "x"
     client_id = "Y2hvcnVzLWNsaWVudA"
     user_id = "1500000000000000001"
@@ -48,11 +53,13 @@ class FakeX(FakeApi):
         self.expired: set[str] = set()
         self.refresh: dict[str, str] = {}  # refresh token → user id; each is good for one refresh
         self.next_id = 1800000000000000000
+        self.media: dict[str, dict] = {}  # media id → {"type", "total", "segments": {index: bytes}, "done"}
         self.daily_limit_over = ""  # "app" or "user": the next POST /2/tweets hits that 24-hour posting limit
         self.unauthorised_posts = 0
         self.refresh_waits_for: int = 0  # hold a refresh until this many posts were refused with a 401
         self.enough_refused = threading.Event()
         self.access_token, self.refresh_token = self.issue(self.user_id)
+        self.setup_oauth({self.client_id: ""})  # a public client: PKCE, no secret
         rival = "1500000000000000002"
         self.users[rival] = {"id": rival, "name": "Rival Tea", "username": self.public_handle,
                              "followers_count": 3400}
@@ -60,7 +67,9 @@ class FakeX(FakeApi):
 
     # Harness hooks --------------------------------------------------------------------------------------------
     def changes_state(self, request: Request) -> bool:
-        return request.path != TOKEN_PATH and super().changes_state(request)
+        # An upload is not a post: the contract's faults strike the writes that make posts.
+        return (request.path != TOKEN_PATH and not request.path.startswith("/2/media/")
+                and super().changes_state(request))
 
     def refused(self, request: Request) -> Answer:
         return problem(503, "Service Unavailable", "Service Unavailable")
@@ -167,6 +176,13 @@ class FakeX(FakeApi):
     # OAuth 2 ----------------------------------------------------------------------------------------------------
     @route("POST", TOKEN_PATH)
     def token(self, request: Request) -> Answer:
+        if request.form.get("grant_type") == "authorization_code":
+            issued = self.grant(request)
+            if isinstance(issued, Answer):
+                return issued
+            access, refresh = self.issue(self.user_id)
+            return Answer(200, {"token_type": "bearer", "expires_in": 7200, "access_token": access,
+                                "scope": issued["scope"], "refresh_token": refresh})
         if request.form.get("grant_type") != "refresh_token" or request.form.get("client_id") != self.client_id:
             return Answer(400, {"error": "invalid_request", "error_description": "Missing required parameter."})
         user_id = self.refresh.pop(request.form.get("refresh_token", ""), None)  # rotation: good once
@@ -176,6 +192,10 @@ class FakeX(FakeApi):
         access, refresh = self.issue(user_id)
         return Answer(200, {"token_type": "bearer", "expires_in": 7200, "access_token": access,
                             "scope": "tweet.read tweet.write users.read offline.access", "refresh_token": refresh})
+
+    @route("GET", "/i/oauth2/authorize")  # on x.com; tests point "x-authorize" at this fake too
+    def oauth_authorize(self, request: Request) -> Answer:
+        return self.authorize(request)
 
     # Users ------------------------------------------------------------------------------------------------------
     @route("GET", "/2/users/me")
@@ -248,13 +268,21 @@ class FakeX(FakeApi):
             return invalid("Your Tweet text is too long.")
         if reply_to and reply_to not in self.tweets:
             return invalid("The post you are replying to has been deleted or is not visible to you.")
+        media_ids = body.get("media", {}).get("media_ids", [])
+        if len(media_ids) > 4:
+            return invalid("A post has at most 4 images.")
+        if any(not self.media.get(m, {}).get("done") or self.media[m]["owner"] != viewer for m in media_ids):
+            return invalid("Your media IDs are invalid.")
         poll = body.get("poll")
+        if poll and media_ids:
+            return invalid("A post with a poll cannot have media.")
         if poll and (not 2 <= len(poll.get("options", [])) <= 4 or not 5 <= poll.get("duration_minutes", 0) <= 10080
                      or any(len(o) > 25 for o in poll["options"])):
             return invalid("The poll is invalid.")
         if any(t["author_id"] == viewer and t["text"] == text for t in self.tweets.values()):
             return problem(403, "Forbidden", "You are not allowed to create a Tweet with duplicate content.")
         made = self.store(viewer, text, reply_to=reply_to, poll=poll)
+        made["media_ids"] = list(media_ids)
         return Answer(201, {"data": {"id": made["id"], "text": self.rendered(made)["text"],
                                      "edit_history_tweet_ids": [made["id"]]}})
 
@@ -267,6 +295,57 @@ class FakeX(FakeApi):
                    "x-user-limit-24hour-limit": "100", "x-user-limit-24hour-reset": reset,
                    "x-user-limit-24hour-remaining": "0" if scope == "user" else "40"}
         return problem(429, "Too Many Requests", "Too Many Requests", headers=headers)
+
+    # Media upload v2: initialize, append segments, finalize (images need no processing) -------------------------
+    @route("POST", "/2/media/upload/initialize")
+    def media_initialize(self, request: Request) -> Answer:
+        viewer = self.viewer(request)
+        if isinstance(viewer, Answer):
+            return viewer
+        body = request.json
+        kind, total = body.get("media_type", ""), int(body.get("total_bytes") or 0)
+        if body.get("media_category", "tweet_image") == "tweet_image" and kind not in IMAGE_TYPES:
+            return invalid(f"media type unrecognized: {kind}")
+        if body.get("media_category", "tweet_image") == "tweet_image" and total > IMAGE_BYTES:
+            return invalid(f"File size exceeds {IMAGE_BYTES} bytes.")
+        self.next_id += 1
+        media_id = str(self.next_id)
+        self.media[media_id] = {"type": kind, "total": total, "segments": {}, "done": False, "owner": viewer}
+        return Answer(200, {"data": {"id": media_id, "media_key": f"3_{media_id}", "expires_after_secs": 86400}})
+
+    @route("POST", rf"/2/media/upload/{ID}/append")
+    def media_append(self, request: Request) -> Answer:
+        viewer = self.viewer(request)
+        if isinstance(viewer, Answer):
+            return viewer
+        media = self.media.get(request.params["id"])
+        if media is None or media["done"]:
+            return invalid("The media_id is not valid for this upload.")
+        parts = {part.get_param("name", header="content-disposition"): part.get_payload(decode=True)
+                 for part in BytesParser(policy=HTTP).parsebytes(
+                     f"Content-Type: {request.headers.get('content-type', '')}\r\n\r\n".encode()
+                     + request.body).iter_parts()}
+        if "media" not in parts or "segment_index" not in parts:
+            return invalid("media and segment_index are required.")
+        if len(parts["media"]) > SEGMENT_BYTES:
+            return invalid(f"A segment exceeds {SEGMENT_BYTES} bytes.")
+        media["segments"][int(parts["segment_index"])] = parts["media"]
+        return Answer(200, {"data": {"expires_at": int(time.time()) + 86400}})
+
+    @route("POST", rf"/2/media/upload/{ID}/finalize")
+    def media_finalize(self, request: Request) -> Answer:
+        viewer = self.viewer(request)
+        if isinstance(viewer, Answer):
+            return viewer
+        media = self.media.get(request.params["id"])
+        if media is None:
+            return invalid("The media_id is not valid for this upload.")
+        size = sum(len(segment) for segment in media["segments"].values())
+        if size != media["total"] or sorted(media["segments"]) != list(range(len(media["segments"]))):
+            return invalid("File size does not match the total_bytes given at initialize.")
+        media["done"] = True
+        return Answer(200, {"data": {"id": request.params["id"], "media_key": f"3_{request.params['id']}",
+                                     "size": size, "expires_after_secs": 86400}})
 
     @route("DELETE", rf"/2/tweets/{ID}")
     def delete_tweet(self, request: Request) -> Answer:
