@@ -33,6 +33,7 @@ import io
 import json
 import re
 from collections import defaultdict
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
 
@@ -51,6 +52,7 @@ from chorus.workspaces.timezones import UTC, local_to_utc, to_local
 
 MAX_BYTES = 5 * 2**20
 MAX_ROWS = 10_000
+PROGRESS_EVERY = 100  # posts written between two progress lines of a long import
 FORMATS = ("auto", "csv", "json")
 QUEUE = "queue"
 VARIANT_PREFIX = "text:"
@@ -104,8 +106,10 @@ class _Plan:
 
 # Import
 
-def import_posts(*, actor, workspace, source: str | bytes, file_format: str, keep_valid: bool) -> ImportReport:
-    """Check every row of `source`, then import the valid ones (or none if `keep_valid` is off and any is bad)."""
+def import_posts(*, actor, workspace, source: str | bytes, file_format: str, keep_valid: bool,
+                 progress: Callable[[int, int], None] | None = None) -> ImportReport:
+    """Check every row of `source`, then import the valid ones (or none if `keep_valid` is off and any is bad).
+    `progress(done, total)` hears of the writing every PROGRESS_EVERY posts."""
     ensure_can(actor, "post.import", workspace)
     try:
         rows = _read_rows(source, file_format)
@@ -124,7 +128,7 @@ def import_posts(*, actor, workspace, source: str | bytes, file_format: str, kee
             plans.append(plan)
     if errors and not keep_valid:
         return ImportReport(0, len(rows), errors, [], refused=True)
-    post_ids, write_errors = _write_all(actor, workspace, plans, keep_valid)
+    post_ids, write_errors = _write_all(actor, workspace, plans, keep_valid, progress)
     if write_errors and not keep_valid:
         return ImportReport(0, len(rows), write_errors, [], refused=True)
     return ImportReport(len(post_ids), len(rows) - len(post_ids), errors + write_errors, post_ids, refused=False)
@@ -375,12 +379,15 @@ class _Refused(Exception):
     """Raised inside the import's transaction to roll all of it back."""
 
 
-def _write_all(actor, workspace, plans: list[_Plan], keep_valid: bool) -> tuple[list[int], list[RowError]]:
+def _write_all(actor, workspace, plans: list[_Plan], keep_valid: bool,
+               progress: Callable[[int, int], None] | None) -> tuple[list[int], list[RowError]]:
     """One transaction for the whole import; a row the verbs still refuse is rolled back alone (or everything)."""
     post_ids, errors = [], []
     try:
         with transaction.atomic():
-            for plan in plans:
+            for done, plan in enumerate(plans):
+                if progress and done % PROGRESS_EVERY == 0:
+                    progress(done, len(plans))
                 try:
                     with transaction.atomic():
                         post_ids.append(_write(actor, workspace, plan).pk)

@@ -143,6 +143,26 @@ def test_import_refuses_a_file_with_a_bad_row_unless_told_to_keep_the_valid_ones
     assert [row["text"] for row in exported] == ["Латте"]
 
 
+class Terminal(io.StringIO):
+    """stderr as a person's terminal: long work says how far it got there."""
+
+    def isatty(self) -> bool:
+        return True
+
+
+def test_a_long_import_shows_progress_on_a_terminal_and_stays_quiet_with_json(workspace, channel, tmp_path):
+    source = tmp_path / "posts.csv"
+    source.write_text("text,channels,at\n" + "".join(f"Пост {n},{channel.pk},\n" for n in range(250)),
+                      encoding="utf-8")
+    terminal = Terminal()
+    call_command("post", "import", str(source), "--workspace", "coffee", stdout=io.StringIO(), stderr=terminal)
+    assert "200 of 250 posts written" in terminal.getvalue()
+    terminal = Terminal()
+    out = io.StringIO()
+    call_command("post", "import", str(source), "--workspace", "coffee", "--json", stdout=out, stderr=terminal)
+    assert terminal.getvalue() == "" and json.loads(out.getvalue())["imported"] == 250
+
+
 def fail_a_post(channel, text: str) -> int:
     """A post the sandbox refused until Chorus gave up: the job is `failed`, waiting for a person."""
     account = SandboxAccount.objects.get(external_id=channel.external_id)

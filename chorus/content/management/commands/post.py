@@ -87,8 +87,11 @@ class Command(ChorusCommand):
         except OSError as exc:
             raise CommandError(f"Cannot read {options['file']}: {exc.strerror}") from exc
         self.progress(f"Checking and importing {options['file']}…")
-        report = bulk.import_posts(actor=actor, workspace=workspace, source=source, file_format=options["format"],
-                                   keep_valid=options["keep_valid"])
+        report = bulk.import_posts(
+            actor=actor, workspace=workspace, source=source, file_format=options["format"],
+            keep_valid=options["keep_valid"],
+            progress=lambda done, total: self.progress(_("%(done)d of %(total)d posts written") % {
+                "done": done, "total": total}))
         errors = [f"line {e.line}: {e.message}" for e in report.errors]
         summary = f"Imported {report.imported} post(s), skipped {report.skipped}."
         return Answer({"imported": report.imported, "skipped": report.skipped, "post_ids": report.post_ids,
