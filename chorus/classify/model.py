@@ -10,7 +10,7 @@ import os
 import pickle
 import tempfile
 from collections import Counter
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 import numpy as np
@@ -21,7 +21,7 @@ from chorus.classify.corpus import BINARY_TASKS, SENTIMENTS
 from chorus.classify.signals import NAMES as SIGNALS
 from chorus.classify.signals import signals
 
-FORMAT = 1
+FORMAT = 2  # 2: heads carry the choices made by cross-validation (C, threshold)
 SKLEARN_BATCH = 64
 
 
@@ -34,6 +34,7 @@ class Model:
     fingerprint: str  # of the examples it was trained on
     sklearn_version: str
     examples: int
+    choices: dict = field(default_factory=dict)  # per task: C and threshold chosen inside training
 
     # Output columns: the three sentiments first, then one per binary task.
     @staticmethod
@@ -73,6 +74,8 @@ class Model:
     def __getstate__(self):
         state = dict(self.__dict__)
         state.pop("_cached_blocks", None)
+        state.pop("_vocabulary_hash", None)
+        state.pop("_rescorer_warned", None)
         return state
 
     def probabilities(self, normalised: list[str]) -> tuple[np.ndarray, np.ndarray]:

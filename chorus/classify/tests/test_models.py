@@ -11,9 +11,11 @@ from chorus.classify.corpus import SHARED_DIR, in_test_split, own_examples, publ
 from chorus.classify.quality import held_out_scores
 from chorus.classify.training import train
 
-# Floors a broken model fails (chance is 0.5 or lower); nlp.md's measurements are a few points above them.
-FLOORS = {("spam", "youtube-spam"): 0.90, ("abuse", "ru-vk-toxicity"): 0.65,
-          ("abuse", "tweeteval-offensive"): 0.65, ("sentiment", "tweeteval-sentiment"): 0.45}
+# Floors a broken model fails (chance is 0.5 or lower), about 2-3 points under what the shipped trainer reaches
+# on this held-out fifth (spam 0.935, VK 0.745, OLID 0.723, sentiment 0.534 macro-F1); the issue's own numbers
+# (5-fold CV per set) come from bench/classify.py.
+FLOORS = {("spam", "youtube-spam"): 0.91, ("abuse", "ru-vk-toxicity"): 0.71,
+          ("abuse", "tweeteval-offensive"): 0.70, ("sentiment", "tweeteval-sentiment"): 0.50}
 OWN_FLOORS = {"spam": 0.85, "abuse": 0.75, "question": 0.85, "complaint": 0.65, "praise": 0.65, "lead": 0.80,
               "sentiment": 0.60}
 
