@@ -161,6 +161,7 @@ CELERY_BEAT_SCHEDULE = {
     "inbox-ingest": {"task": "chorus.inbox.tasks.ingest_conversations", "schedule": 30.0,
                      "options": {"expires": 60}},
     "inbox-overdue": {"task": "chorus.inbox.tasks.alert_overdue", "schedule": 60.0, "options": {"expires": 120}},
+    "inbox-rescore": {"task": "chorus.inbox.tasks.rescore_uncertain", "schedule": 60.0, "options": {"expires": 120}},
     "sources-poll-feeds": {"task": "chorus.sources.tasks.poll_feeds", "schedule": 300.0,
                            "options": {"expires": 240}},
 }

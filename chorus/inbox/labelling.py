@@ -38,24 +38,40 @@ def label_pending(channel, limit: int = 2000) -> int:
     return len(pending)
 
 
-def _label_batch(items: list[InboxItem]) -> None:
-    from chorus.classify.labeller import label_texts  # scikit-learn loads with the first item, not with the pages
+def _label_batch(items: list[InboxItem], rescoring: bool = False) -> None:
+    # scikit-learn (and the re-scorer's encoder) load with the first item, not with the pages.
+    from chorus.classify.labeller import is_uncertain, label_texts, rescore
 
     workspace = items[0].workspace
-    verdicts = label_texts([item.text for item in items], [workspace.language] * len(items),
-                           workspace_slug=workspace.slug)
+    verdicts = (rescore if rescoring else label_texts)(
+        [item.text for item in items], [workspace.language] * len(items), workspace_slug=workspace.slug)
     corrections = _corrections_of(items)
     now = timezone.now()
+    # An edit that arrived while the re-scorer worked sent the item back to the fast path: its labels would be
+    # stale, so the re-scorer writes only over what it read.
+    still_as_read = {"rescore_pending": True, "labelled_at__isnull": False} if rescoring else {}
     with transaction.atomic():
         for item, verdict in zip(items, verdicts, strict=True):
             found = verdict.as_dict()
             confidences = {**found["sentiment"], **{name: found[name] for name in LABELS}}
             sentiment = max(SENTIMENTS, key=found["sentiment"].get)
             item.language, item.sentiment, item.labels, item.labelled_at = found["lang"], sentiment, confidences, now
+            item.rescore_pending = not rescoring and is_uncertain(verdict)
             _apply_corrections(item, corrections.get(item.pk, {}))
-            InboxItem.objects.filter(pk=item.pk).update(language=item.language, sentiment=item.sentiment,
-                                                        labels=item.labels, labelled_at=now)
-            _write_label_rows(item, corrections.get(item.pk, {}))
+            if InboxItem.objects.filter(pk=item.pk, text=item.text, **still_as_read).update(
+                    language=item.language, sentiment=item.sentiment, labels=item.labels, labelled_at=now,
+                    rescore_pending=item.rescore_pending):
+                _write_label_rows(item, corrections.get(item.pk, {}))
+
+
+def rescore_uncertain(limit: int = 100) -> int:
+    """The background pass: items whose fast labels were unsure get the re-scorer's (about 30 ms each), newest
+    first. Rules have already run on the fast labels when the item arrived; a person's corrections still win."""
+    pending = list(InboxItem.objects.filter(rescore_pending=True, labelled_at__isnull=False)
+                   .select_related("workspace").order_by("-written_at")[:limit])
+    for workspace_id in {item.workspace_id for item in pending}:
+        _label_batch([item for item in pending if item.workspace_id == workspace_id], rescoring=True)
+    return len(pending)
 
 
 def _corrections_of(items: list[InboxItem]) -> dict[int, dict[str, LabelCorrection]]:

@@ -77,6 +77,8 @@ class InboxItem(models.Model):
     sentiment = models.CharField(max_length=10, blank=True)
     labels = models.JSONField(default=dict, blank=True, help_text="label name → confidence 0..1")
     labelled_at = models.DateTimeField(null=True, blank=True)
+    # The fast labels were unsure: the background re-scorer (slower, better) looks at it again.
+    rescore_pending = models.BooleanField(default=False)
 
     class Meta:
         ordering = ["-written_at", "-pk"]

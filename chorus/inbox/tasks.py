@@ -1,6 +1,6 @@
 from celery import shared_task
 
-from chorus.inbox import ingestion, response_times, services
+from chorus.inbox import ingestion, labelling, response_times, services
 from chorus.networks import errors
 
 
@@ -20,3 +20,8 @@ def send_reply_task(self, reply_id: int) -> None:
 @shared_task(name="chorus.inbox.tasks.alert_overdue", ignore_result=True)
 def alert_overdue() -> int:
     return response_times.alert_overdue()
+
+
+@shared_task(name="chorus.inbox.tasks.rescore_uncertain", ignore_result=True)
+def rescore_uncertain() -> int:
+    return labelling.rescore_uncertain()

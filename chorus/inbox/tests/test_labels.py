@@ -118,3 +118,27 @@ def test_a_moderator_retrains_from_the_settings_page(client, channel, moderator,
     assert labelling.label_pending(channel) == 1
     item.refresh_from_db()
     assert item.labels["spam"] == 1.0  # the person's verdict still stands
+
+
+def test_unsure_labels_get_a_second_look_in_the_background(channel, moderator, workspace):
+    items = [arrive(channel, n, text) for n, text in enumerate([
+        "ну такое", "Ну вы даёте конечно", "хм, интересно а что дальше будет", "ok", "не знаю даже"])]
+    unsure = [i for i in items if i.rescore_pending]
+    assert unsure, "short, vague comments leave the fast labels unsure"
+    labelling.correct_label(actor=moderator, item=unsure[0], name="praise", value="yes")
+    assert labelling.rescore_uncertain() == len(unsure)
+    for item in unsure:
+        item.refresh_from_db()
+        assert not item.rescore_pending and set(item.labels) == {*labelling.SENTIMENTS, *labelling.LABELS}
+    assert unsure[0].labels["praise"] == 1.0  # the person's verdict still wins
+    assert labelling.rescore_uncertain() == 0
+
+
+def test_an_edit_during_the_second_look_is_not_overwritten(channel, moderator):
+    item = arrive(channel, 1, "ну такое")
+    InboxItem.objects.filter(pk=item.pk).update(rescore_pending=True)
+    item.refresh_from_db()
+    InboxItem.objects.filter(pk=item.pk).update(text="Отличный кофе, спасибо!", labelled_at=None)
+    labelling._label_batch([item], rescoring=True)  # read before the edit, written after it
+    item.refresh_from_db()
+    assert item.labelled_at is None  # left for the fast path to label the new text
