@@ -73,6 +73,11 @@ def sample(pid: int, seconds: int) -> list[float]:
     return samples
 
 
+def show_processes(pid: int) -> None:
+    for child in sorted(tree(pid)):
+        print(f"  {rss_kib(child) / 1024:7.1f} MB  {describe(child)}")
+
+
 def report(phase: str, samples: list[float]) -> None:
     print(f"embedded mode RSS, {phase}: min {min(samples):.0f} MB, median {statistics.median(samples):.0f} MB, "
           f"max {max(samples):.0f} MB ({len(samples)} samples)")
@@ -95,8 +100,7 @@ def main() -> None:
             urllib.request.urlopen(f"http://127.0.0.1:{port}/login/", timeout=5)  # warm both web workers a bit
             time.sleep(5)
             idle = sample(up.pid, SAMPLE_SECONDS)
-            for pid in sorted(tree(up.pid)):
-                print(f"  {rss_kib(pid) / 1024:7.1f} MB  {describe(pid)}")
+            show_processes(up.pid)
             report("demo loaded, idle", idle)
             subprocess.run([CHORUS, "shell", "--no-imports", "-c", SCHEDULE_BURST], env=env, check=True)
             started, burst = time.monotonic(), []
@@ -107,6 +111,7 @@ def main() -> None:
             print(f"{BURST} posts out {time.monotonic() - started:.0f} s after scheduling")
             report(f"while {BURST} posts go out", burst)
             report("idle again", sample(up.pid, SAMPLE_SECONDS))
+            show_processes(up.pid)  # which process kept what it grew
         finally:
             up.send_signal(signal.SIGINT)
             up.wait(timeout=60)
