@@ -74,14 +74,18 @@ def record_conversations(channel: Channel, conversations: list[Conversation]) ->
     jobs = dict(PublishJob.objects.filter(channel=channel, remote_id__in={c.post_remote_id for c in conversations
                                                                            if c.post_remote_id})
                 .values_list("remote_id", "pk"))
+    # One query for the page, not one per conversation.
+    known = {item.remote_id: item for item in InboxItem.objects.filter(
+        channel=channel, remote_id__in={c.remote_id for c in conversations})}
     new_items = []
     target = ResponseTarget.objects.filter(channel=channel).first()
     hours = response_times.hours_of(channel.workspace) if target and target.business_hours else None
     for conversation in conversations:
-        existing = InboxItem.objects.filter(channel=channel, remote_id=conversation.remote_id).first()
+        existing = known.get(conversation.remote_id)
         if existing is None and conversation.deleted:
             continue  # gone before the inbox ever saw it: nothing to show or do
         item, created = _upsert(channel, conversation, existing, jobs.get(conversation.post_remote_id))
+        known[conversation.remote_id] = item  # the same comment twice in one page is still one item
         if created and not conversation.from_page and target:
             item.respond_by = response_times.respond_by(item, target, hours)
             InboxItem.objects.filter(pk=item.pk).update(respond_by=item.respond_by)

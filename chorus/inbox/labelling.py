@@ -10,23 +10,23 @@ from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from chorus.classify.corpus import Example
+from chorus.classify.corpus import BINARY_TASKS as LABELS
+from chorus.classify.corpus import SENTIMENTS, Example
 from chorus.inbox.models import LABEL_TITLES, InboxItem, ItemLabel, LabelCorrection
 from chorus.workspaces.services import ensure_can
 
-LABELS = ("spam", "abuse", "question", "complaint", "praise", "lead")
-SENTIMENTS = ("negative", "neutral", "positive")
 SHOWN = ("negative", "positive", *LABELS)  # neutral is the absence of a mood, not a label worth a badge
 LIKELY = 0.5
 BATCH = 200
 
 
-def label_items(items: list[InboxItem]) -> None:
-    """Label the items (new, or edited since they were labelled) with their workspace's model."""
+def label_items(items: list[InboxItem], rescoring: bool = False) -> None:
+    """Label the items (new, or edited since they were labelled) with their workspace's model, or with the
+    slower re-scorer."""
     for workspace_id in {item.workspace_id for item in items}:
         theirs = [item for item in items if item.workspace_id == workspace_id]
         for start in range(0, len(theirs), BATCH):
-            _label_batch(theirs[start:start + BATCH])
+            _label_batch(theirs[start:start + BATCH], rescoring)
 
 
 def label_pending(channel, limit: int = 2000) -> int:
@@ -50,6 +50,7 @@ def _label_batch(items: list[InboxItem], rescoring: bool = False) -> None:
     # An edit that arrived while the re-scorer worked sent the item back to the fast path: its labels would be
     # stale, so the re-scorer writes only over what it read.
     still_as_read = {"rescore_pending": True, "labelled_at__isnull": False} if rescoring else {}
+    written = []
     with transaction.atomic():
         for item, verdict in zip(items, verdicts, strict=True):
             found = verdict.as_dict()
@@ -61,7 +62,8 @@ def _label_batch(items: list[InboxItem], rescoring: bool = False) -> None:
             if InboxItem.objects.filter(pk=item.pk, text=item.text, **still_as_read).update(
                     language=item.language, sentiment=item.sentiment, labels=item.labels, labelled_at=now,
                     rescore_pending=item.rescore_pending):
-                _write_label_rows(item, corrections.get(item.pk, {}))
+                written.append(item)
+        _replace_label_rows({item: corrections.get(item.pk, {}) for item in written})
 
 
 def rescore_uncertain(limit: int = 100) -> int:
@@ -69,8 +71,7 @@ def rescore_uncertain(limit: int = 100) -> int:
     first. Rules have already run on the fast labels when the item arrived; a person's corrections still win."""
     pending = list(InboxItem.objects.filter(rescore_pending=True, labelled_at__isnull=False)
                    .select_related("workspace").order_by("-written_at")[:limit])
-    for workspace_id in {item.workspace_id for item in pending}:
-        _label_batch([item for item in pending if item.workspace_id == workspace_id], rescoring=True)
+    label_items(pending, rescoring=True)
     return len(pending)
 
 
@@ -91,13 +92,17 @@ def _apply_corrections(item: InboxItem, corrections: dict[str, LabelCorrection])
             item.labels[name] = 1.0 if correction.value == "yes" else 0.0
 
 
-def _write_label_rows(item: InboxItem, corrections: dict[str, LabelCorrection]) -> None:
-    likely = {name: item.labels.get(name, 0.0) for name in SHOWN if item.labels.get(name, 0.0) >= LIKELY}
-    ItemLabel.objects.filter(item=item).exclude(name__in=likely).delete()
-    for name, confidence in likely.items():
-        person = corrections.get(name) or corrections.get("sentiment" if name in SENTIMENTS else "")
-        ItemLabel.objects.update_or_create(item=item, name=name, defaults={
-            "confidence": round(confidence, 3), "corrected_by": person.corrected_by if person else None})
+def _replace_label_rows(corrections_by_item: dict[InboxItem, dict[str, LabelCorrection]]) -> None:
+    """The rows follow `item.labels`: two queries for a whole batch, not one per label."""
+    rows = []
+    for item, corrections in corrections_by_item.items():
+        for name in SHOWN:
+            if item.labels.get(name, 0.0) >= LIKELY:
+                person = corrections.get(name) or corrections.get("sentiment" if name in SENTIMENTS else "")
+                rows.append(ItemLabel(item=item, name=name, confidence=round(item.labels[name], 3),
+                                      corrected_by=person.corrected_by if person else None))
+    ItemLabel.objects.filter(item__in=list(corrections_by_item)).delete()
+    ItemLabel.objects.bulk_create(rows)
 
 
 def correct_label(*, actor, item: InboxItem, name: str, value: str) -> LabelCorrection:
@@ -117,7 +122,7 @@ def correct_label(*, actor, item: InboxItem, name: str, value: str) -> LabelCorr
         corrections = {c.name: c for c in item.corrections.select_related("corrected_by")}
         _apply_corrections(item, corrections)
         InboxItem.objects.filter(pk=item.pk).update(sentiment=item.sentiment, labels=item.labels)
-        _write_label_rows(item, corrections)
+        _replace_label_rows({item: corrections})
     return correction
 
 

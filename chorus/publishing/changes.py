@@ -17,7 +17,7 @@ from chorus.content.services import publication_of
 from chorus.networks import errors
 from chorus.publishing import ratelimits, states
 from chorus.publishing.models import PublishAttempt, PublishJob, Status
-from chorus.publishing.sender import finish
+from chorus.publishing.sender import block_for, finish
 
 log = logging.getLogger(__name__)
 Outcome = PublishAttempt.Outcome
@@ -53,8 +53,7 @@ def apply(job_id: int, worker: str) -> str:
         return _unchanged(job, attempt, Outcome.FAILED,
                           _("The post is no longer on the network: %(reason)s") % {"reason": exc.reason})
     except errors.RateLimited as exc:
-        key = ratelimits.app_key(job.channel.network) if exc.scope == "app" else ratelimits.channel_key(job.channel)
-        ratelimits.block(key, exc.retry_at, exc.reason)
+        block_for(job, exc)
         # Not RATE_LIMITED ("will retry"): a change is repeated by the person, never behind their back.
         return _unchanged(job, attempt, Outcome.FAILED, _("%(reason)s Try again after %(at)s UTC.")
                           % {"reason": exc.reason, "at": exc.retry_at.strftime("%H:%M:%S")})

@@ -87,13 +87,14 @@ def _unknown(job: PublishJob, attempt: PublishAttempt, reason: str) -> str:
     return Status.UNKNOWN
 
 
-def _block(job: PublishJob, exc: errors.RateLimited) -> None:
+def block_for(job: PublishJob, exc: errors.RateLimited) -> None:
+    """Hold the channel, or every channel of the network when the limit is the app's."""
     key = ratelimits.app_key(job.channel.network) if exc.scope == "app" else ratelimits.channel_key(job.channel)
     ratelimits.block(key, exc.retry_at, exc.reason)
 
 
 def _rate_limited(job: PublishJob, attempt: PublishAttempt, exc: errors.RateLimited) -> str:
-    _block(job, exc)
+    block_for(job, exc)
     finish(attempt, Outcome.RATE_LIMITED, _("%(reason)s; next try at %(at)s UTC")
            % {"reason": exc.reason, "at": exc.retry_at.strftime("%H:%M:%S")})
     states.move(job.pk, Status.SENDING, Status.SCHEDULED, not_before=exc.retry_at, last_error=exc.reason,
@@ -134,7 +135,7 @@ def _partial(job: PublishJob, attempt: PublishAttempt, publication, exc: errors.
             "published_at": job.published_at or exc.post.published_at, "parts_out": list(exc.made),
             "sent_text": publication.text, "claimed_by": "", "lease_until": None}
     if isinstance(cause, errors.RateLimited):
-        _block(job, cause)
+        block_for(job, cause)
     if isinstance(cause, errors.AuthExpired):
         _channel_broken(job, cause)
     limited = isinstance(cause, errors.RateLimited)

@@ -155,7 +155,7 @@ def test_filters_narrow_the_list(lively_channel, moderator, workspace, second_ch
     assert not services.inbox_of(moderator, workspace, InboxFilter(channel=second_channel.pk)).exists()
     assert not services.inbox_of(moderator, workspace, InboxFilter(status="closed")).exists()
     old = services.inbox_of(moderator, workspace, InboxFilter(older_than=timedelta(hours=12)))
-    assert all(i.written_at <= timezone.now() - timedelta(hours=12) for i in old)
+    assert old and all(i.written_at <= timezone.now() - timedelta(hours=12) for i in old)
     newest = everything.first()
     assert not services.inbox_of(moderator, workspace, InboxFilter(after=InboxItem.objects.order_by("pk").last().pk))
     assert newest in services.inbox_of(moderator, workspace, InboxFilter(after=0))
