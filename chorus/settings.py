@@ -177,7 +177,7 @@ CHORUS_PUBLIC_URL = os.environ.get("CHORUS_PUBLIC_URL", "")
 CHORUS_NETWORK_BASE_URLS = json.loads(os.environ.get("CHORUS_NETWORK_BASE_URLS") or "{}")
 
 # The applications Chorus signs in as when a channel is connected through the network's sign-in page (OAuth).
-# Register the callback address the channels page shows (…/w/<workspace>/channels/oauth/callback/) with each.
+# Register the callback address the channels page shows (…/channels/oauth/callback/, one for every workspace).
 # X: the OAuth 2.0 client id of your app in the developer portal; the secret only for a confidential client.
 # The channels page also takes them typed, for an operator with an app of their own.
 CHORUS_X_CLIENT_ID = os.environ.get("CHORUS_X_CLIENT_ID", "")

@@ -26,7 +26,7 @@ PAGE_ACTIONS = {
     "workspace-home": "workspace.view",
     "channels": "channel.view", "channel-connect": "channel.connect", "channel-slots": "channel.queue",
     "channel-faults": "sandbox.faults", "channel-push": "channel.connect",
-    "channel-oauth-start": "channel.connect", "channel-oauth-callback": "channel.connect",
+    "channel-oauth-start": "channel.connect",
     "posts": "post.view", "post-detail": "post.view", "composer": "post.create", "composer-check": "post.create",
     "post-edit": "post.create", "post-unschedule": "post.schedule",
     "publication-retry": "publication.resolve", "publication-mark-posted": "publication.resolve",
