@@ -48,8 +48,9 @@ VERSION = "5.199"
 SITE = "https://vk.com"
 MOSCOW = ZoneInfo("Europe/Moscow")
 
-# account.getAppPermissions bits a user token needs here: the wall, photo uploads, community methods.
-USER_RIGHTS = {8192: "wall", 4: "photos", 262144: "groups"}
+# account.getAppPermissions bits a user token cannot do without here: the wall and the community methods.
+USER_RIGHTS = {8192: "wall", 262144: "groups"}
+PHOTOS_RIGHT = 4  # photo uploads for wall posts
 STATS_RIGHT = 1048576  # the "stats" bit: post reach (stats.getPostReach); without it reach is simply not known
 REACH_BATCH = 30  # stats.getPostReach takes at most 30 post ids
 
@@ -282,6 +283,8 @@ class VkConnector(Connector):
         return group
 
     def check_health(self) -> AccountHealth:
+        """The user token must be a community admin's with the wall and groups rights; a missing photos or stats
+        right, or a community key without manage, is named with the feature it stops, and posting goes on."""
         try:
             group = self._community(self.group_id)
             if not group.get("is_admin"):
@@ -291,13 +294,24 @@ class VkConnector(Connector):
             if missing:
                 return AccountHealth(False, _("The user token lacks these rights: %(rights)s.")
                                      % {"rights": ", ".join(missing)})
+            lacking = [feature for bit, feature in self._user_features() if not mask & bit]
             if self._token(community=True):
                 rights = self._call("groups.getTokenPermissions", community=True)
-                if "messages" not in {p.get("name") for p in rights.get("permissions", [])}:
+                names = {p.get("name") for p in rights.get("permissions", [])}
+                if "messages" not in names:
                     return AccountHealth(False, _("The community key lacks the messages right."))
+                if "manage" not in names:
+                    lacking.append(_("Cannot have comments and messages pushed the moment they come (Callback "
+                                     "API): the community key lacks the manage right."))
         except errors.NetworkError as exc:
             return AccountHealth(False, exc.reason)
-        return AccountHealth(True, followers=group.get("members_count"))
+        return AccountHealth(True, " ".join(lacking), followers=group.get("members_count"))
+
+    @staticmethod
+    def _user_features() -> list[tuple[int, str]]:
+        """User token rights Chorus can do without, each with what it stops."""
+        return [(PHOTOS_RIGHT, _("Cannot publish photos: the user token lacks the photos right.")),
+                (STATS_RIGHT, _("Cannot count post reach: the user token lacks the stats right."))]
 
     def account_counters(self) -> AccountCounters:
         return AccountCounters(followers=self._community(self.group_id).get("members_count"))

@@ -191,9 +191,10 @@ class FakeVk(FakeApi):
         if not post_ids or len(post_ids) > 30:
             return error(100)
         wall = self.walls.get(int(request.arg("owner_id") or 0), {})
-        return ok([{"post_id": i, "reach_total": wall[i]["reach_total"], "reach_subscribers": wall[i]["reach_subscribers"],
-                    "reach_viral": 0, "reach_ads": 0, "links": 0, "to_group": 0, "join_group": 0, "hide": 0,
-                    "report": 0, "unsubscribe": 0} for i in post_ids if i in wall])
+        return ok([{"post_id": i, "reach_total": wall[i]["reach_total"],
+                    "reach_subscribers": wall[i]["reach_subscribers"], "reach_viral": 0, "reach_ads": 0, "links": 0,
+                    "to_group": 0, "join_group": 0, "hide": 0, "report": 0, "unsubscribe": 0}
+                   for i in post_ids if i in wall])
 
     def groups_getTokenPermissions(self, request):
         return ok({"mask": 4096, "permissions": [{"name": n, "setting": 1} for n in self.community_rights]})
