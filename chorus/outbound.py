@@ -162,7 +162,7 @@ class GuardedTransport(httpx.HTTPTransport):
                 return super().handle_request(dialled)
             except httpx.ConnectError as exc:  # a dual-stack host may answer on its next address
                 failure = exc
-        raise failure
+        raise failure or httpx.ConnectError(f"{target.host} has no address", request=request)
 
 
 def _client(deadline: float) -> httpx.Client:

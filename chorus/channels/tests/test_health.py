@@ -3,6 +3,7 @@
 from datetime import UTC, datetime, timedelta
 from zoneinfo import ZoneInfo
 
+from django.urls import reverse
 from django.utils import timezone
 from django.utils.formats import date_format
 
@@ -14,6 +15,7 @@ from chorus.networks.sandbox import SandboxConnector
 from chorus.networks.tests.conftest import serve  # noqa: F401 (the fixture that runs a fake network)
 from chorus.networks.tests.fakes.x import FakeX
 from chorus.notifications.models import Notification
+from chorus.workspaces.services import choose_language
 
 
 def revoke(channel):
@@ -65,7 +67,7 @@ def connect_x(api, owner, workspace):
 
 
 def test_a_channel_whose_access_ends_within_a_week_shows_the_date_and_its_owners_hear_once(
-        serve, owner, editor, workspace):  # noqa: F811
+        serve, owner, editor, workspace, client):  # noqa: F811
     api = serve(FakeX())
     api.refresh_days = 5  # X's token answer says the new refresh token ends in five days
     channel = connect_x(api, owner, workspace)
@@ -82,6 +84,10 @@ def test_a_channel_whose_access_ends_within_a_week_shows_the_date_and_its_owners
     [alert] = Notification.objects.filter(recipient=owner, kind=Notification.Kind.CHANNEL_BROKEN)
     assert alert.message.startswith(f"Coffee on X: Access expires on {day}") and "1 scheduled posts" in alert.message
     assert not Notification.objects.filter(recipient=editor).exists()
+    choose_language(owner, "en")
+    client.force_login(owner)
+    page = client.get(reverse("channels", args=[workspace.slug])).content.decode()
+    assert f"Access expires on {day}: connect the channel again before then." in page
     health.check_due(now + timedelta(hours=2))  # the same end: told already
     assert Notification.objects.filter(recipient=owner, kind=Notification.Kind.CHANNEL_BROKEN).count() == 1
 
