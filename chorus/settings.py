@@ -196,8 +196,9 @@ CHORUS_UNKNOWN_GRACE = int(os.environ.get("CHORUS_UNKNOWN_GRACE", 300))
 CHORUS_LATE_AFTER = int(os.environ.get("CHORUS_LATE_AFTER", 120))
 CHORUS_MAX_ATTEMPTS = int(os.environ.get("CHORUS_MAX_ATTEMPTS", 5))
 CHORUS_PORT = int(os.environ.get("CHORUS_PORT", 8000))
-# Fetching addresses users type (feeds): internal addresses are refused unless an intranet install opts in,
-# wholesale or for listed networks (comma-separated CIDRs).
+# Fetching addresses users type (feeds, a Mastodon instance, a Bluesky PDS, an own Telegram Bot API server):
+# internal addresses are refused unless an intranet install opts in, wholesale or for listed networks
+# (comma-separated CIDRs).
 CHORUS_OUTBOUND_ALLOW_PRIVATE = env_bool("CHORUS_OUTBOUND_ALLOW_PRIVATE")
 CHORUS_OUTBOUND_ALLOWED_NETWORKS = [n for n in os.environ.get("CHORUS_OUTBOUND_ALLOWED_NETWORKS", "").split(",") if n]
 

@@ -2,7 +2,7 @@
 
 import unicodedata
 from dataclasses import asdict, dataclass, field
-from datetime import datetime
+from datetime import UTC, datetime
 from typing import ClassVar
 
 from django.utils.translation import gettext as _
@@ -218,6 +218,7 @@ class PublicPage:
     url: str
     followers: int | None
     posts: list[PublicPost]
+    rounded: bool = False  # followers and views as the network displays them ("1.2K" = 1,200), not exact counts
 
 
 @dataclass(frozen=True)
@@ -359,6 +360,12 @@ class Connector:
 
     def public_page(self, handle: str, limit: int = 20) -> PublicPage:
         raise NotImplementedError
+
+    def access_ends_at(self) -> datetime | None:
+        """When this channel stops working unless a person connects it again (the network announced it when it gave
+        the tokens: `oauth.access_end`); None when its access renews itself or never ends."""
+        ends = self.channel.credentials.get("access_ends_at")
+        return datetime.fromtimestamp(int(ends), UTC) if ends else None
 
     def refresh_credentials(self, credentials: dict) -> dict | None:
         """New credentials from a refresh token, or None when the network needs no refresh."""

@@ -41,6 +41,7 @@ API_URL = "https://api.ok.ru"
 CONNECT_URL, AUTHORIZE_PATH, TOKEN_PATH = "https://connect.ok.ru", "/oauth/authorize", "/oauth/token.do"
 OAUTH_SCOPES = "VALUABLE_ACCESS;GROUP_CONTENT;PHOTO_CONTENT;LONG_ACCESS_TOKEN"
 SITE_URL = "https://ok.ru"
+REQUIRED_RIGHTS, PHOTO_RIGHT = ("VALUABLE_ACCESS", "GROUP_CONTENT"), "PHOTO_CONTENT"  # users.hasAppPermission names
 STATE_CHANGING = frozenset({"mediatopic.post", "mediatopic.edit", "mediatopic.deleteTopic"})
 TOPIC_FIELDS = ("media_topic.ID,media_topic.CREATED_MS,media_topic.MEDIA,media_topic.LIKE_SUMMARY,"
                 "media_topic.RESHARE_SUMMARY,media_topic.DISCUSSION_SUMMARY,media_topic.VIEWS_COUNT")
@@ -235,12 +236,24 @@ class OkConnector(Connector):
         return groups[0]
 
     def check_health(self) -> AccountHealth:
+        """The token, the group, and the rights OK granted the application for this user (users.hasAppPermission):
+        without VALUABLE_ACCESS or GROUP_CONTENT nothing can be posted; without PHOTO_CONTENT only photos stop.
+        PUBLISH_TO_STREAM is not asked: it is for a person's own feed, and Chorus posts group topics."""
         try:
             self.call("users.getCurrentUser", fields="uid,name")
             group = self.group_info(self.group_id)
+            granted = {right: self.call("users.hasAppPermission", ext_perm=right) is True
+                       for right in (*REQUIRED_RIGHTS, PHOTO_RIGHT)}
         except errors.NetworkError as exc:
             return AccountHealth(ok=False, message=exc.reason)
-        return AccountHealth(ok=True, followers=group.get("members_count"))
+        missing = [right for right in REQUIRED_RIGHTS if not granted[right]]
+        if missing:
+            return AccountHealth(ok=False, message=_("OK has not granted the application %(rights)s: nothing can be "
+                                                     "posted. Ask OK for them (api-support@ok.ru), then sign in again.")
+                                 % {"rights": ", ".join(missing)})
+        warning = "" if granted[PHOTO_RIGHT] else _("Cannot publish photos: OK has not granted the application "
+                                                    "PHOTO_CONTENT.")
+        return AccountHealth(ok=True, message=warning, followers=group.get("members_count"))
 
     def account_counters(self) -> AccountCounters:
         return AccountCounters(followers=self.group_info(self.group_id).get("members_count"))

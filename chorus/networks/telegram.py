@@ -20,7 +20,7 @@ from pathlib import Path
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
-from chorus.networks import errors
+from chorus.networks import errors, telegram_preview
 from chorus.networks.base import (
     AccountCounters,
     AccountHealth,
@@ -33,6 +33,7 @@ from chorus.networks.base import (
     PostCounters,
     Problem,
     Publication,
+    PublicPage,
     PushAnswer,
     RemotePost,
     TextMeasure,
@@ -76,6 +77,7 @@ class TelegramConnector(Connector):
         edit=True, delete=True, idempotency="none", find_published=True, polls=True, first_comment=True,
         # Hiding does not exist in a Telegram group; a ban is lifted with unbanChatMember (delete is final).
         comments=True, moderation=("delete", "ban"), undo=("ban",), push=True,
+        public_pages=True,  # from the web preview, t.me/s/<channel> (telegram_preview)
         account_metrics=("followers",),
     )
     connect_fields = (
@@ -86,7 +88,9 @@ class TelegramConnector(Connector):
                                        "Add the bot to it as an administrator allowed to post messages.")),
         ConnectField("api_url", gettext_lazy("Own Bot API server"), required=False,
                      help=gettext_lazy("Only if you run a local Bot API server (for uploads over 50 MB); "
-                                       "leave empty for api.telegram.org.")),
+                                       "leave empty for api.telegram.org. On this machine or inside your network "
+                                       "it works once the operator lists its network in "
+                                       "CHORUS_OUTBOUND_ALLOWED_NETWORKS.")),
     )
 
     # Text -----------------------------------------------------------------------------------------------------
@@ -218,6 +222,10 @@ class TelegramConnector(Connector):
 
     def account_counters(self) -> AccountCounters:
         return AccountCounters(followers=self._call("getChatMemberCount", chat_id=self.chat))
+
+    def public_page(self, handle: str, limit: int = 20) -> PublicPage:
+        """Any public channel, read from its web preview: the Bot API reads only chats the bot is in."""
+        return telegram_preview.public_page(handle, limit)
 
     def fetch_counters(self, remote_ids: list[str]) -> list[PostCounters]:
         """The Bot API gives no views, forwards or comment counts for channel posts: every metric is absent."""

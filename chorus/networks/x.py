@@ -46,7 +46,7 @@ from chorus.networks.base import (
     TextRule,
 )
 from chorus.networks.http import call, client_for, json_of, retry_at
-from chorus.networks.oauth import authorize_url, request_token, site_url
+from chorus.networks.oauth import access_end, authorize_url, request_token, site_url
 from chorus.networks.text import measure_x, x_urls
 
 DEFAULT_API = "https://api.x.com"
@@ -54,6 +54,7 @@ TOKEN_PATH = "/2/oauth2/token"
 AUTHORIZE_SITE, AUTHORIZE_PATH = "https://x.com", "/i/oauth2/authorize"  # "x-authorize" in CHORUS_NETWORK_BASE_URLS
 # offline.access brings the refresh token; media.write is for images once they are sent.
 OAUTH_SCOPES = "tweet.read tweet.write users.read offline.access media.write"
+REQUIRED_SCOPES = ("tweet.read", "tweet.write", "users.read", "offline.access")  # media.write only for images
 # What one post costs on X's pay-per-use plan (docs.x.com/x-api/getting-started/pricing, per the research).
 POST_PRICE_USD = {"text": Decimal("0.015"), "with_url": Decimal("0.200")}
 IDS_PER_READ = 100  # GET /2/tweets takes at most 100 ids
@@ -70,6 +71,12 @@ TWEET_FIELDS = "created_at,author_id,conversation_id,referenced_tweets,public_me
 IMAGES = MediaRule(max_count=4, max_bytes=5 * 2**20, formats=("image/jpeg", "image/png", "image/gif", "image/webp"))
 UPLOAD_CHUNK = 2**20  # bytes per append; X takes segments of up to 5 MB
 MEDIA_POLLS = 10  # status checks of an upload X is still processing
+
+
+def granted(answer: dict) -> dict:
+    """What a token answer says of the grant, kept with the tokens: the scopes X granted and when the access ends
+    without a person (oauth.access_end)."""
+    return {**({"scope": answer["scope"]} if "scope" in answer else {}), **access_end(answer)}
 
 
 def _moment(value: str) -> datetime:
@@ -157,7 +164,8 @@ class XConnector(Connector):
         if not answer.get("refresh_token"):
             raise errors.AuthExpired(_("X gave no refresh token: the app must have the offline.access scope."))
         # The refresh reads the client from the channel, as a pasted connection keeps it.
-        credentials = {"access_token": answer["access_token"], "refresh_token": answer["refresh_token"]}
+        credentials = {"access_token": answer["access_token"], "refresh_token": answer["refresh_token"],
+                       **granted(answer)}
         return {**credentials, **({"client_secret": secret} if secret else {})}, {"client_id": client.client_id}
 
     @classmethod
@@ -198,7 +206,7 @@ class XConnector(Connector):
             raise errors.AuthExpired(_("X did not renew the access: reconnect the channel with new tokens."))
         answer = _answer(response)
         return {"access_token": answer["access_token"],
-                "refresh_token": answer.get("refresh_token") or refresh_token}
+                "refresh_token": answer.get("refresh_token") or refresh_token, **granted(answer)}
 
     @property
     def user_id(self) -> str:
@@ -211,12 +219,23 @@ class XConnector(Connector):
 
     # Account ---------------------------------------------------------------------------------------------------
     def check_health(self) -> AccountHealth:
+        """The token works, and the scopes X granted (kept from its token answers; unknown for pasted tokens) let
+        Chorus post: without tweet.write nothing goes out, without media.write only images stop."""
         try:
             me = self._me()
         except errors.NetworkError as exc:
             return AccountHealth(ok=False, message=exc.reason)
         self.channel.external_id = self.channel.external_id or me["id"]
-        return AccountHealth(ok=True, followers=me.get("public_metrics", {}).get("followers_count"))
+        followers = me.get("public_metrics", {}).get("followers_count")
+        scopes = self.channel.credentials.get("scope")
+        if scopes is None:
+            return AccountHealth(ok=True, followers=followers)
+        missing = [scope for scope in REQUIRED_SCOPES if scope not in scopes.split()]
+        if missing:
+            return AccountHealth(ok=False, message=_("X did not grant %(scopes)s: Chorus cannot post. Connect the "
+                                                     "channel again and allow them.") % {"scopes": ", ".join(missing)})
+        warning = "" if "media.write" in scopes.split() else _("Cannot publish images: X did not grant media.write.")
+        return AccountHealth(ok=True, message=warning, followers=followers)
 
     def account_counters(self) -> AccountCounters:
         metrics = self._me().get("public_metrics", {})

@@ -2,6 +2,7 @@
 network (a fake that approves at once, or refuses), comes back to the callback, and the channel works."""
 
 import logging
+import socket
 from datetime import UTC, datetime
 from urllib.parse import parse_qs, urlsplit
 
@@ -183,6 +184,27 @@ def test_coming_back_with_an_unknown_state_goes_home_and_says_why(owner_client):
 def test_a_plain_http_instance_is_refused_before_leaving_chorus(owner_client, workspace):
     response = start(owner_client, workspace, "mastodon", "Кофейня", instance_url="http://mastodon.example")
     assert "must start with https://" in said(owner_client, response)
+
+
+def test_an_instance_whose_name_resolves_inside_the_network_is_refused_before_anything_is_sent(
+        owner_client, workspace, monkeypatch):
+    resolve = socket.getaddrinfo
+    monkeypatch.setattr(socket, "getaddrinfo", lambda host, port, *a, **k: (
+        [(socket.AF_INET, socket.SOCK_STREAM, 6, "", ("10.0.0.1", port))] if host == "mastodon.office.example"
+        else resolve(host, port, *a, **k)))
+    response = start(owner_client, workspace, "mastodon", "Кофейня", instance_url="mastodon.office.example")
+    assert ("mastodon.office.example points to an internal address (10.0.0.1)"
+            in said(owner_client, response))
+    assert not NetworkApp.objects.exists()
+
+
+def test_the_oauth_callback_does_not_reach_an_instance_that_became_internal(owner_client, workspace, instance,
+                                                                            settings):
+    location = go_to_network(start(owner_client, workspace, "mastodon", "Кофейня", instance_url=instance.url))
+    settings.CHORUS_OUTBOUND_ALLOWED_NETWORKS = []
+    asked = len(instance.requests)
+    assert "internal address" in said(owner_client, come_back(owner_client, location))
+    assert len(instance.requests) == asked and not Channel.objects.exists()
 
 
 # X ----------------------------------------------------------------------------------------------------------------

@@ -175,3 +175,12 @@ def test_blocks_and_limits_are_rate_limits_with_a_time_to_come_back(api, channel
 def test_deleting_a_topic_that_is_gone_is_not_found(channel):
     with pytest.raises(errors.RemoteNotFound):
         channel.connector.delete("404404")
+
+
+def test_olga_sees_which_rights_ok_has_not_granted_and_what_they_stop(api, channel):
+    api.granted_rights -= {"PHOTO_CONTENT"}
+    health = channel.connector.check_health()
+    assert health.ok and health.message == "Cannot publish photos: OK has not granted the application PHOTO_CONTENT."
+    api.granted_rights -= {"GROUP_CONTENT"}
+    health = channel.connector.check_health()
+    assert not health.ok and health.message.startswith("OK has not granted the application GROUP_CONTENT: nothing")

@@ -14,17 +14,23 @@ from chorus.channels.services import connect_channel
 from chorus.content.services import create_and_schedule
 from chorus.inbox import services as inbox
 from chorus.inbox.ingestion import record_conversations
-from chorus.networks import errors
+from chorus.networks import errors, telegram_preview
 from chorus.networks.base import MediaFacts, Poll, Publication
 from chorus.networks.telegram import TelegramConnector
 from chorus.networks.tests.contract import TEXT, ConnectorContract
 from chorus.networks.tests.fakes.telegram import CHANNEL, GROUP, TOKEN, FakeTelegram
+from chorus.networks.tests.fakes.telegram_web import START, FakeTelegramWeb
 from chorus.publishing import dispatcher, reconciler, sender, services
 from chorus.publishing.models import Status
 
 
 @pytest.fixture
-def api(serve):
+def web(serve):
+    return serve(FakeTelegramWeb())
+
+
+@pytest.fixture
+def api(serve, web):
     return serve(FakeTelegram())
 
 
@@ -422,3 +428,61 @@ def test_a_copy_telegram_has_not_made_yet_leaves_the_comment_out_and_the_retry_s
                                        already=partial.value.made)
     assert [m["text"] for m in api.comments_under("101")] == ["Меню"] and len(remote.parts) == 2
     assert [p["text"] for p in api.remote_posts()] == ["Новый сорт"]
+
+
+# Competitors: a public channel read from its web preview (t.me/s/<channel>) ---------------------------------------
+def test_a_competitors_channel_is_read_from_its_public_preview_with_rounded_counts(web, channel):
+    page = channel.connector.public_page("https://t.me/rival_tea")
+    assert (page.handle, page.name, page.url) == ("rival_tea", "Rival Tea & Co", "https://t.me/rival_tea")
+    assert page.followers == 12_500 and page.rounded  # 12,480 subscribers, which Telegram shows as "12.5K"
+    assert [(p.remote_id, p.text, p.counters.views) for p in page.posts] == [
+        ("3", "Улун недели №3", 3_400_000), ("2", "Улун недели №2", 1_200), ("1", "Улун недели №1", 812)]
+    assert page.posts[0].url == "https://t.me/rival_tea/3" and page.posts[0].published_at == START + timedelta(hours=3)
+    assert page.posts[0].counters.likes is None  # the preview shows views only
+
+
+def test_a_preview_post_is_stored_as_its_text_without_markup_or_the_message_it_quotes(web, channel):
+    web.add_post("rival_tea", '<b>Скидка</b> 20%<br/>на <a href="https://example.com/tea">улуны</a> &amp; пуэры '
+                              '<i class="emoji" style="background-image:url(x)"><b>🍵</b></i><br/>'
+                              "&lt;script&gt;alert(1)&lt;/script&gt;", views=None, reply_to="Старый пост про улун")
+    [post] = channel.connector.public_page("@rival_tea", limit=1).posts
+    assert post.text == "Скидка 20%\nна улуны & пуэры 🍵\n<script>alert(1)</script>"  # text, escaped when shown
+    assert post.counters.views is None  # no views shown: missing, not 0
+
+
+def test_more_posts_than_one_preview_page_are_read_page_by_page(web, channel):
+    for n in range(4, 31):
+        web.add_post("rival_tea", f"Пост {n}", views=n)
+    page = channel.connector.public_page("t.me/s/rival_tea/30", limit=25)
+    assert [p.remote_id for p in page.posts] == [str(n) for n in range(30, 5, -1)]
+    asked = [r.query.get("before") for r in web.requests if r.path == "/s/rival_tea"]
+    assert asked == [None, "11"]
+
+
+@pytest.mark.parametrize("handle", ["@nobody_here", "rival_tea_chat"])
+def test_a_missing_channel_or_a_group_has_no_public_page(web, channel, handle):
+    with pytest.raises(errors.RemoteNotFound, match="private, a group, or no channel has this name"):
+        channel.connector.public_page(handle)
+
+
+def test_a_private_channels_invite_link_and_a_mistyped_name_are_told_apart(web, channel):
+    with pytest.raises(errors.RemoteNotFound, match="private channel's invite link"):
+        channel.connector.public_page("https://t.me/+AbCdEf123")
+    with pytest.raises(errors.ValidationRejected, match="not a public Telegram channel"):
+        channel.connector.public_page("кофе рядом")
+    assert not [r for r in web.requests if r.path != "/s/rival_tea"]
+
+
+def test_a_preview_page_is_fetched_through_the_outbound_guard_capped_in_size(web, channel, settings, monkeypatch):
+    monkeypatch.setattr(telegram_preview, "PAGE_BYTES", 4_000)
+    with pytest.raises(errors.ValidationRejected, match="larger than"):
+        channel.connector.public_page("rival_tea")
+    settings.CHORUS_OUTBOUND_ALLOWED_NETWORKS = []
+    with pytest.raises(errors.ValidationRejected, match="internal address"):
+        channel.connector.public_page("rival_tea")
+
+
+@pytest.mark.parametrize("shown, count", [("812", 812), ("1.2K", 1_200), ("12.5K", 12_500), ("3.4M", 3_400_000),
+                                          ("1,5K", 1_500), ("12 345", 12_345), ("views", None), ("", None)])
+def test_counts_are_read_as_telegram_shows_them(shown, count):
+    assert telegram_preview.shown_count(shown) == count

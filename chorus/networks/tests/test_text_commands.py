@@ -59,3 +59,12 @@ def test_networks_lists_every_registered_connector_with_its_capabilities():
     sandbox = next(n for n in networks if n["network"] == "sandbox")
     assert sandbox["sandbox"] is True
     assert sandbox["capabilities"] == json.loads(json.dumps(CONNECTORS["sandbox"].capabilities.as_dict()))
+
+
+def test_networks_declares_native_deferred_posting_where_the_network_has_it():
+    """VK's wall.post publish_date and Mastodon's scheduled_at; Telegram's Bot API and X have none. Chorus declares
+    it and still sends from its own outbox (docs/decisions.md)."""
+    declared = {n["network"]: n["capabilities"]["native_scheduling"] for n in json.loads(run("networks", "--json"))}
+    assert (declared["vk"], declared["mastodon"]) == (True, True)
+    assert (declared["telegram"], declared["x"], declared["bluesky"]) == (False, False, False)
+    assert "native_scheduling" in run("networks").splitlines()[sorted(CONNECTORS).index("vk")]

@@ -55,6 +55,17 @@ def test_olga_connects_with_her_tokens_and_the_account_is_known(api, channel):
     assert stored.connector.account_counters().followers == 120
 
 
+def test_the_scopes_x_granted_are_kept_from_its_token_answer_and_checked(api, channel):
+    api.granted_scope = "tweet.read tweet.write users.read offline.access"  # media.write unticked
+    api.expire_access_tokens()
+    health = channel.connector.check_health()  # renews the token first
+    assert health.ok and health.message == "Cannot publish images: X did not grant media.write."
+    api.granted_scope = "tweet.read users.read offline.access"
+    api.expire_access_tokens()
+    health = channel.connector.check_health()
+    assert not health.ok and health.message.startswith("X did not grant tweet.write: Chorus cannot post.")
+
+
 def test_the_connect_form_says_the_pkce_flow_is_done_elsewhere():
     fields = {field.name: field for field in connector_class("x").connect_fields}
     assert [name for name, field in fields.items() if field.secret] == ["client_secret", "access_token",

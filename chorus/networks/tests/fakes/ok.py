@@ -35,6 +35,7 @@ class FakeOk(AuthorizationServer, FakeApi):
     def __init__(self):
         super().__init__()
         self.tokens = {ACCESS_TOKEN}
+        self.granted_rights = {"VALUABLE_ACCESS", "GROUP_CONTENT", "PHOTO_CONTENT", "LONG_ACCESS_TOKEN"}
         self.setup_oauth({APPLICATION_ID: APPLICATION_SECRET_KEY})
         self.ids = itertools.count(67761823446361)
         self.groups = {GROUP_ID: {"uid": GROUP_ID, "name": "Demo Coffee", "members_count": 1250},
@@ -138,6 +139,10 @@ class FakeOk(AuthorizationServer, FakeApi):
 
     def m_users_getCurrentUser(self, params):
         return Answer(200, {"uid": "574829301", "name": "Ольга Смирнова"})
+
+    def m_users_hasAppPermission(self, params):
+        """true or false: whether the user gave the application this right (OK grants some only on request)."""
+        return Answer(200, params.get("ext_perm") in self.granted_rights)
 
     def m_group_getInfo(self, params):
         return Answer(200, [self.groups[uid] for uid in params["uids"].split(",") if uid in self.groups])

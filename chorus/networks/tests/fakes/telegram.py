@@ -59,7 +59,7 @@ def visible(text: str) -> str:
 
 class FakeTelegram(FakeApi):
     network = "telegram"
-    public_handle = ""  # the Bot API reads no public channels
+    public_handle = "rival_tea"  # the Bot API reads no public channels: served by the t.me preview fake (telegram_web)
 
     def __init__(self):
         super().__init__()

@@ -13,7 +13,8 @@ GROUP_ID = 218000111
 RIVAL_ID = 218000222
 
 USER_ONLY = {"wall.post", "wall.edit", "wall.delete", "photos.getWallUploadServer", "photos.saveWallPhoto",
-             "account.getAppPermissions"}
+             "account.getAppPermissions", "stats.getPostReach"}
+STATS = 1048576  # account.getAppPermissions' bit for the stats right
 COMMUNITY_ONLY = {"messages.getConversations", "messages.getHistory", "messages.send",
                   "groups.getTokenPermissions"}
 STATE_CHANGING = {"wall.post", "wall.edit", "wall.delete", "wall.createComment", "wall.deleteComment",
@@ -54,7 +55,7 @@ class FakeVk(FakeApi):
         self.banned: set[int] = set()
         self.photos: dict[int, str] = {}
         self.polls: dict[int, dict] = {}
-        self.app_rights = 8192 | 4 | 262144
+        self.app_rights = 8192 | 4 | 262144 | STATS
         self.community_rights = ["messages", "manage"]
         self.is_admin = True
         self.error_codes: list[int] = []  # VK errors the next state-changing calls answer with
@@ -114,7 +115,8 @@ class FakeVk(FakeApi):
     # State --------------------------------------------------------------------------------------------
     def _post(self, owner_id: int, text: str, attachments: str = "", views: int = 1, likes: int = 0) -> dict:
         post = {"id": next(self.ids), "owner_id": owner_id, "from_id": owner_id, "date": int(time.time()),
-                "text": text, "attachments": attachments, "views": views, "likes": likes, "reposts": 0}
+                "text": text, "attachments": attachments, "views": views, "likes": likes, "reposts": 0,
+                "reach_total": views, "reach_subscribers": views}
         self.walls[owner_id][post["id"]] = post
         return post
 
@@ -179,6 +181,20 @@ class FakeVk(FakeApi):
 
     def account_getAppPermissions(self, request):
         return ok(self.app_rights)
+
+    def stats_getPostReach(self, request):
+        """Reach of up to 30 of the community's posts, for an admin's token with the stats right; else error 15
+        (VK's "Access denied: no access to call this method")."""
+        if not self.app_rights & STATS or not self.is_admin:
+            return error(15)
+        post_ids = [int(i) for i in request.arg("post_ids").split(",") if i]
+        if not post_ids or len(post_ids) > 30:
+            return error(100)
+        wall = self.walls.get(int(request.arg("owner_id") or 0), {})
+        return ok([{"post_id": i, "reach_total": wall[i]["reach_total"],
+                    "reach_subscribers": wall[i]["reach_subscribers"], "reach_viral": 0, "reach_ads": 0, "links": 0,
+                    "to_group": 0, "join_group": 0, "hide": 0, "report": 0, "unsubscribe": 0}
+                   for i in post_ids if i in wall])
 
     def groups_getTokenPermissions(self, request):
         return ok({"mask": 4096, "permissions": [{"name": n, "setting": 1} for n in self.community_rights]})

@@ -174,6 +174,13 @@ class FakeX(AuthorizationServer, FakeApi):
                                    "tweet_count": tweets, "listed_count": 0}}
 
     # OAuth 2 ----------------------------------------------------------------------------------------------------
+    granted_scope = "tweet.read tweet.write users.read offline.access media.write"
+    withheld_scopes: tuple[str, ...] = ()  # scopes the person unticked on X's consent page
+    refresh_days: int | None = None  # a refresh token's announced lifetime (refresh_token_expires_in), if any
+
+    def refresh_lifetime(self) -> dict:
+        return {"refresh_token_expires_in": self.refresh_days * 86400} if self.refresh_days else {}
+
     @route("POST", TOKEN_PATH)
     def token(self, request: Request) -> Answer:
         if request.form.get("grant_type") == "authorization_code":
@@ -181,8 +188,9 @@ class FakeX(AuthorizationServer, FakeApi):
             if isinstance(issued, Answer):
                 return issued
             access, refresh = self.issue(self.user_id)
+            self.granted_scope = " ".join(s for s in issued["scope"].split() if s not in self.withheld_scopes)
             return Answer(200, {"token_type": "bearer", "expires_in": 7200, "access_token": access,
-                                "scope": issued["scope"], "refresh_token": refresh})
+                                "scope": self.granted_scope, "refresh_token": refresh, **self.refresh_lifetime()})
         if request.form.get("grant_type") != "refresh_token" or request.form.get("client_id") != self.client_id:
             return Answer(400, {"error": "invalid_request", "error_description": "Missing required parameter."})
         user_id = self.refresh.pop(request.form.get("refresh_token", ""), None)  # rotation: good once
@@ -191,7 +199,7 @@ class FakeX(AuthorizationServer, FakeApi):
                                                                                   "invalid."})
         access, refresh = self.issue(user_id)
         return Answer(200, {"token_type": "bearer", "expires_in": 7200, "access_token": access,
-                            "scope": "tweet.read tweet.write users.read offline.access", "refresh_token": refresh})
+                            "scope": self.granted_scope, "refresh_token": refresh, **self.refresh_lifetime()})
 
     @route("GET", "/i/oauth2/authorize")  # on x.com; tests point "x-authorize" at this fake too
     def oauth_authorize(self, request: Request) -> Answer:
