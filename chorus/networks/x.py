@@ -52,8 +52,8 @@ from chorus.networks.text import measure_x, x_urls
 DEFAULT_API = "https://api.x.com"
 TOKEN_PATH = "/2/oauth2/token"
 AUTHORIZE_SITE, AUTHORIZE_PATH = "https://x.com", "/i/oauth2/authorize"  # "x-authorize" in CHORUS_NETWORK_BASE_URLS
-# offline.access brings the refresh token; media.write is for images once they are sent.
-OAUTH_SCOPES = "tweet.read tweet.write users.read offline.access media.write"
+# offline.access brings the refresh token; media.write is for images; tweet.moderate.write hides replies.
+OAUTH_SCOPES = "tweet.read tweet.write users.read offline.access media.write tweet.moderate.write"
 # What one post costs on X's pay-per-use plan (docs.x.com/x-api/getting-started/pricing, per the research).
 POST_PRICE_USD = {"text": Decimal("0.015"), "with_url": Decimal("0.200")}
 IDS_PER_READ = 100  # GET /2/tweets takes at most 100 ids
@@ -105,7 +105,10 @@ class XConnector(Connector):
         text=TextRule(limit=280, unit="weighted"),
         images=IMAGES,
         native_scheduling=False, edit=False, delete=True, idempotency="none", find_published=True,
-        polls=True, threads=True, first_comment=True, comments=True, messages=False, moderation=(),
+        # A reply to one of the channel's own posts can be hidden and shown again (PUT /2/tweets/:id/hidden); X
+        # lets nobody else delete a reply or block through this token's scopes.
+        polls=True, threads=True, first_comment=True, comments=True, messages=False, moderation=("hide",),
+        undo=("hide",),
         public_pages=True, metrics=("views", "likes", "reposts", "comments"), account_metrics=("followers",),
     )
     connect_fields = (
@@ -324,6 +327,19 @@ class XConnector(Connector):
 
     def reply(self, conversation: Conversation, text: str, idempotency_key: str) -> str:
         return self._tweet({"text": text, "reply": {"in_reply_to_tweet_id": conversation.remote_id}})
+
+    def moderate(self, conversation: Conversation, action: str) -> None:
+        self._hide(conversation, action, hidden=True)
+
+    def undo(self, conversation: Conversation, action: str) -> None:
+        self._hide(conversation, action, hidden=False)
+
+    def _hide(self, conversation: Conversation, action: str, hidden: bool) -> None:
+        """X hides replies only in a conversation the account started; hiding twice is harmless."""
+        if action != "hide" or conversation.kind != "reply" or not conversation.post_remote_id:
+            raise errors.ValidationRejected(_("X hides only replies to the channel's own posts; it cannot "
+                                              "%(action)s this.") % {"action": action})
+        self._api("PUT", f"/2/tweets/{conversation.remote_id}/hidden", changes_state=True, json={"hidden": hidden})
 
     # Public pages ----------------------------------------------------------------------------------------------
     def public_page(self, handle: str, limit: int = 20) -> PublicPage:

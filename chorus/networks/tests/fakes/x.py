@@ -358,6 +358,25 @@ class FakeX(AuthorizationServer, FakeApi):
         self.tweets.pop(request.params["id"], None)
         return Answer(200, {"data": {"deleted": tweet is not None}})
 
+    @route("PUT", rf"/2/tweets/{ID}/hidden")
+    def hide_reply(self, request: Request) -> Answer:
+        viewer = self.viewer(request)
+        if isinstance(viewer, Answer):
+            return viewer
+        tweet = self.tweets.get(request.params["id"])
+        if tweet is None:
+            return problem(404, "Not Found Error", f"Could not find tweet with id: [{request.params['id']}].",
+                           "https://api.twitter.com/2/problems/resource-not-found")
+        root = self.tweets.get(tweet["conversation_id"])
+        if not tweet["reply_to"] or root is None or root["author_id"] != viewer:
+            return problem(403, "Forbidden", "You cannot hide or unhide replies to a conversation that is not "
+                                             "authored by you.")
+        hidden = request.json.get("hidden")
+        if not isinstance(hidden, bool):
+            return invalid("`hidden` must be true or false.")
+        tweet["hidden"] = hidden
+        return Answer(200, {"data": {"hidden": hidden}})
+
     @route("GET", "/2/tweets")
     def lookup(self, request: Request) -> Answer:
         viewer = self.viewer(request)
