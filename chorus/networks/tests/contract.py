@@ -20,6 +20,9 @@ from chorus.publishing.models import Status
 TEXT = "Новый сорт: Эфиопия Иргачеффе ☕ — https://example.com/menu"
 # Faults on the second write of a post of several parts: nothing happened, or it happened and the answer was lost.
 SECOND_PART_FAULTS = ("refuse", "rate_limit", "reject", "hang_up", "error_after", "garbled")
+# Each refusal a network documents, and the one shared error it must become (fakes.server.REFUSALS).
+REFUSED_AS = {"forbidden": errors.PermissionMissing, "not_found": errors.RemoteNotFound,
+              "captcha": errors.CaptchaRequired, "content_refused": errors.ContentRejected}
 
 
 def needs(channel, feature: str):
@@ -130,6 +133,19 @@ class ConnectorContract:
         api.fail_next("reject")
         with pytest.raises((errors.ValidationRejected, errors.ContentRejected)):
             channel.connector.publish(Publication(TEXT), "key-rejected")
+        assert api.remote_posts() == []
+
+    @pytest.mark.parametrize("fault", sorted(REFUSED_AS))
+    def test_each_refusal_the_network_documents_is_named_as_such_and_never_retried(self, api, channel, fault):
+        """A lost right, a missing chat, a captcha or the network's own content rules: the person is told which,
+        and the outbox does not send again what will be refused again."""
+        if fault not in api.documented_refusals():
+            pytest.skip(f"{channel.network} has no such refusal")
+        api.fail_next(fault)
+        with pytest.raises(errors.NetworkError) as raised:
+            channel.connector.publish(Publication(TEXT), f"key-{fault}")
+        assert type(raised.value) is REFUSED_AS[fault], raised.value.reason
+        assert raised.value.definite and not raised.value.retryable
         assert api.remote_posts() == []
 
     def test_edit_and_delete_where_the_network_allows(self, api, channel):

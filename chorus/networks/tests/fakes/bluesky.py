@@ -81,6 +81,12 @@ class FakeBluesky(FakeApi):
     def rejected(self, request: Request) -> Answer:
         return error(400, "InvalidRequest", "Invalid app.bsky.feed.post record: Record/text is invalid")
 
+    def forbidden(self, request: Request) -> Answer:
+        return error(400, "InvalidToken", "Bad token scope")  # the app password may not do this
+
+    def not_found(self, request: Request) -> Answer:
+        return error(400, "RecordNotFound", "Could not locate record")
+
     def remote_posts(self) -> list[dict]:
         return [{"remote_id": uri, "text": r["value"]["text"]} for uri, r in self.records.items()
                 if uri.startswith(f"at://{self.did}/{POST}/")]

@@ -142,6 +142,12 @@ class FakeMastodon(AuthorizationServer, FakeApi):
     def rejected(self, request: Request) -> Answer:
         return Answer(422, {"error": f"Validation failed: Text character limit of {self.max_characters} exceeded"})
 
+    def forbidden(self, request: Request) -> Answer:
+        return Answer(403, {"error": "This action is not allowed"})
+
+    def not_found(self, request: Request) -> Answer:
+        return Answer(404, {"error": "Record not found"})
+
     def handle(self, request: Request) -> Answer:
         if request.path.startswith("/api/") and request.path not in ("/api/v2/instance", "/api/v1/apps"):
             token = request.headers.get("authorization", "").removeprefix("Bearer ")

@@ -108,6 +108,18 @@ class FakeOk(AuthorizationServer, FakeApi):
         return ok_error(102, "PARAM_SESSION_EXPIRED : Session expired")
 
     def rejected(self, request):
+        return ok_error(601, "MEDIA_TOPIC_TEXT_LIMIT : Text limit reached")
+
+    def forbidden(self, request):
+        return ok_error(10, "PERMISSION_DENIED : No GROUP_CONTENT right in this group")
+
+    def not_found(self, request):
+        return ok_error(300, "NOT_FOUND : Group not found")
+
+    def captcha(self, request):
+        return ok_error(514, "IDS_SESSION_VERIFICATION_REQUIRED : Session verification required")
+
+    def content_refused(self, request):
         return ok_error(454, "CENSOR_MATCH : Text is censored")
 
     # OAuth: connect.ok.ru's sign-in page (tests point "ok-connect" here) and api.ok.ru's token.do ------------------

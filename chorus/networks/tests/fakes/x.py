@@ -89,6 +89,16 @@ class FakeX(AuthorizationServer, FakeApi):
     def rejected(self, request: Request) -> Answer:
         return invalid("Your Tweet text is too long.")
 
+    def forbidden(self, request: Request) -> Answer:
+        return problem(403, "Forbidden", "You are not permitted to perform this action.")
+
+    def not_found(self, request: Request) -> Answer:
+        return problem(404, "Not Found Error", "Could not find the resource.",
+                       "https://api.twitter.com/2/problems/resource-not-found")
+
+    def content_refused(self, request: Request) -> Answer:
+        return problem(403, "Forbidden", "You are not allowed to create a Tweet with duplicate content.")
+
     def remote_posts(self) -> list[dict]:
         return [{"remote_id": t["id"], "text": t["text"]} for t in self.tweets.values()
                 if t["author_id"] == self.user_id]
