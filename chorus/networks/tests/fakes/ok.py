@@ -284,12 +284,17 @@ class FakeOk(AuthorizationServer, FakeApi):
         return Answer(200, {"discussionId": topic["id"], "discussionType": "GROUP_TOPIC", "has_more": False,
                             "anchor": "", "comments": newest})
 
-    def m_discussions_comment(self, params):
+    def administered(self, params) -> dict | Answer:
+        """The discussion, when it is under a topic of the group our token administers."""
         topic = self.discussion(params)
+        if not isinstance(topic, Answer) and topic["gid"] != GROUP_ID:
+            return ok_error(10, "PERMISSION_DENIED : Not an administrator of this group")
+        return topic
+
+    def m_discussions_comment(self, params):
+        topic = self.administered(params)
         if isinstance(topic, Answer):
             return topic
-        if topic["gid"] != GROUP_ID:
-            return ok_error(10, "PERMISSION_DENIED : Not an administrator of this group")
         if not params.get("text", "").strip():
             return ok_error(100, "PARAM : text")
         comment = {"id": f"MTc{next(self.ids)}", "author_id": GROUP_ID, "author_name": self.groups[GROUP_ID]["name"],
@@ -299,11 +304,9 @@ class FakeOk(AuthorizationServer, FakeApi):
         return Answer(200, {"id": comment["id"]})
 
     def m_discussions_deleteComment(self, params):
-        topic = self.discussion(params)
+        topic = self.administered(params)
         if isinstance(topic, Answer):
             return topic
-        if topic["gid"] != GROUP_ID:
-            return ok_error(10, "PERMISSION_DENIED : Not an administrator of this group")
         kept = [c for c in topic["comments"] if c["id"] != params.get("comment_id")]
         if len(kept) == len(topic["comments"]):
             return ok_error(300, "NOT_FOUND : Comment not found")
