@@ -129,10 +129,11 @@ class ConnectorContract:
         with pytest.raises(errors.AuthExpired):
             channel.connector.publish(Publication(TEXT), "key-expired")
 
-    def test_rejected_content_is_a_definite_failure(self, api, channel):
+    def test_a_request_the_network_finds_invalid_is_a_definite_validation_failure(self, api, channel):
         api.fail_next("reject")
-        with pytest.raises((errors.ValidationRejected, errors.ContentRejected)):
+        with pytest.raises(errors.NetworkError) as raised:
             channel.connector.publish(Publication(TEXT), "key-rejected")
+        assert type(raised.value) is errors.ValidationRejected and not raised.value.retryable
         assert api.remote_posts() == []
 
     @pytest.mark.parametrize("fault", sorted(REFUSED_AS))
