@@ -177,6 +177,23 @@ class ConnectorContract:
         answer_id = channel.connector.reply(question, "До 22:00, ждём вас!", "reply-key")
         assert answer_id
 
+    def test_every_moderation_declared_is_done_on_the_network_and_every_undo_declared_takes_it_back(self, api,
+                                                                                                   channel):
+        """What `chorus networks --json` says a network moderates, it moderates: each action reaches the network as a
+        write, the ones it takes back first, a delete last."""
+        capabilities = channel.connector_class.capabilities
+        if not capabilities.moderation:
+            pytest.skip(f"{channel.network} declares no moderation")
+        remote = channel.connector.publish(Publication(TEXT), "key-moderated")
+        api.add_comment(remote.remote_id, "Spam Bot", "Заработок без вложений")
+        [comment] = [c for c in channel.connector.conversations("").items if c.text == "Заработок без вложений"]
+        for action in sorted(capabilities.moderation, key=lambda a: a == "delete"):
+            steps = [channel.connector.moderate] + ([channel.connector.undo] if action in capabilities.undo else [])
+            for step in steps:
+                writes = sum(1 for r in api.requests if api.changes_state(r))
+                step(comment, action)
+                assert sum(1 for r in api.requests if api.changes_state(r)) > writes, f"{step.__name__} {action}"
+
     def test_a_public_page_lists_its_recent_posts_with_counters(self, api, channel):
         needs(channel, "public_pages")
         page = channel.connector.public_page(api.public_handle)
