@@ -177,6 +177,15 @@ class ConnectorContract:
         answer_id = channel.connector.reply(question, "До 22:00, ждём вас!", "reply-key")
         assert answer_id
 
+    def test_direct_messages_arrive_once_and_are_answered_where_declared(self, api, channel):
+        needs(channel, "messages")
+        api.add_direct_message("Анна", "Можно заказать зёрна оптом?")
+        page = channel.connector.conversations("")
+        [message] = [c for c in page.items if c.kind == "message"]
+        assert (message.text, message.author_name, message.from_page) == ("Можно заказать зёрна оптом?", "Анна", False)
+        assert channel.connector.conversations(page.cursor).items == []
+        assert channel.connector.reply(message, "Да, напишите объём.", "reply-dm")
+
     def test_every_moderation_declared_is_done_on_the_network_and_every_undo_declared_takes_it_back(self, api,
                                                                                                    channel):
         """What `chorus networks --json` says a network moderates, it moderates: each action reaches the network as a

@@ -133,6 +133,10 @@ class FakeApi:
     def add_comment(self, post_remote_id: str, author_name: str, text: str) -> str:
         raise NotImplementedError
 
+    def add_direct_message(self, author_name: str, text: str) -> str:
+        """A person writes to the account or community privately (where the network has messages)."""
+        raise NotImplementedError
+
     public_handle = ""  # a public page the fake serves, with at least one post
 
     def changes_state(self, request: Request) -> bool:

@@ -123,6 +123,8 @@ class FakeVk(FakeApi):
             self.messages.append(message)
             return message["id"]
 
+    add_direct_message = add_message
+
     # State --------------------------------------------------------------------------------------------
     def _post(self, owner_id: int, text: str, attachments: str = "", views: int = 1, likes: int = 0) -> dict:
         post = {"id": next(self.ids), "owner_id": owner_id, "from_id": owner_id, "date": int(time.time()),
