@@ -118,8 +118,9 @@ class XConnector(Connector):
                      help=gettext_lazy("Only for a confidential client; leave empty for a public (PKCE) client")),
         ConnectField("access_token", gettext_lazy("Access token"), secret=True,
                      help=gettext_lazy("From X's OAuth 2.0 Authorization Code flow with PKCE, scopes tweet.read "
-                                       "tweet.write users.read offline.access. \"Connect with X\" above runs "
-                                       "that flow; paste here only tokens obtained with your own tool")),
+                                       "tweet.write users.read offline.access (and tweet.moderate.write to hide "
+                                       "replies). \"Connect with X\" above runs that flow; paste here only tokens "
+                                       "obtained with your own tool")),
         ConnectField("refresh_token", gettext_lazy("Refresh token"), secret=True,
                      help=gettext_lazy("Given with the access token when the offline.access scope is granted; "
                                        "X replaces it at every refresh and Chorus keeps the new one")),
