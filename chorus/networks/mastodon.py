@@ -102,7 +102,9 @@ class MastodonConnector(Connector):
         images=MediaRule(max_count=4, max_bytes=16 * 2**20),
         native_scheduling=True, edit=True, delete=True, idempotency="key", find_published=True,
         polls=True, threads=True, first_comment=True, resumable_parts=True, comments=True, messages=True,
-        moderation=(),
+        # A block of the author is the inbox's ban: their posts and mentions stop reaching the account. Mastodon
+        # lets an account neither delete nor hide someone else's reply.
+        moderation=("ban",), undo=("ban",),
         public_pages=True, metrics=("likes", "reposts", "comments"), account_metrics=("followers",),
     )
     connect_fields = (
@@ -439,6 +441,19 @@ class MastodonConnector(Connector):
         body = {"status": mention + text, "in_reply_to_id": conversation.remote_id,
                 "visibility": "direct" if conversation.kind == "message" else "public"}
         return str(self._post_status(body, idempotency_key)["id"])
+
+    def moderate(self, conversation: Conversation, action: str) -> None:
+        self._block(conversation, action, "block")
+
+    def undo(self, conversation: Conversation, action: str) -> None:
+        self._block(conversation, action, "unblock")
+
+    def _block(self, conversation: Conversation, action: str, verb: str) -> None:
+        if action != "ban":
+            raise errors.ValidationRejected(_("Mastodon cannot %(action)s someone else's post; block its author "
+                                              "instead.") % {"action": action})
+        # Blocking twice, or unblocking someone not blocked, answers the same relationship: safe to repeat.
+        self._request("POST", f"/api/v1/accounts/{conversation.author_id}/{verb}", changes_state=True)
 
     # Public pages ---------------------------------------------------------------------------------------------
     def public_page(self, handle: str, limit: int = 20) -> PublicPage:

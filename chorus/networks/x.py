@@ -52,9 +52,9 @@ from chorus.networks.text import measure_x, x_urls
 DEFAULT_API = "https://api.x.com"
 TOKEN_PATH = "/2/oauth2/token"
 AUTHORIZE_SITE, AUTHORIZE_PATH = "https://x.com", "/i/oauth2/authorize"  # "x-authorize" in CHORUS_NETWORK_BASE_URLS
-# offline.access brings the refresh token; media.write is for images once they are sent.
-OAUTH_SCOPES = "tweet.read tweet.write users.read offline.access media.write"
-REQUIRED_SCOPES = ("tweet.read", "tweet.write", "users.read", "offline.access")  # media.write only for images
+# offline.access brings the refresh token; media.write is for images; tweet.moderate.write hides replies.
+OAUTH_SCOPES = "tweet.read tweet.write users.read offline.access media.write tweet.moderate.write"
+REQUIRED_SCOPES = ("tweet.read", "tweet.write", "users.read", "offline.access")  # the others stop one feature
 # What one post costs on X's pay-per-use plan (docs.x.com/x-api/getting-started/pricing, per the research).
 POST_PRICE_USD = {"text": Decimal("0.015"), "with_url": Decimal("0.200")}
 IDS_PER_READ = 100  # GET /2/tweets takes at most 100 ids
@@ -112,7 +112,10 @@ class XConnector(Connector):
         text=TextRule(limit=280, unit="weighted"),
         images=IMAGES,
         native_scheduling=False, edit=False, delete=True, idempotency="none", find_published=True,
-        polls=True, threads=True, first_comment=True, comments=True, messages=False, moderation=(),
+        # A reply to one of the channel's own posts can be hidden and shown again (PUT /2/tweets/:id/hidden); X
+        # lets nobody else delete a reply or block through this token's scopes.
+        polls=True, threads=True, first_comment=True, comments=True, messages=False, moderation=("hide",),
+        undo=("hide",),
         public_pages=True, metrics=("views", "likes", "reposts", "comments"), account_metrics=("followers",),
     )
     connect_fields = (
@@ -122,8 +125,9 @@ class XConnector(Connector):
                      help=gettext_lazy("Only for a confidential client; leave empty for a public (PKCE) client")),
         ConnectField("access_token", gettext_lazy("Access token"), secret=True,
                      help=gettext_lazy("From X's OAuth 2.0 Authorization Code flow with PKCE, scopes tweet.read "
-                                       "tweet.write users.read offline.access. \"Connect with X\" above runs "
-                                       "that flow; paste here only tokens obtained with your own tool")),
+                                       "tweet.write users.read offline.access (and tweet.moderate.write to hide "
+                                       "replies). \"Connect with X\" above runs that flow; paste here only tokens "
+                                       "obtained with your own tool")),
         ConnectField("refresh_token", gettext_lazy("Refresh token"), secret=True,
                      help=gettext_lazy("Given with the access token when the offline.access scope is granted; "
                                        "X replaces it at every refresh and Chorus keeps the new one")),
@@ -220,7 +224,8 @@ class XConnector(Connector):
     # Account ---------------------------------------------------------------------------------------------------
     def check_health(self) -> AccountHealth:
         """The token works, and the scopes X granted (kept from its token answers; unknown for pasted tokens) let
-        Chorus post: without tweet.write nothing goes out, without media.write only images stop."""
+        Chorus post: without tweet.write nothing goes out, without media.write only images stop, without
+        tweet.moderate.write only hiding replies."""
         try:
             me = self._me()
         except errors.NetworkError as exc:
@@ -234,8 +239,10 @@ class XConnector(Connector):
         if missing:
             return AccountHealth(ok=False, message=_("X did not grant %(scopes)s: Chorus cannot post. Connect the "
                                                      "channel again and allow them.") % {"scopes": ", ".join(missing)})
-        warning = "" if "media.write" in scopes.split() else _("Cannot publish images: X did not grant media.write.")
-        return AccountHealth(ok=True, message=warning, followers=followers)
+        optional = {"media.write": _("Cannot publish images: X did not grant media.write."),
+                    "tweet.moderate.write": _("Cannot hide replies: X did not grant tweet.moderate.write.")}
+        warnings = [warning for scope, warning in optional.items() if scope not in scopes.split()]
+        return AccountHealth(ok=True, message=" ".join(warnings), followers=followers)
 
     def account_counters(self) -> AccountCounters:
         metrics = self._me().get("public_metrics", {})
@@ -343,6 +350,19 @@ class XConnector(Connector):
 
     def reply(self, conversation: Conversation, text: str, idempotency_key: str) -> str:
         return self._tweet({"text": text, "reply": {"in_reply_to_tweet_id": conversation.remote_id}})
+
+    def moderate(self, conversation: Conversation, action: str) -> None:
+        self._hide(conversation, action, hidden=True)
+
+    def undo(self, conversation: Conversation, action: str) -> None:
+        self._hide(conversation, action, hidden=False)
+
+    def _hide(self, conversation: Conversation, action: str, hidden: bool) -> None:
+        """X hides replies only in a conversation the account started; hiding twice is harmless."""
+        if action != "hide" or conversation.kind != "reply" or not conversation.post_remote_id:
+            raise errors.ValidationRejected(_("X hides only replies to the channel's own posts; it cannot "
+                                              "%(action)s this.") % {"action": action})
+        self._api("PUT", f"/2/tweets/{conversation.remote_id}/hidden", changes_state=True, json={"hidden": hidden})
 
     # Public pages ----------------------------------------------------------------------------------------------
     def public_page(self, handle: str, limit: int = 20) -> PublicPage:

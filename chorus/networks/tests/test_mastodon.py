@@ -13,6 +13,8 @@ from django.utils import timezone
 from chorus.channels.models import Channel
 from chorus.channels.services import connect_channel
 from chorus.content.services import check_draft, create_and_schedule
+from chorus.inbox import services as inbox
+from chorus.inbox.ingestion import record_conversations
 from chorus.networks import errors
 from chorus.networks.base import MediaFacts, Poll, Publication
 from chorus.networks.mastodon import MastodonConnector
@@ -304,3 +306,34 @@ class TestAgainstMastodonMock:
         with pytest.raises(errors.ValidationRejected):
             mock_channel.connector.publish(Publication(text), "mock-key-4")
         assert alice_statuses(mock_instance, "ззз") == []
+
+
+def test_a_direct_message_arrives_as_a_message_and_is_answered_privately(api, channel, owner):
+    asked = api.add_direct_message("Анна", "Можно заказать зёрна оптом?")
+    [item] = record_conversations(channel, channel.connector.conversations("").items)
+    assert (item.kind, item.text, item.thread_key) == ("message", "Можно заказать зёрна оптом?",
+                                                      f"dm:{item.author.remote_id}")
+    reply = inbox.send_reply(inbox.reply_to(actor=owner, item=item, text="Да, напишите объём.").pk)
+    answer = api.statuses[reply.remote_id]
+    assert (answer["visibility"], answer["in_reply_to_id"], answer["text"]) == (
+        "direct", asked, "@max@other.example Да, напишите объём.")
+    item.refresh_from_db()
+    assert item.status == "answered" and api.remote_posts() == []  # nothing public was posted
+
+
+def test_a_troll_is_blocked_from_the_inbox_and_unblocked_when_it_was_a_mistake(api, channel, owner):
+    remote = channel.connector.publish(Publication(TEXT), "key-troll")
+    troll = api._account("troll", "Troll", domain="spam.example")
+    api.add_comment(remote.remote_id, "Troll", "Купи подписчиков дёшево", author=troll)
+    page = channel.connector.conversations("")
+    [item] = record_conversations(channel, page.items)
+    ban = inbox.moderate(actor=owner, item=item, action="ban")
+    assert api.blocked == {troll["id"]} and item.author.banned_at
+    api.add_comment(remote.remote_id, "Troll", "Ещё спам", author=troll)
+    assert channel.connector.conversations(page.cursor).items == []  # a blocked account no longer reaches us
+    inbox.undo_moderation(actor=owner, action=ban)
+    assert api.blocked == set()
+    with pytest.raises(ValidationError, match="cannot delete"):
+        inbox.moderate(actor=owner, item=item, action="delete")
+    [blocked] = [r for r in api.requests if r.path.endswith("/block")]
+    assert blocked.method == "POST" and blocked.path == f"/api/v1/accounts/{troll['id']}/block"

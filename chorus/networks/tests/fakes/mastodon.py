@@ -56,6 +56,7 @@ class FakeMastodon(AuthorizationServer, FakeApi):
         self.media: dict[str, dict] = {}
         self.notifications: list[dict] = []
         self.idempotency: dict[tuple[str, str], str] = {}
+        self.blocked: set[str] = set()  # account ids our account blocks
         self.me = self._account("demo_coffee", "Demo Coffee")["id"]
         self.setup_oauth({})  # apps register themselves: POST /api/v1/apps
         rival = self._account("rival_tea", "Rival Tea", domain="tea.example", followers=1200)
@@ -110,14 +111,21 @@ class FakeMastodon(AuthorizationServer, FakeApi):
     def replies_to(self, remote_id: str) -> list[dict]:
         return [s for s in self.statuses.values() if s["in_reply_to_id"] == remote_id]
 
-    def add_comment(self, post_remote_id: str, author_name: str, text: str) -> str:
-        author = self._account("max", author_name, domain="other.example")
+    def add_comment(self, post_remote_id: str, author_name: str, text: str, author: dict | None = None,
+                    visibility: str = "public") -> str:
+        """Someone's status mentioning us: a reply to `post_remote_id`, or a direct message when it is ""."""
+        author = author or self._account("max", author_name, domain="other.example")
         me = self.accounts[self.me]
-        status = self._status(author["id"], f"@{me['acct']}@coffee.example {text}", in_reply_to_id=post_remote_id,
-                              in_reply_to_account_id=self.me)
-        self.notifications.append({"id": self._id(), "type": "mention", "status_id": status["id"],
-                                   "account_id": author["id"], "created_at": now_iso()})
+        status = self._status(author["id"], f"@{me['acct']}@coffee.example {text}",
+                              in_reply_to_id=post_remote_id or None, visibility=visibility,
+                              in_reply_to_account_id=self.me if post_remote_id else None)
+        if author["id"] not in self.blocked:  # a blocked account's mentions never notify
+            self.notifications.append({"id": self._id(), "type": "mention", "status_id": status["id"],
+                                       "account_id": author["id"], "created_at": now_iso()})
         return status["id"]
+
+    def add_direct_message(self, author_name: str, text: str, author: dict | None = None) -> str:
+        return self.add_comment("", author_name, text, author=author, visibility="direct")
 
     # Error shapes ---------------------------------------------------------------------------------------------
     def refused(self, request: Request) -> Answer:
@@ -133,6 +141,12 @@ class FakeMastodon(AuthorizationServer, FakeApi):
 
     def rejected(self, request: Request) -> Answer:
         return Answer(422, {"error": f"Validation failed: Text character limit of {self.max_characters} exceeded"})
+
+    def forbidden(self, request: Request) -> Answer:
+        return Answer(403, {"error": "This action is not allowed"})
+
+    def not_found(self, request: Request) -> Answer:
+        return Answer(404, {"error": "Record not found"})
 
     def handle(self, request: Request) -> Answer:
         if request.path.startswith("/api/") and request.path not in ("/api/v2/instance", "/api/v1/apps"):
@@ -289,6 +303,20 @@ class FakeMastodon(AuthorizationServer, FakeApi):
             return Answer(404, {"error": "Record not found"})
         del self.statuses[status["id"]]
         return Answer(200, {**self.serialize(status), "text": status["text"]})
+
+    @route("POST", r"/api/v1/accounts/(?P<account_id>\d+)/(?P<verb>block|unblock)")
+    def block(self, request: Request) -> Answer:
+        account_id = request.params["account_id"]
+        if account_id not in self.accounts:
+            return Answer(404, {"error": "Record not found"})
+        if account_id == self.me:
+            return Answer(422, {"error": "Validation failed: You cannot block yourself"})
+        if request.params["verb"] == "block":
+            self.blocked.add(account_id)
+        else:
+            self.blocked.discard(account_id)
+        return Answer(200, {"id": account_id, "following": False, "followed_by": False,
+                            "blocking": account_id in self.blocked, "muting": False, "requested": False})
 
     @route("GET", r"/api/v1/notifications")
     def list_notifications(self, request: Request) -> Answer:

@@ -60,6 +60,7 @@ class Answer:
 
 
 HANG_UP = Answer(0, b"")  # close the connection without answering
+REFUSALS = ("forbidden", "not_found", "captcha", "content_refused")
 
 
 class FakeApi:
@@ -79,8 +80,8 @@ class FakeApi:
     # Faults -------------------------------------------------------------------------------------------------
     def fail_next(self, *faults: str) -> None:
         """Queue faults for the next requests that change state, one each: refuse, rate_limit, auth_expired,
-        reject (nothing happens), or hang_up, error_after, garbled (it happened, the answer is lost). "pass" lets
-        one request through untouched: `fail_next("pass", "hang_up")` strikes the second write."""
+        reject or one of REFUSALS (nothing happens), or hang_up, error_after, garbled (it happened, the answer is
+        lost). "pass" lets one request through untouched: `fail_next("pass", "hang_up")` strikes the second write."""
         self.faults.extend(faults)
 
     def failed_after(self, request: Request) -> Answer:
@@ -100,6 +101,26 @@ class FakeApi:
         """The network refuses the content itself (too long, forbidden words, bad media)."""
         return Answer(400, {"error": "content rejected"})
 
+    # Refusals only some networks have, in the network's own words; None where it has no such answer.
+    def forbidden(self, request: Request) -> Answer | None:
+        """The account may not do this (a right was taken away, the bot was removed)."""
+        return None
+
+    def not_found(self, request: Request) -> Answer | None:
+        """What the request names (the chat, the group, the post replied to) is not there."""
+        return None
+
+    def captcha(self, request: Request) -> Answer | None:
+        """A person has to prove to the network that they are human before it goes on."""
+        return None
+
+    def content_refused(self, request: Request) -> Answer | None:
+        """The network's own rules refuse this content (a censor match, a duplicate), whatever its form."""
+        return None
+
+    def documented_refusals(self) -> set[str]:
+        return {name for name in REFUSALS if getattr(type(self), name) is not getattr(FakeApi, name)}
+
     # What the contract tests read on the network's side; each fake implements them over its own state.
     def remote_posts(self) -> list[dict]:
         """Posts that exist now: [{"remote_id", "text"}]."""
@@ -110,6 +131,10 @@ class FakeApi:
         return self.remote_posts()
 
     def add_comment(self, post_remote_id: str, author_name: str, text: str) -> str:
+        raise NotImplementedError
+
+    def add_direct_message(self, author_name: str, text: str) -> str:
+        """A person writes to the account or community privately (where the network has messages)."""
         raise NotImplementedError
 
     public_handle = ""  # a public page the fake serves, with at least one post
@@ -130,6 +155,8 @@ class FakeApi:
                 return self.auth_expired(request)
             if fault == "reject":
                 return self.rejected(request)
+            if fault in REFUSALS:
+                return getattr(self, fault)(request)
             answer = self.dispatch(request)
             if fault == "error_after":
                 return self.failed_after(request)

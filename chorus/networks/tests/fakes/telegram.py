@@ -101,6 +101,12 @@ class FakeTelegram(FakeApi):
     def rejected(self, request: Request) -> Answer:
         return bad_request("message is too long").answer
 
+    def forbidden(self, request: Request) -> Answer:
+        return Refusal(403, "Forbidden: bot is not a member of the channel chat").answer
+
+    def not_found(self, request: Request) -> Answer:
+        return bad_request("chat not found").answer
+
     def changes_state(self, request: Request) -> bool:
         return request.path.rsplit("/", 1)[-1] in STATE_CHANGING
 

@@ -60,7 +60,7 @@ class FakeVk(FakeApi):
         self.is_admin = True
         self.error_codes: list[int] = []  # VK errors the next state-changing calls answer with
         self.rate_limit_code = 6
-        self.reject_code = 214
+        self.reject_code = 100  # a parameter VK refuses; its content rules are `content_refused`
         self._post(-RIVAL_ID, "Улун недели: Те Гуань Инь", views=940, likes=31)
 
     @property
@@ -83,6 +83,18 @@ class FakeVk(FakeApi):
 
     def rejected(self, request):
         return error(self.reject_code)
+
+    def forbidden(self, request):
+        return error(15)  # access denied: the user is no longer an editor of the community
+
+    def not_found(self, request):
+        return error(104)
+
+    def captcha(self, request):
+        return error(14, captcha_sid="239633676097", captcha_img="https://api.vk.com/captcha.php?sid=239633676097")
+
+    def content_refused(self, request):
+        return error(214)  # adding the post is denied (VK's anti-spam, or the community's rules)
 
     # What the contract reads --------------------------------------------------------------------------
     def remote_posts(self) -> list[dict]:
@@ -111,6 +123,8 @@ class FakeVk(FakeApi):
                        "text": text, "out": 0}
             self.messages.append(message)
             return message["id"]
+
+    add_direct_message = add_message
 
     # State --------------------------------------------------------------------------------------------
     def _post(self, owner_id: int, text: str, attachments: str = "", views: int = 1, likes: int = 0) -> dict:

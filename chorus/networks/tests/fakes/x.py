@@ -89,6 +89,16 @@ class FakeX(AuthorizationServer, FakeApi):
     def rejected(self, request: Request) -> Answer:
         return invalid("Your Tweet text is too long.")
 
+    def forbidden(self, request: Request) -> Answer:
+        return problem(403, "Forbidden", "You are not permitted to perform this action.")
+
+    def not_found(self, request: Request) -> Answer:
+        return problem(404, "Not Found Error", "Could not find the resource.",
+                       "https://api.twitter.com/2/problems/resource-not-found")
+
+    def content_refused(self, request: Request) -> Answer:
+        return problem(403, "Forbidden", "You are not allowed to create a Tweet with duplicate content.")
+
     def remote_posts(self) -> list[dict]:
         return [{"remote_id": t["id"], "text": t["text"]} for t in self.tweets.values()
                 if t["author_id"] == self.user_id]
@@ -174,7 +184,7 @@ class FakeX(AuthorizationServer, FakeApi):
                                    "tweet_count": tweets, "listed_count": 0}}
 
     # OAuth 2 ----------------------------------------------------------------------------------------------------
-    granted_scope = "tweet.read tweet.write users.read offline.access media.write"
+    granted_scope = "tweet.read tweet.write users.read offline.access media.write tweet.moderate.write"
     withheld_scopes: tuple[str, ...] = ()  # scopes the person unticked on X's consent page
     refresh_days: int | None = None  # a refresh token's announced lifetime (refresh_token_expires_in), if any
 
@@ -365,6 +375,25 @@ class FakeX(AuthorizationServer, FakeApi):
             return problem(403, "Forbidden", "You are not authorized to delete this Tweet.")
         self.tweets.pop(request.params["id"], None)
         return Answer(200, {"data": {"deleted": tweet is not None}})
+
+    @route("PUT", rf"/2/tweets/{ID}/hidden")
+    def hide_reply(self, request: Request) -> Answer:
+        viewer = self.viewer(request)
+        if isinstance(viewer, Answer):
+            return viewer
+        tweet = self.tweets.get(request.params["id"])
+        if tweet is None:
+            return problem(404, "Not Found Error", f"Could not find tweet with id: [{request.params['id']}].",
+                           "https://api.twitter.com/2/problems/resource-not-found")
+        root = self.tweets.get(tweet["conversation_id"])
+        if not tweet["reply_to"] or root is None or root["author_id"] != viewer:
+            return problem(403, "Forbidden", "You cannot hide or unhide replies to a conversation that is not "
+                                             "authored by you.")
+        hidden = request.json.get("hidden")
+        if not isinstance(hidden, bool):
+            return invalid("`hidden` must be true or false.")
+        tweet["hidden"] = hidden
+        return Answer(200, {"data": {"hidden": hidden}})
 
     @route("GET", "/2/tweets")
     def lookup(self, request: Request) -> Answer:
