@@ -29,6 +29,7 @@ from chorus.networks.base import (
     Connector,
     Conversation,
     ConversationPage,
+    MediaFacts,
     MediaRule,
     PostCounters,
     Problem,
@@ -37,6 +38,7 @@ from chorus.networks.base import (
     RemotePost,
     TextMeasure,
     TextRule,
+    VideoRule,
 )
 from chorus.networks.http import call, client_for, json_of
 from chorus.networks.text import measure_telegram, measure_telegram_caption, telegram_visible_text
@@ -64,6 +66,15 @@ def normalised(text: str) -> str:
     return " ".join(unicodedata.normalize("NFC", text).split())
 
 
+def _media_item(facts: MediaFacts, media: str) -> dict:
+    """An InputMedia of an album (or the fields of a lone sendPhoto/sendVideo): a video says its size and length,
+    so apps show the right frame before Telegram has looked at the file."""
+    if not facts.is_video:
+        return {"type": "photo", "media": media}
+    return {"type": "video", "media": media, "width": facts.width, "height": facts.height,
+            "duration": round(facts.seconds or 0), "supports_streaming": True}
+
+
 class TelegramConnector(Connector):
     network = "telegram"
     label = "Telegram"
@@ -73,6 +84,9 @@ class TelegramConnector(Connector):
         caption=TextRule(limit=1024, unit="codepoint"),
         images=MediaRule(max_count=10, max_bytes=10 * 2**20, formats=("image/jpeg", "image/png", "image/webp"),
                          min_aspect=1 / 20, max_aspect=20),
+        # sendVideo takes MPEG4 (other formats would go as documents); a bot uploads up to 50 MB. Videos and photos
+        # share an album of up to ten.
+        video=VideoRule(max_count=10, max_bytes=50 * 2**20, max_seconds=None, with_images=True),
         edit=True, delete=True, idempotency="none", find_published=True, polls=True, first_comment=True,
         # Hiding does not exist in a Telegram group; a ban is lifted with unbanChatMember (delete is final).
         comments=True, moderation=("delete", "ban"), undo=("ban",), push=True,
@@ -96,7 +110,7 @@ class TelegramConnector(Connector):
 
     @classmethod
     def validate(cls, publication: Publication) -> list[Problem]:
-        """The text, or the caption's shorter limit under photos; a photo or a poll may go out without text."""
+        """The text, or the caption's shorter limit under media; media or a poll may go out without text."""
         if publication.media:
             found = measure_telegram_caption(telegram_html(publication.text), cls.capabilities.caption.limit)
         else:
@@ -269,16 +283,20 @@ class TelegramConnector(Connector):
 
     def _send_body(self, publication: Publication, made: list[str] = ()) -> list[dict]:
         text = telegram_html(publication.text)
-        paths = publication.media_paths
-        if not paths:
+        if not publication.media_paths:
             return [self._call("sendMessage", changes_state=True, chat_id=self.chat, text=text, parse_mode="HTML")]
-        files = {f"photo{n}": (Path(path).name, Path(path).read_bytes()) for n, path in enumerate(paths)}
-        if len(paths) == 1:
-            return [self._call("sendPhoto", changes_state=True, files=files, chat_id=self.chat,
-                               photo="attach://photo0", caption=text, parse_mode="HTML")]
-        album = [{"type": "photo", "media": f"attach://{name}"} for name in files]
-        album[0] |= {"caption": text, "parse_mode": "HTML"}
-        return self._call("sendMediaGroup", changes_state=True, files=files, chat_id=self.chat, media=album)
+        files, items = {}, []
+        for n, (path, facts) in enumerate(publication.files):
+            files[f"media{n}"] = (Path(path).name, Path(path).read_bytes())
+            items.append(_media_item(facts, f"attach://media{n}"))
+        if len(items) == 1:  # sendPhoto or sendVideo, the item's own fields beside the caption
+            [item] = items
+            kind = item.pop("type")
+            method = "sendVideo" if kind == "video" else "sendPhoto"
+            return [self._call(method, changes_state=True, files=files, chat_id=self.chat, **{kind: item.pop("media")},
+                               **item, caption=text, parse_mode="HTML")]
+        items[0] |= {"caption": text, "parse_mode": "HTML"}
+        return self._call("sendMediaGroup", changes_state=True, files=files, chat_id=self.chat, media=items)
 
     def _send_poll(self, publication: Publication, made: list[str] = ()) -> list[dict]:
         poll = publication.poll
