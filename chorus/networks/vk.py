@@ -35,6 +35,7 @@ from chorus.networks.base import (
     PushAnswer,
     RemotePost,
     TextRule,
+    VideoRule,
 )
 from chorus.networks.oauth import authorize_url, request_token, site_url
 
@@ -42,7 +43,7 @@ API_URL = "https://api.vk.ru"
 # VK ID (OAuth 2.1, PKCE mandatory): the user token lives an hour and comes with a refresh token bound to the
 # device_id VK ID gives on the callback. Its host is "vk-id" in CHORUS_NETWORK_BASE_URLS.
 VK_ID_URL, VK_ID_AUTHORIZE, VK_ID_TOKEN = "https://id.vk.com", "/authorize", "/oauth2/auth"
-VK_ID_SCOPES = "wall photos groups"
+VK_ID_SCOPES = "wall photos video groups"
 REFRESH_AHEAD = 60  # seconds before its expiry a user token is renewed
 VERSION = "5.199"
 SITE = "https://vk.com"
@@ -151,6 +152,10 @@ class VkConnector(Connector):
         text=TextRule(limit=16384, unit="codepoint", fold_at=280),
         images=MediaRule(max_count=10, max_bytes=50 * 2**20, formats=("image/jpeg", "image/png", "image/gif"),
                          min_aspect=1 / 20, max_aspect=20),
+        # video.save takes MP4, MOV, WebM and more, of sizes far beyond the library's; no length limit. Videos
+        # and photos share the post's ten media.
+        video=VideoRule(max_count=10, max_bytes=2 * 2**30, max_seconds=None,
+                        formats=("video/mp4", "video/quicktime", "video/webm"), with_images=True),
         edit=True, delete=True, idempotency="key", find_published=True, polls=True, first_comment=True,
         resumable_parts=True,  # the first comment carries its own guid, and is looked for before a resend
         # wall.restoreComment brings back a deleted comment only for a while after the deletion (VK does not say
@@ -299,7 +304,8 @@ class VkConnector(Connector):
 
     # Publishing ---------------------------------------------------------------------------------------------
     def _attachments(self, publication: Publication) -> str | None:
-        attached = [self._upload_photo(Path(path)) for path in publication.media_paths]
+        attached = [(self._upload_video if facts.is_video else self._upload_photo)(Path(path))
+                    for path, facts in publication.files]
         if publication.poll:
             poll = publication.poll
             end = int((datetime.now(UTC) + timedelta(seconds=poll.closes_in_seconds)).timestamp()) \
@@ -321,6 +327,19 @@ class VkConnector(Connector):
         [photo] = self._call("photos.saveWallPhoto", group_id=self.group_id, server=uploaded["server"],
                              photo=uploaded["photo"], hash=uploaded["hash"])
         return f"photo{photo['owner_id']}_{photo['id']}"
+
+    def _upload_video(self, path: Path) -> str:
+        """video.save makes the community's video entry and names an upload URL; the file goes there, and the
+        post attaches it as video<owner>_<id> (VK processes it meanwhile, the post shows it when ready)."""
+        entry = self._call("video.save", group_id=self.group_id, name=path.name, wallpost=0)
+        with self._client() as client, path.open("rb") as video:
+            response = http.call(client, "POST", entry["upload_url"], changes_state=False,
+                                 files={"video_file": (path.name, video)})
+        uploaded = http.json_of(response)
+        if "error" in uploaded or not uploaded.get("video_id"):
+            raise errors.ContentRejected(_("VK did not accept the video %(name)s: %(said)s")
+                                         % {"name": path.name, "said": str(uploaded.get("error", ""))[:200]})
+        return f"video{entry['owner_id']}_{entry['video_id']}"
 
     def publish(self, publication: Publication, idempotency_key: str, already: tuple[str, ...] = ()) -> RemotePost:
         """The post, then its first comment from the community. `guid` makes VK answer a repeated wall.post or
