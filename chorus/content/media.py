@@ -28,7 +28,8 @@ def _read_image(uploaded_file: UploadedFile) -> tuple[str, str, int, int]:
             image.verify()
             image_format, (width, height) = image.format, image.size
     except (UnidentifiedImageError, Image.DecompressionBombError, OSError, SyntaxError, ValueError) as exc:
-        raise ValidationError(_("%(name)s is not an image or a video Chorus can read.") % {"name": uploaded_file.name}) from exc
+        raise ValidationError(_("%(name)s is not an image or a video Chorus can read.")
+                              % {"name": uploaded_file.name}) from exc
     finally:
         uploaded_file.seek(0)
     if image_format not in FORMATS:

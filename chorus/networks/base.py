@@ -1,9 +1,9 @@
 """The connector interface: what every network declares and does. Callers never branch on a network's name."""
 
 import unicodedata
-from pathlib import Path
 from dataclasses import asdict, dataclass, field
 from datetime import datetime
+from pathlib import Path
 from typing import ClassVar
 
 from django.utils.translation import gettext as _

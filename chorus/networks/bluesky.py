@@ -226,7 +226,8 @@ class BlueskyConnector(Connector):
             with open(path, "rb") as file:
                 blob = self._xrpc("POST", "com.atproto.repo.uploadBlob", content=file.read(),
                                   headers={"Content-Type": facts.mime})["blob"]
-            shape = {"aspectRatio": {"width": facts.width, "height": facts.height}} if facts.width and facts.height else {}
+            shape = ({"aspectRatio": {"width": facts.width, "height": facts.height}}
+                     if facts.width and facts.height else {})
             if facts.is_video:
                 return {"$type": "app.bsky.embed.video", "video": blob, **shape}
             embeds.append({"alt": "", "image": blob, **shape})

@@ -12,9 +12,9 @@ from django.utils import timezone
 
 from chorus.channels.services import connect_channel
 from chorus.content.services import create_and_schedule
+from chorus.content.tests.clips import mp4_bytes
 from chorus.inbox import services as inbox
 from chorus.inbox.ingestion import record_conversations
-from chorus.content.tests.clips import mp4_bytes
 from chorus.networks import errors
 from chorus.networks.base import MediaFacts, Poll, Publication
 from chorus.networks.telegram import TelegramConnector

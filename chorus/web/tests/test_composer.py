@@ -9,8 +9,8 @@ from PIL import Image
 
 from chorus.channels.services import set_queue_slots
 from chorus.content.media import upload_media
-from chorus.content.tests.clips import mp4_bytes, upload
 from chorus.content.models import Post
+from chorus.content.tests.clips import mp4_bytes, upload
 from chorus.publishing import dispatcher, sender
 from chorus.publishing.models import PublishJob, Status
 from chorus.sandbox.models import SandboxPost

@@ -12,8 +12,8 @@ COMMUNITY_TOKEN = "vk-community-token"
 GROUP_ID = 218000111
 RIVAL_ID = 218000222
 
-USER_ONLY = {"wall.post", "wall.edit", "wall.delete", "photos.getWallUploadServer", "photos.saveWallPhoto", "video.save",
-             "account.getAppPermissions"}
+USER_ONLY = {"wall.post", "wall.edit", "wall.delete", "photos.getWallUploadServer", "photos.saveWallPhoto",
+             "video.save", "account.getAppPermissions"}
 COMMUNITY_ONLY = {"messages.getConversations", "messages.getHistory", "messages.send",
                   "groups.getTokenPermissions"}
 STATE_CHANGING = {"wall.post", "wall.edit", "wall.delete", "wall.createComment", "wall.deleteComment",
