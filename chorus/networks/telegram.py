@@ -12,7 +12,7 @@ import json
 import re
 import time
 import unicodedata
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import UTC, datetime, timedelta
 from functools import cached_property
 from pathlib import Path
@@ -39,6 +39,7 @@ from chorus.networks.base import (
     TextMeasure,
     TextRule,
     VideoRule,
+    media_problems,
 )
 from chorus.networks.http import call, client_for, json_of
 from chorus.networks.text import measure_telegram, measure_telegram_caption, telegram_visible_text
@@ -75,6 +76,9 @@ def _media_item(facts: MediaFacts, media: str) -> dict:
             "duration": round(facts.seconds or 0), "supports_streaming": True}
 
 
+LOCAL_SERVER_UPLOAD = 2000 * 2**20  # what a bot uploads through a Bot API server of its own
+
+
 class TelegramConnector(Connector):
     network = "telegram"
     label = "Telegram"
@@ -109,14 +113,21 @@ class TelegramConnector(Connector):
         return measure_telegram(telegram_html(text), cls.capabilities.text.limit)
 
     @classmethod
-    def validate(cls, publication: Publication) -> list[Problem]:
+    def validate(cls, publication: Publication, video: VideoRule | None = None) -> list[Problem]:
         """The text, or the caption's shorter limit under media; media or a poll may go out without text."""
         if publication.media:
             found = measure_telegram_caption(telegram_html(publication.text), cls.capabilities.caption.limit)
         else:
             found = cls.measure(publication.text)
         problems = [p for p in found.problems if p.code != "empty" or not (publication.media or publication.poll)]
-        return problems + cls.check_media(publication.media) + cls._poll_problems(publication)
+        media = media_problems(cls.label, publication.media, cls.capabilities.images, video or cls.capabilities.video)
+        return problems + media + cls._poll_problems(publication)
+
+    def validate_publication(self, publication: Publication) -> list[Problem]:
+        """Through its own Bot API server a bot uploads videos of up to 2000 MB."""
+        if not self.channel.config.get("api_url"):
+            return self.validate(publication)
+        return self.validate(publication, replace(self.capabilities.video, max_bytes=LOCAL_SERVER_UPLOAD))
 
     @staticmethod
     def _poll_problems(publication: Publication) -> list[Problem]:

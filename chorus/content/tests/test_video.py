@@ -8,6 +8,7 @@ from django.core.exceptions import ValidationError
 from django.utils import timezone
 from PIL import Image
 
+from chorus.channels.models import Channel
 from chorus.channels.services import connect_channel
 from chorus.content.media import upload_media
 from chorus.content.services import PostInvalid, check_draft, create_and_schedule
@@ -122,6 +123,14 @@ def test_telegram_refuses_a_mov_and_a_clip_over_the_bots_50_mb():
     problems = TelegramConnector.validate(Publication("Рилс", media=[mov, huge]))
     assert [p.code for p in problems] == ["media_format", "media_size"]
     assert "reel.mp4 is 60.0 MB; the limit is 50.0 MB." in problems[1].message
+
+
+def test_a_telegram_channel_with_its_own_bot_api_server_takes_a_clip_over_50_mb(owner, workspace):
+    channel = Channel(workspace=workspace, network="telegram", name="Coffee", config={"api_url": ""})
+    big = Publication("Рилс", media=[MediaFacts("video/mp4", 300 * 2**20, 1280, 720, "reel.mp4", 30)])
+    assert [p.code for p in channel.connector.validate_publication(big)] == ["media_size"]
+    channel.config["api_url"] = "https://bots.coffee.example"
+    assert channel.connector.validate_publication(big) == []
 
 
 def test_mastodon_takes_what_its_instance_lists_and_one_video_alone(serve, owner, editor, workspace):  # noqa: F811
