@@ -6,13 +6,13 @@ import io
 import pytest
 from django.core.exceptions import ValidationError
 from django.utils import timezone
-from PIL import Image
 
 from chorus.channels.models import Channel
 from chorus.channels.services import connect_channel
 from chorus.content.media import upload_media
 from chorus.content.services import PostInvalid, check_draft, create_and_schedule
 from chorus.content.tests.clips import box, mp4_bytes, upload, webm_bytes
+from chorus.content.tests.test_media import png
 from chorus.content.video import VideoUnreadable, read_video
 from chorus.networks.base import MediaFacts, MediaRule, Publication, media_problems
 from chorus.networks.telegram import TelegramConnector
@@ -103,7 +103,7 @@ def test_a_clip_longer_than_bluesky_takes_is_refused_with_both_lengths(editor, w
 
 def test_x_takes_a_video_alone_and_the_sandbox_takes_it_beside_a_photo(editor, workspace, x, channel):
     video = clip(editor, workspace)
-    photo = upload_media(actor=editor, workspace=workspace, uploaded_file=upload(_png(), "latte.png", "image/png"))
+    photo = upload_media(actor=editor, workspace=workspace, uploaded_file=png())
     checks = {c.channel.pk: c for c in check_draft(actor=editor, workspace=workspace, text="Новый сорт",
                                                    channel_ids=[x.pk, channel.pk], media_ids=[video.pk, photo.pk])}
     assert [p.code for p in checks[x.pk].problems] == ["video_alone"]
@@ -156,8 +156,3 @@ def test_a_scheduled_post_with_a_video_goes_out_to_the_sandbox_once(editor, owne
     [post] = SandboxPost.objects.filter(remote_id=job.remote_id)
     assert post.media_count == 1
 
-
-def _png() -> bytes:
-    buffer = io.BytesIO()
-    Image.new("RGB", (64, 32), "brown").save(buffer, "PNG")
-    return buffer.getvalue()
