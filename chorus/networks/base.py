@@ -7,7 +7,7 @@ from pathlib import Path
 from typing import ClassVar
 
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy
+from django.utils.translation import gettext_lazy, ngettext
 
 # What a person reads for each way of counting; the composer shows it beside the number.
 UNIT_LABELS = {
@@ -437,7 +437,9 @@ def _video_problems(network: str, media: list[MediaFacts], rule: VideoRule | Non
         return [Problem("no_video", _("%(network)s does not take videos from Chorus.") % {"network": network})]
     problems = []
     if len(media) > rule.max_count:
-        problems.append(Problem("too_many_videos", _("%(network)s takes at most %(n)d video(s) in a post.")
+        problems.append(Problem("too_many_videos", ngettext("%(network)s takes at most %(n)d video in a post.",
+                                                            "%(network)s takes at most %(n)d videos in a post.",
+                                                            rule.max_count)
                                 % {"network": network, "n": rule.max_count}))
     for item in media:
         problems += _file_problems(item, rule.formats, rule.max_bytes)
