@@ -35,6 +35,7 @@ from chorus.networks.base import (
     RemotePost,
     TextMeasure,
     TextRule,
+    VideoRule,
 )
 from chorus.networks.http import call, client_for, json_of, retry_at
 from chorus.networks.text import bluesky_facets, measure_bluesky
@@ -93,6 +94,8 @@ class BlueskyConnector(Connector):
     capabilities = Capabilities(
         text=TextRule(limit=300, unit="grapheme"),
         images=MediaRule(max_count=4, max_bytes=1_000_000),
+        # app.bsky.embed.video: one MP4 of up to 100 MB and three minutes, never beside images.
+        video=VideoRule(max_count=1, max_bytes=100_000_000, max_seconds=180),
         native_scheduling=False, edit=False, delete=True, idempotency="record-key", find_published=True,
         polls=False, threads=True, first_comment=True, resumable_parts=True, comments=True, messages=True,
         moderation=("hide", "ban"), undo=("hide", "ban"), public_pages=True, metrics=("likes", "reposts", "comments"),
@@ -191,7 +194,7 @@ class BlueskyConnector(Connector):
                 elif records:
                     record = self._post(text, key, reply={"root": _ref(records[0]), "parent": _ref(records[-1])})
                 else:
-                    record = self._post(text, key, embed=self._images(publication))
+                    record = self._post(text, key, embed=self._media(publication))
                 records.append(record)
         except errors.NetworkError as exc:
             made = [*already, *(r["uri"] for r in records[len(already):])]
@@ -231,18 +234,21 @@ class BlueskyConnector(Connector):
         except errors.RemoteNotFound:
             return None
 
-    def _images(self, publication: Publication) -> dict | None:
-        images = []
-        for facts, path in zip(publication.media, publication.media_paths, strict=False):
+    def _media(self, publication: Publication) -> dict | None:
+        """The embed of the post's images, or of its one video. Each file goes up as a blob to the account's own
+        server (uploadBlob): a blob alone is not a post and uploading it twice is harmless, so it is not a state
+        change for retries."""
+        embeds = []
+        for path, facts in publication.files:
             with open(path, "rb") as file:
-                # A blob alone is not a post and uploading it twice is harmless: not a state change for retries.
                 blob = self._xrpc("POST", "com.atproto.repo.uploadBlob", content=file.read(),
                                   headers={"Content-Type": facts.mime})["blob"]
-            image = {"alt": "", "image": blob}
-            if facts.width and facts.height:
-                image["aspectRatio"] = {"width": facts.width, "height": facts.height}
-            images.append(image)
-        return {"$type": "app.bsky.embed.images", "images": images} if images else None
+            shape = ({"aspectRatio": {"width": facts.width, "height": facts.height}}
+                     if facts.width and facts.height else {})
+            if facts.is_video:
+                return {"$type": "app.bsky.embed.video", "video": blob, **shape}
+            embeds.append({"alt": "", "image": blob, **shape})
+        return {"$type": "app.bsky.embed.images", "images": embeds} if embeds else None
 
     def _resolve_handle(self, handle: str) -> str:
         try:

@@ -35,6 +35,7 @@ from chorus.networks.base import (
     PushAnswer,
     RemotePost,
     TextRule,
+    VideoRule,
 )
 from chorus.networks.oauth import authorize_url, request_token, site_url
 
@@ -42,7 +43,7 @@ API_URL = "https://api.vk.ru"
 # VK ID (OAuth 2.1, PKCE mandatory): the user token lives an hour and comes with a refresh token bound to the
 # device_id VK ID gives on the callback. Its host is "vk-id" in CHORUS_NETWORK_BASE_URLS.
 VK_ID_URL, VK_ID_AUTHORIZE, VK_ID_TOKEN = "https://id.vk.com", "/authorize", "/oauth2/auth"
-VK_ID_SCOPES = "wall photos groups stats"
+VK_ID_SCOPES = "wall photos video groups stats"
 REFRESH_AHEAD = 60  # seconds before its expiry a user token is renewed
 VERSION = "5.199"
 SITE = "https://vk.com"
@@ -51,6 +52,7 @@ MOSCOW = ZoneInfo("Europe/Moscow")
 # account.getAppPermissions bits a user token cannot do without here: the wall and the community methods.
 USER_RIGHTS = {8192: "wall", 262144: "groups"}
 PHOTOS_RIGHT = 4  # photo uploads for wall posts
+VIDEO_RIGHT = 16  # video uploads (video.save)
 STATS_RIGHT = 1048576  # the "stats" bit: post reach (stats.getPostReach); without it reach is simply not known
 REACH_BATCH = 30  # stats.getPostReach takes at most 30 post ids
 
@@ -157,6 +159,10 @@ class VkConnector(Connector):
         # wall.post takes publish_date (a postponed post); declared truthfully, never used: the outbox sends at the
         # minute (docs/decisions.md, "Native deferred posting is declared but not used").
         native_scheduling=True,
+        # video.save takes MP4, MOV, WebM and more, of sizes far beyond the library's; no length limit. Videos
+        # and photos share the post's ten media.
+        video=VideoRule(max_count=10, max_bytes=2 * 2**30, max_seconds=None,
+                        formats=("video/mp4", "video/quicktime", "video/webm"), with_images=True),
         edit=True, delete=True, idempotency="key", find_published=True, polls=True, first_comment=True,
         resumable_parts=True,  # the first comment carries its own guid, and is looked for before a resend
         # wall.restoreComment brings back a deleted comment only for a while after the deletion (VK does not say
@@ -283,8 +289,8 @@ class VkConnector(Connector):
         return group
 
     def check_health(self) -> AccountHealth:
-        """The user token must be a community admin's with the wall and groups rights; a missing photos or stats
-        right, or a community key without manage, is named with the feature it stops, and posting goes on."""
+        """The user token must be a community admin's with the wall and groups rights; a missing photos, video or
+        stats right, or a community key without manage, is named with the feature it stops, and posting goes on."""
         try:
             group = self._community(self.group_id)
             if not group.get("is_admin"):
@@ -311,6 +317,7 @@ class VkConnector(Connector):
     def _user_features() -> list[tuple[int, str]]:
         """User token rights Chorus can do without, each with what it stops."""
         return [(PHOTOS_RIGHT, _("Cannot publish photos: the user token lacks the photos right.")),
+                (VIDEO_RIGHT, _("Cannot publish videos: the user token lacks the video right.")),
                 (STATS_RIGHT, _("Cannot count post reach: the user token lacks the stats right."))]
 
     def account_counters(self) -> AccountCounters:
@@ -318,7 +325,8 @@ class VkConnector(Connector):
 
     # Publishing ---------------------------------------------------------------------------------------------
     def _attachments(self, publication: Publication) -> str | None:
-        attached = [self._upload_photo(Path(path)) for path in publication.media_paths]
+        attached = [(self._upload_video if facts.is_video else self._upload_photo)(Path(path))
+                    for path, facts in publication.files]
         if publication.poll:
             poll = publication.poll
             end = int((datetime.now(UTC) + timedelta(seconds=poll.closes_in_seconds)).timestamp()) \
@@ -340,6 +348,19 @@ class VkConnector(Connector):
         [photo] = self._call("photos.saveWallPhoto", group_id=self.group_id, server=uploaded["server"],
                              photo=uploaded["photo"], hash=uploaded["hash"])
         return f"photo{photo['owner_id']}_{photo['id']}"
+
+    def _upload_video(self, path: Path) -> str:
+        """video.save makes the community's video entry and names an upload URL; the file goes there, and the
+        post attaches it as video<owner>_<id> (VK processes it meanwhile, the post shows it when ready)."""
+        entry = self._call("video.save", group_id=self.group_id, name=path.name, wallpost=0)
+        with self._client() as client, path.open("rb") as video:
+            response = http.call(client, "POST", entry["upload_url"], changes_state=False,
+                                 files={"video_file": (path.name, video)})
+        uploaded = http.json_of(response)
+        if "error" in uploaded or not uploaded.get("video_id"):
+            raise errors.ContentRejected(_("VK did not accept the video %(name)s: %(said)s")
+                                         % {"name": path.name, "said": str(uploaded.get("error", ""))[:200]})
+        return f"video{entry['owner_id']}_{entry['video_id']}"
 
     def publish(self, publication: Publication, idempotency_key: str, already: tuple[str, ...] = ()) -> RemotePost:
         """The post, then its first comment from the community. `guid` makes VK answer a repeated wall.post or

@@ -44,6 +44,7 @@ from chorus.networks.base import (
     RemotePost,
     TextMeasure,
     TextRule,
+    VideoRule,
 )
 from chorus.networks.http import call, client_for, json_of, retry_at
 from chorus.networks.oauth import access_end, authorize_url, request_token, site_url
@@ -69,6 +70,8 @@ LEADING_MENTIONS = regex.compile(r"^(?:@\w{1,15}\s+)+")  # the @names X puts in 
 TWEET_FIELDS = "created_at,author_id,conversation_id,referenced_tweets,public_metrics"
 # Images per post, and X's image upload limits (up to 4 images, 5 MB each; JPEG, PNG, GIF, WEBP).
 IMAGES = MediaRule(max_count=4, max_bytes=5 * 2**20, formats=("image/jpeg", "image/png", "image/gif", "image/webp"))
+# One video (MP4 or MOV) of up to 512 MB and 140 s, alone in its post (media_category tweet_video).
+VIDEO = VideoRule(max_count=1, max_bytes=512 * 2**20, max_seconds=140, formats=("video/mp4", "video/quicktime"))
 UPLOAD_CHUNK = 2**20  # bytes per append; X takes segments of up to 5 MB
 MEDIA_POLLS = 10  # status checks of an upload X is still processing
 
@@ -111,6 +114,7 @@ class XConnector(Connector):
     capabilities = Capabilities(
         text=TextRule(limit=280, unit="weighted"),
         images=IMAGES,
+        video=VIDEO,
         native_scheduling=False, edit=False, delete=True, idempotency="none", find_published=True,
         # A reply to one of the channel's own posts can be hidden and shown again (PUT /2/tweets/:id/hidden); X
         # lets nobody else delete a reply or block through this token's scopes.
@@ -271,19 +275,20 @@ class XConnector(Connector):
         body = {"text": publication.text or (publication.poll.question if publication.poll else "")}
         if publication.poll:
             body["poll"] = _poll(publication)
-        media_ids = [self._upload(path, facts)
-                     for path, facts in zip(publication.media_paths, publication.media, strict=False)]
+        media_ids = [self._upload(path, facts) for path, facts in publication.files]
         if media_ids:
             body["media"] = {"media_ids": media_ids}
         return body
 
     def _upload(self, path: str, facts) -> str:
-        """One image through the v2 chunked upload: initialize, append each segment, finalize, then wait while X
-        processes it. An upload is not a post (X drops unused media itself), so a failure here is safe to retry."""
+        """One image or video through the v2 chunked upload: initialize, append each segment, finalize, then ask
+        for its STATUS while X processes it (a video always, an image sometimes). An upload is not a post (X drops
+        unused media itself), so a failure here is safe to retry; media X could not process is rejected content."""
         with open(path, "rb") as file:
             content = file.read()
         media_id = self._api("POST", "/2/media/upload/initialize", json={
-            "media_type": facts.mime, "total_bytes": len(content), "media_category": "tweet_image"})["data"]["id"]
+            "media_type": facts.mime, "total_bytes": len(content),
+            "media_category": "tweet_video" if facts.is_video else "tweet_image"})["data"]["id"]
         for segment, start in enumerate(range(0, len(content), UPLOAD_CHUNK)):
             self._api("POST", f"/2/media/upload/{media_id}/append", data={"segment_index": str(segment)},
                       files={"media": (facts.name or "media", content[start:start + UPLOAD_CHUNK],
@@ -293,12 +298,12 @@ class XConnector(Connector):
             if not processing or processing.get("state") == "succeeded":
                 return media_id
             if processing.get("state") == "failed":
-                raise errors.ValidationRejected(_("X could not process the image %(name)s: %(why)s") % {
+                raise errors.ContentRejected(_("X could not process %(name)s: %(why)s") % {
                     "name": facts.name, "why": processing.get("error", {}).get("message", "")})
             time.sleep(processing.get("check_after_secs", 1))
             processing = self._api("GET", "/2/media/upload", params={"command": "STATUS", "media_id": media_id})[
                 "data"].get("processing_info")
-        raise errors.Transient(_("X is still processing the image; trying again later."))
+        raise errors.Transient(_("X is still processing %(name)s; trying again later.") % {"name": facts.name})
 
     @staticmethod
     def _remote(made: list[str], idempotency_key: str) -> RemotePost:

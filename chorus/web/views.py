@@ -429,7 +429,7 @@ def _upload(request) -> None:
         else:
             uploaded += 1
     if uploaded:
-        messages.success(request, ngettext("%(n)d image uploaded.", "%(n)d images uploaded.", uploaded)
+        messages.success(request, ngettext("%(n)d file uploaded.", "%(n)d files uploaded.", uploaded)
                          % {"n": uploaded})
 
 

@@ -11,9 +11,11 @@ import pytest
 import time_machine
 from django.utils import timezone
 
+from chorus.content.media import upload_media
 from chorus.content.services import create_and_schedule
+from chorus.content.tests.clips import mp4_bytes, upload
 from chorus.networks import errors
-from chorus.networks.base import Poll, Publication
+from chorus.networks.base import MediaFacts, Poll, Publication
 from chorus.publishing import dispatcher, reconciler, sender, services
 from chorus.publishing.models import Status
 
@@ -224,6 +226,37 @@ class ConnectorContract:
         found = channel.connector_class.capabilities.find_published
         assert job.status == (Status.PUBLISHED if found else Status.NEEDS_REVIEW)
         assert len(api.remote_posts()) == 1
+
+    # Video ------------------------------------------------------------------------------------------------------
+
+    def test_a_scheduled_post_with_a_video_goes_out_once_with_the_video_on_the_network(self, api, channel, owner,
+                                                                                       workspace, settings, tmp_path):
+        """An editor uploads a clip to the library, attaches it and schedules the post: the outbox sends it once,
+        and the network holds the very file."""
+        needs(channel, "video")
+        settings.MEDIA_ROOT = tmp_path
+        clip = mp4_bytes(seconds=12.5)
+        asset = upload_media(actor=owner, workspace=workspace, uploaded_file=upload(clip, "pour-over.mp4"))
+        _post, [job] = create_and_schedule(actor=owner, workspace=workspace, text=TEXT, channel_ids=[channel.pk],
+                                           media_ids=[asset.pk], due_at=timezone.now())
+        for job_id in dispatcher.claim_due("contract-worker"):
+            sender.send(job_id, "contract-worker")
+        job.refresh_from_db()
+        assert job.status == Status.PUBLISHED, job.last_error
+        assert len(api.remote_posts()) == 1 and api.posted_videos() == [clip]
+
+    def test_a_video_the_network_cannot_process_is_rejected_and_nothing_is_posted(self, api, channel, tmp_path):
+        needs(channel, "video")
+        if not api.processes_video:
+            pytest.skip(f"{channel.network} has no processing step of its own before the post")
+        clip = tmp_path / "broken.mp4"
+        clip.write_bytes(mp4_bytes())
+        api.fail_video_processing()
+        publication = Publication(TEXT, media=[MediaFacts("video/mp4", clip.stat().st_size, 1280, 720, "broken.mp4",
+                                                          12.5)], media_paths=[str(clip)])
+        with pytest.raises(errors.ContentRejected, match="broken.mp4"):
+            channel.connector.publish(publication, "key-broken-video")
+        assert api.remote_posts() == []
 
     # Posts of several parts: a thread, a first comment, Telegram's poll after its text ------------------------
 

@@ -55,15 +55,15 @@ def test_a_token_without_the_wall_right_is_named_at_connect(api, owner, workspac
         connect(owner, workspace, user_token=USER_TOKEN)
 
 
-def test_a_token_without_the_photos_and_stats_rights_connects_and_names_what_it_cannot_do(api, owner, workspace):
+def test_a_token_without_the_media_and_stats_rights_connects_and_names_what_it_cannot_do(api, owner, workspace):
     api.app_rights = 8192 | 262144
     api.community_rights = ["messages"]
     channel = connect(owner, workspace, user_token=USER_TOKEN, community_token=COMMUNITY_TOKEN)
     health = channel.connector.check_health()
     assert health.ok and health.message == (
-        "Cannot publish photos: the user token lacks the photos right. Cannot count post reach: the user token "
-        "lacks the stats right. Cannot have comments and messages pushed the moment they come (Callback API): the "
-        "community key lacks the manage right.")
+        "Cannot publish photos: the user token lacks the photos right. Cannot publish videos: the user token lacks "
+        "the video right. Cannot count post reach: the user token lacks the stats right. Cannot have comments and "
+        "messages pushed the moment they come (Callback API): the community key lacks the manage right.")
 
 
 def test_a_user_who_is_not_an_admin_cannot_connect_the_community(api, owner, workspace):

@@ -20,6 +20,7 @@ BLOCK = "app.bsky.graph.block"
 THREADGATE = "app.bsky.feed.threadgate"
 CHAT_SERVICE = "did:web:api.bsky.chat#bsky_chat"
 TID = re.compile(r"[234567abcdefghij][234567abcdefghijklmnopqrstuvwxyz]{12}")
+MAX_VIDEO_BLOB = 100_000_000  # app.bsky.embed.video's blob
 MAX_BLOB = 1_000_000
 
 
@@ -44,6 +45,7 @@ class FakeBluesky(FakeApi):
 
     def __init__(self):
         super().__init__()
+        self.blobs: dict[str, bytes] = {}  # cid → what was uploaded
         self.actors = {self.did: {"did": self.did, "handle": self.account_handle, "displayName": "Demo Coffee",
                                   "followersCount": 120, "followsCount": 8}}
         self.records: dict[str, dict] = {}  # at-uri → {"uri", "cid", "value", "indexedAt", counters}
@@ -86,6 +88,11 @@ class FakeBluesky(FakeApi):
 
     def not_found(self, request: Request) -> Answer:
         return error(400, "RecordNotFound", "Could not locate record")
+
+    def posted_videos(self) -> list[bytes]:
+        return [self.blobs[r["value"]["embed"]["video"]["ref"]["$link"]] for uri, r in self.records.items()
+                if uri.startswith(f"at://{self.did}/{POST}/")
+                and r["value"].get("embed", {}).get("$type") == "app.bsky.embed.video"]
 
     def remote_posts(self) -> list[dict]:
         return [{"remote_id": uri, "text": r["value"]["text"]} for uri, r in self.records.items()
@@ -251,9 +258,13 @@ class FakeBluesky(FakeApi):
         for ref in record.get("reply", {}).values():
             if self.records.get(ref["uri"], {}).get("cid") != ref["cid"]:
                 return "Record/reply must refer to an existing post"
-        images = record.get("embed", {}).get("images", [])
-        if len(images) > 4:
+        embed = record.get("embed", {})
+        if len(embed.get("images", [])) > 4:
             return "Record/embed/images must not have more than 4 elements"
+        if embed.get("$type") == "app.bsky.embed.video":
+            video = embed.get("video", {})
+            if video.get("mimeType") != "video/mp4" or video.get("ref", {}).get("$link") not in self.blobs:
+                return "Record/embed/video/video must be an uploaded blob of type video/mp4"
         return ""
 
     @route("GET", xrpc("com.atproto.repo.getRecord"))
@@ -280,9 +291,12 @@ class FakeBluesky(FakeApi):
         did = self.viewer(request)
         if isinstance(did, Answer):
             return did
-        if len(request.body) > MAX_BLOB:
+        kind = request.headers.get("content-type", "")
+        if len(request.body) > (MAX_VIDEO_BLOB if kind == "video/mp4" else MAX_BLOB):
             return error(400, "BlobTooLarge", "This file is too large. It is 1.2MB but the maximum size is 976.56KB.")
-        return Answer(200, {"blob": {"$type": "blob", "ref": {"$link": cid_of(request.body.hex())},
+        cid = cid_of(request.body.hex())
+        self.blobs[cid] = request.body
+        return Answer(200, {"blob": {"$type": "blob", "ref": {"$link": cid},
                                      "mimeType": request.headers.get("content-type", ""),
                                      "size": len(request.body)}})
 

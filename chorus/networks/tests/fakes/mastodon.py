@@ -42,6 +42,7 @@ def render(text: str) -> str:
 
 class FakeMastodon(AuthorizationServer, FakeApi):
     network = "mastodon"
+    processes_video = True
     token = "mastodon-token-coffee"
     read_only_token = "mastodon-token-read-only"
     public_handle = "rival_tea@tea.example"
@@ -54,6 +55,8 @@ class FakeMastodon(AuthorizationServer, FakeApi):
         self.accounts: dict[str, dict] = {}
         self.statuses: dict[str, dict] = {}
         self.media: dict[str, dict] = {}
+        self.files: dict[str, bytes] = {}  # what each upload carried
+        self.processing_fails = False
         self.notifications: list[dict] = []
         self.idempotency: dict[tuple[str, str], str] = {}
         self.blocked: set[str] = set()  # account ids our account blocks
@@ -213,14 +216,22 @@ class FakeMastodon(AuthorizationServer, FakeApi):
         found.sort(key=lambda s: int(s["id"]), reverse=True)
         return Answer(200, [self.serialize(s) for s in found[:int(request.arg("limit") or 20)]])
 
+    def posted_videos(self) -> list[bytes]:
+        return [self.files[m] for s in sorted(self.statuses.values(), key=lambda s: int(s["id"]))
+                if s["account_id"] == self.me for m in s["media_ids"] if self.media[m]["type"] == "video"]
+
+    def fail_video_processing(self) -> None:
+        self.processing_fails = True
+
     @route("POST", r"/api/v2/media")
     def upload(self, request: Request) -> Answer:
-        mime = re.search(rb"Content-Type: ([\w/.+-]+)", request.body.split(b"\r\n\r\n", 1)[0])
-        if not request.headers.get("content-type", "").startswith("multipart/form-data") or not mime:
+        if "file" not in request.uploads:
             return Answer(422, {"error": "Validation failed: File can't be blank"})
-        kind = mime.group(1).decode().split("/")[0]
+        _name, mime, content = request.uploads["file"]
+        kind = mime.split("/")[0]
         media = {"id": self._id(), "type": kind, "url": None, "description": None}
         self.media[media["id"]] = media
+        self.files[media["id"]] = content
         if kind == "video":  # processed in the background: 202 now, a url later
             return Answer(202, media)
         media["url"] = f"https://coffee.example/media/{media['id']}"
@@ -229,6 +240,8 @@ class FakeMastodon(AuthorizationServer, FakeApi):
     @route("GET", r"/api/v1/media/(?P<media_id>\d+)")
     def media_status(self, request: Request) -> Answer:
         media = self.media[request.params["media_id"]]
+        if self.processing_fails and media["type"] == "video":
+            return Answer(422, {"error": "Error processing thumbnail for uploaded media"})
         media["url"] = f"https://coffee.example/media/{media['id']}"  # processing finished meanwhile
         return Answer(200, media)
 
@@ -245,6 +258,8 @@ class FakeMastodon(AuthorizationServer, FakeApi):
             return Answer(422, self.rejected(request).body)
         if poll and media_ids:
             return Answer(422, {"error": "Validation failed: Poll cannot be attached with media"})
+        if len(media_ids) > 1 and any(self.media.get(m, {}).get("type") == "video" for m in media_ids):
+            return Answer(422, {"error": "Cannot attach a video to a post that already contains images"})
         if any(not self.media.get(m, {}).get("url") for m in media_ids):
             return Answer(422, {"error": "Validation failed: Media attachments are not processed yet"})
         parent = body.get("in_reply_to_id")

@@ -52,6 +52,7 @@ class FakeOk(AuthorizationServer, FakeApi):
         self.topics: dict[str, dict] = {}
         self.pending_photos: set[str] = set()
         self.photo_tokens: set[str] = set()
+        self.videos: dict[str, dict] = {}  # video id → {"name", "size", "content" once uploaded}
         self.add_topic(COMPETITOR_ID, "Скидка 20% на капучино до пятницы", likes=14, reshares=2, views=830)
 
     # State ------------------------------------------------------------------------------------------------------
@@ -66,6 +67,10 @@ class FakeOk(AuthorizationServer, FakeApi):
     def remote_posts(self) -> list[dict]:
         return [{"remote_id": t["id"], "text": self.text_of(t)} for t in self.topics.values()
                 if t["gid"] == GROUP_ID]
+
+    def posted_videos(self) -> list[bytes]:
+        return [self.videos[item["id"]]["content"] for topic in self.topics.values() if topic["gid"] == GROUP_ID
+                for block in topic["media"] if block["type"] == "movie" for item in block["list"]]
 
     def add_comment(self, post_remote_id: str, author_name: str, text: str, author_id: str = "",
                     reply_to: str = "", at: datetime | None = None) -> str:
@@ -218,7 +223,28 @@ class FakeOk(AuthorizationServer, FakeApi):
                for item in block["list"]}
         if not (self.photo_tokens | own).issuperset(photos):
             return ok_error(121, "PARAM_PHOTO_ID : Unknown photo token")
+        movies = [item["id"] for block in media if block.get("type") == "movie" for item in block["list"]]
+        if any("content" not in self.videos.get(movie, {}) for movie in movies):
+            return ok_error(100, "PARAM : Unknown or not uploaded video")
         return media
+
+    def m_video_getUploadUrl(self, params):
+        if params.get("gid") != GROUP_ID:
+            return ok_error(10, "PERMISSION_DENIED : No VIDEO_CONTENT right in this group")
+        if not params.get("file_name") or not str(params.get("file_size", "")).isdigit():
+            return ok_error(100, "PARAM : file_name and file_size are required")
+        video_id = str(next(self.ids))
+        self.videos[video_id] = {"name": params["file_name"], "size": int(params["file_size"])}
+        return Answer(200, {"upload_url": f"{self.url}/upload/video/{video_id}", "video_id": int(video_id)})
+
+    @route("POST", r"/upload/video/(?P<video_id>[0-9]+)")
+    def upload_video(self, request):
+        video = self.videos.get(request.params["video_id"])
+        content = next(iter(request.uploads.values()), ("", "", b""))[2]
+        if video is None or len(content) != video["size"]:
+            return Answer(200, {"error_code": 100, "error_msg": "PARAM : the file is not the size announced"})
+        video["content"] = content
+        return Answer(200, {})
 
     def m_photosV2_getUploadUrl(self, params):
         if params.get("gid") != GROUP_ID:

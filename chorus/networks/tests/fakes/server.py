@@ -10,6 +10,8 @@ import json
 import re
 import threading
 from dataclasses import dataclass, field
+from email.parser import BytesParser
+from email.policy import HTTP
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from urllib.parse import parse_qs, urlsplit
 
@@ -40,6 +42,17 @@ class Request:
     def json(self) -> dict:
         return json.loads(self.body or b"{}")
 
+    @property
+    def uploads(self) -> dict[str, tuple[str, str, bytes]]:
+        """The files of a multipart/form-data body: {field: (file name, content type, bytes)}."""
+        kind = self.headers.get("content-type", "")
+        if not kind.startswith("multipart/form-data"):
+            return {}
+        message = BytesParser(policy=HTTP).parsebytes(f"Content-Type: {kind}\r\n\r\n".encode() + self.body)
+        return {part.get_param("name", header="content-disposition"):
+                (part.get_filename(), part.get_content_type(), part.get_payload(decode=True))
+                for part in message.iter_parts() if part.get_filename()}
+
     def arg(self, name: str, default: str = "") -> str:
         """A parameter from the query string, a form body or a JSON body, as APIs accept them interchangeably."""
         if name in self.query:
@@ -67,6 +80,7 @@ class FakeApi:
     """Subclass per network. State lives on the instance; `faults` holds what the next requests will suffer."""
 
     network = ""
+    processes_video = False  # the network processes an uploaded video before a post may carry it
 
     def __init__(self):
         self.server: ThreadingHTTPServer | None = None
@@ -124,6 +138,14 @@ class FakeApi:
     # What the contract tests read on the network's side; each fake implements them over its own state.
     def remote_posts(self) -> list[dict]:
         """Posts that exist now: [{"remote_id", "text"}]."""
+        raise NotImplementedError
+
+    def posted_videos(self) -> list[bytes]:
+        """The video files attached to the posts that exist now, as the network received them, in order."""
+        raise NotImplementedError
+
+    def fail_video_processing(self) -> None:
+        """The network takes the next video but cannot process it (a broken stream, a codec it lacks)."""
         raise NotImplementedError
 
     def own_parts(self) -> list[dict]:

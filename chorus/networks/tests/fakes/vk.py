@@ -13,7 +13,7 @@ GROUP_ID = 218000111
 RIVAL_ID = 218000222
 
 USER_ONLY = {"wall.post", "wall.edit", "wall.delete", "photos.getWallUploadServer", "photos.saveWallPhoto",
-             "account.getAppPermissions", "stats.getPostReach"}
+             "video.save", "account.getAppPermissions", "stats.getPostReach"}
 STATS = 1048576  # account.getAppPermissions' bit for the stats right
 COMMUNITY_ONLY = {"messages.getConversations", "messages.getHistory", "messages.send",
                   "groups.getTokenPermissions"}
@@ -54,8 +54,9 @@ class FakeVk(FakeApi):
         self.people: dict[int, str] = {}
         self.banned: set[int] = set()
         self.photos: dict[int, str] = {}
+        self.videos: dict[int, bytes | None] = {}  # video.save made the entry; the upload fills it
         self.polls: dict[int, dict] = {}
-        self.app_rights = 8192 | 4 | 262144 | STATS
+        self.app_rights = 8192 | 4 | 16 | 262144 | STATS
         self.community_rights = ["messages", "manage"]
         self.is_admin = True
         self.error_codes: list[int] = []  # VK errors the next state-changing calls answer with
@@ -97,6 +98,10 @@ class FakeVk(FakeApi):
         return error(214)  # adding the post is denied (VK's anti-spam, or the community's rules)
 
     # What the contract reads --------------------------------------------------------------------------
+    def posted_videos(self) -> list[bytes]:
+        return [self.videos[int(name.split("_")[1])] for post in self.walls.get(-GROUP_ID, {}).values()
+                for name in post["attachments"].split(",") if name.startswith("video")]
+
     def remote_posts(self) -> list[dict]:
         return [{"remote_id": f"{-GROUP_ID}_{p['id']}", "text": p["text"], "attachments": p["attachments"]}
                 for p in self.walls[-GROUP_ID].values()]
@@ -247,6 +252,10 @@ class FakeVk(FakeApi):
             return error(100)
         if len(text) > 16384:
             return error(100)
+        media = [name for name in attachments.split(",") if name.startswith(("photo", "video"))]
+        if len(media) > 10 or any(self.videos.get(int(name.split("_")[1])) is None
+                                  for name in media if name.startswith("video")):
+            return error(100)  # over ten media, or a video whose file never arrived
         post = self._post(owner_id, text, attachments)
         if guid:
             self.guids[guid] = post["id"]
@@ -350,6 +359,22 @@ class FakeVk(FakeApi):
         photo_id = next(self.ids)
         self.photos[photo_id] = "uploaded"
         return Answer(200, {"server": 1, "photo": json.dumps([{"photo": str(photo_id)}]), "hash": "h"})
+
+    def video_save(self, request):
+        if int(request.arg("group_id") or 0) != GROUP_ID:
+            return error(15)
+        video_id = next(self.ids)
+        self.videos[video_id] = None
+        return ok({"upload_url": f"{self.url}/upload/video?vid={video_id}", "video_id": video_id,
+                   "owner_id": -GROUP_ID, "title": request.arg("name"), "access_key": "k"})
+
+    @route("POST", r"/upload/video")
+    def upload_video(self, request: Request) -> Answer:
+        video_id = int(request.arg("vid") or 0)
+        if video_id not in self.videos or "video_file" not in request.uploads:
+            return Answer(200, {"error": "invalid video file"})
+        self.videos[video_id] = request.uploads["video_file"][2]
+        return Answer(200, {"size": len(self.videos[video_id]), "video_id": video_id, "owner_id": -GROUP_ID})
 
     def photos_saveWallPhoto(self, request):
         [uploaded] = json.loads(request.arg("photo"))

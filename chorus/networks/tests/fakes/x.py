@@ -21,6 +21,7 @@ TOKEN_PATH = "/2/oauth2/token"
 ID = r"(?P<id>[0-9]+)"
 IMAGE_TYPES = {"image/jpeg", "image/png", "image/gif", "image/webp"}
 IMAGE_BYTES, SEGMENT_BYTES = 5 * 2**20, 5 * 2**20
+VIDEO_TYPES, VIDEO_BYTES = {"video/mp4", "video/quicktime"}, 512 * 2**20
 
 
 def problem(status: int, title: str, detail: str, kind: str = "about:blank", headers: dict | None = None) -> Answer:
@@ -43,6 +44,7 @@ class FakeX(AuthorizationServer, FakeApi):
     user_id = "1500000000000000001"
     username = "democoffee"
     public_handle = "rivaltea"
+    processes_video = True
 
     def __init__(self):
         super().__init__()
@@ -54,6 +56,7 @@ class FakeX(AuthorizationServer, FakeApi):
         self.refresh: dict[str, str] = {}  # refresh token → user id; each is good for one refresh
         self.next_id = 1800000000000000000
         self.media: dict[str, dict] = {}  # media id → {"type", "total", "segments": {index: bytes}, "done"}
+        self.processing_fails = False
         self.daily_limit_over = ""  # "app" or "user": the next POST /2/tweets hits that 24-hour posting limit
         self.unauthorised_posts = 0
         self.refresh_waits_for: int = 0  # hold a refresh until this many posts were refused with a 401
@@ -98,6 +101,14 @@ class FakeX(AuthorizationServer, FakeApi):
 
     def content_refused(self, request: Request) -> Answer:
         return problem(403, "Forbidden", "You are not allowed to create a Tweet with duplicate content.")
+
+    def posted_videos(self) -> list[bytes]:
+        return [b"".join(segment for _index, segment in sorted(self.media[m]["segments"].items()))
+                for tweet in self.tweets.values() if tweet["author_id"] == self.user_id
+                for m in tweet.get("media_ids", []) if self.media[m]["type"] in VIDEO_TYPES]
+
+    def fail_video_processing(self) -> None:
+        self.processing_fails = True
 
     def remote_posts(self) -> list[dict]:
         return [{"remote_id": t["id"], "text": t["text"]} for t in self.tweets.values()
@@ -289,6 +300,8 @@ class FakeX(AuthorizationServer, FakeApi):
         media_ids = body.get("media", {}).get("media_ids", [])
         if len(media_ids) > 4:
             return invalid("A post has at most 4 images.")
+        if len(media_ids) > 1 and any(self.media.get(m, {}).get("type") in VIDEO_TYPES for m in media_ids):
+            return invalid("A post may have one video, alone, or up to 4 images.")
         if any(not self.media.get(m, {}).get("done") or self.media[m]["owner"] != viewer for m in media_ids):
             return invalid("Your media IDs are invalid.")
         poll = body.get("poll")
@@ -326,6 +339,8 @@ class FakeX(AuthorizationServer, FakeApi):
             return invalid(f"media type unrecognized: {kind}")
         if body.get("media_category", "tweet_image") == "tweet_image" and total > IMAGE_BYTES:
             return invalid(f"File size exceeds {IMAGE_BYTES} bytes.")
+        if body.get("media_category") == "tweet_video" and (kind not in VIDEO_TYPES or total > VIDEO_BYTES):
+            return invalid(f"media type unrecognized or file size exceeds {VIDEO_BYTES} bytes: {kind}")
         self.next_id += 1
         media_id = str(self.next_id)
         self.media[media_id] = {"type": kind, "total": total, "segments": {}, "done": False, "owner": viewer}
@@ -361,9 +376,27 @@ class FakeX(AuthorizationServer, FakeApi):
         size = sum(len(segment) for segment in media["segments"].values())
         if size != media["total"] or sorted(media["segments"]) != list(range(len(media["segments"]))):
             return invalid("File size does not match the total_bytes given at initialize.")
+        data = {"id": request.params["id"], "media_key": f"3_{request.params['id']}", "size": size,
+                "expires_after_secs": 86400}
+        if media["type"] in VIDEO_TYPES:  # transcoded in the background: usable once STATUS says succeeded
+            media["state"] = "failed" if self.processing_fails else "succeeded"
+            return Answer(200, {"data": data | {"processing_info": {"state": "pending", "check_after_secs": 1}}})
         media["done"] = True
-        return Answer(200, {"data": {"id": request.params["id"], "media_key": f"3_{request.params['id']}",
-                                     "size": size, "expires_after_secs": 86400}})
+        return Answer(200, {"data": data})
+
+    @route("GET", "/2/media/upload")
+    def media_status(self, request: Request) -> Answer:
+        viewer = self.viewer(request)
+        if isinstance(viewer, Answer):
+            return viewer
+        media = self.media.get(request.arg("media_id"))
+        if request.arg("command") != "STATUS" or media is None:
+            return invalid("The media_id is not valid for this upload.")
+        info = {"state": media.get("state", "succeeded"), "progress_percent": 100}
+        if info["state"] == "failed":
+            info |= {"error": {"code": 1, "name": "InvalidMedia", "message": "Unsupported video format"}}
+        media["done"] = info["state"] == "succeeded"
+        return Answer(200, {"data": {"id": request.arg("media_id"), "processing_info": info}})
 
     @route("DELETE", rf"/2/tweets/{ID}")
     def delete_tweet(self, request: Request) -> Answer:
