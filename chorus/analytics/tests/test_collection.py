@@ -26,7 +26,7 @@ def test_counters_are_kept_as_reported_and_missing_ones_stay_missing(editor, wor
     assert collect_due(now) == 2
     snapshots = PostSnapshot.objects.filter(channel=channel)
     assert {(s.views, s.likes, s.reach, s.saves) for s in snapshots} == {(120, 7, None, None)}
-    assert all(s.job and s.collected_at == now for s in snapshots)
+    assert all(s.post.job and s.collected_at == now for s in snapshots)
     assert AccountSnapshot.objects.get(channel=channel).followers > 0
 
 

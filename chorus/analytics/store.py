@@ -1,0 +1,407 @@
+"""MetricsStore: the one way metrics get in (raw snapshots) and the rollups dashboards read are kept up to date.
+
+Ingest is idempotent: a snapshot already stored for the same post (or channel) and time is skipped, and the
+rollups only ever see rows that were new. Counters are kept as reported, including ones that went down.
+
+Writes use multi-row SQL (`INSERT … ON CONFLICT`) that SQLite ≥ 3.24 and PostgreSQL both understand, so that
+ingest keeps ahead of collection at scale (bench/analytics.py); reads go through the ORM.
+"""
+
+from collections import defaultdict
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass, fields
+from datetime import date, datetime, timedelta
+from itertools import islice
+from zoneinfo import ZoneInfo
+
+from django.db import connection, transaction
+from django.db.models import Q
+
+from chorus.analytics import formulas
+from chorus.analytics.models import (
+    DAY_SUMS,
+    POST_COUNTERS,
+    AccountSnapshot,
+    ChannelDay,
+    PostSnapshot,
+    PublishedPost,
+)
+from chorus.channels.models import Channel
+
+BATCH = 5000
+FOLLOWERS_WITHIN = timedelta(days=1)  # an account count further than this from a post says nothing about it
+
+
+@dataclass(frozen=True)
+class PostReading:
+    """One post snapshot to ingest; None = the network did not give that counter."""
+
+    post_id: int
+    collected_at: datetime
+    views: int | None = None
+    likes: int | None = None
+    reposts: int | None = None
+    comments: int | None = None
+    reach: int | None = None
+    saves: int | None = None
+    clicks: int | None = None
+    total_interactions: int | None = None
+
+
+@dataclass(frozen=True)
+class AccountReading:
+    channel_id: int
+    collected_at: datetime
+    followers: int | None = None
+    following: int | None = None
+    posts: int | None = None
+
+
+@dataclass(frozen=True)
+class PostFacts:
+    """What is known about a post besides its counters (registering it, or importing it)."""
+
+    published_at: datetime
+    remote_id: str = ""
+    import_key: str = ""
+    job_id: int | None = None
+    date_is_approximate: bool = False
+    kind: str = ""
+    rubric: str = ""
+    text_length: int | None = None
+    paid: bool | None = None
+    followers_reported: int | None = None
+
+
+class _Latest:
+    """A post's rollup counters while a batch is folded into them."""
+
+    __slots__ = ("collected_at", *POST_COUNTERS, "interactions")
+
+    def __init__(self, row: tuple):
+        self.collected_at, *counters, self.interactions = row
+        for name, value in zip(POST_COUNTERS, counters, strict=True):
+            setattr(self, name, value)
+
+    def sums(self) -> tuple:
+        return tuple(getattr(self, name) for name in DAY_SUMS)
+
+
+def _chunks(items: Iterable, size: int) -> Iterator[list]:
+    iterator = iter(items)
+    while chunk := list(islice(iterator, size)):
+        yield chunk
+
+
+def _table(model) -> str:
+    return connection.ops.quote_name(model._meta.db_table)
+
+
+class MetricsStore:
+    """The analytics storage behind one interface; `collection`, the history import and the bench all write
+    through it, and the dashboard services read the rollups it keeps."""
+
+    # Posts --------------------------------------------------------------------------------------------------
+
+    def register(self, channel: Channel, facts: list[PostFacts]) -> list[PublishedPost]:
+        """The posts for `facts`, created when new (found by job, remote id or import key otherwise). A new post
+        counts in its day's `posts` and takes the nearest follower count."""
+        zone = ZoneInfo(channel.workspace.timezone)
+        found, new = [], []
+        existing = self._existing_posts(channel, facts)
+        for fact in facts:
+            post = existing.get(("job", fact.job_id)) or existing.get(("remote", fact.remote_id)) or \
+                existing.get(("key", fact.import_key))
+            if post is None:
+                local = fact.published_at.astimezone(zone)
+                post = PublishedPost(
+                    workspace_id=channel.workspace_id, channel=channel, job_id=fact.job_id, remote_id=fact.remote_id,
+                    import_key=fact.import_key, published_at=fact.published_at,
+                    date_is_approximate=fact.date_is_approximate, local_day=local.date(), local_hour=local.hour,
+                    local_weekday=local.weekday(), kind=fact.kind, rubric=fact.rubric, text_length=fact.text_length,
+                    paid=fact.paid, followers_reported=fact.followers_reported)
+                if fact.followers_reported is not None:
+                    post.followers_at_post, post.followers_gap = fact.followers_reported, 0
+                else:
+                    post.followers_at_post, post.followers_gap = self._nearest_followers(channel, fact.published_at)
+                new.append(post)
+                for kind, value in (("job", fact.job_id), ("remote", fact.remote_id), ("key", fact.import_key)):
+                    if value:
+                        existing[(kind, value)] = post
+            found.append(post)
+        with transaction.atomic():
+            PublishedPost.objects.bulk_create(new, batch_size=500)
+            per_day: dict[date, int] = defaultdict(int)
+            for post in new:
+                per_day[post.local_day] += 1
+            self._upsert_days(channel.workspace_id, channel.pk, "posts", [
+                (day, {"posts": count}) for day, count in per_day.items()])
+        return found
+
+    @staticmethod
+    def facts_of_job(job) -> PostFacts:
+        return PostFacts(published_at=job.published_at or job.due_at, remote_id=job.remote_id, job_id=job.pk,
+                         text_length=len(job.sent_text) if job.sent_text else None)
+
+    @staticmethod
+    def _existing_posts(channel: Channel, facts: list[PostFacts]) -> dict:
+        jobs = [f.job_id for f in facts if f.job_id]
+        remote = [f.remote_id for f in facts if f.remote_id]
+        keys = [f.import_key for f in facts if f.import_key]
+        found = {}
+        for post in PublishedPost.objects.filter(
+                Q(job_id__in=jobs) | Q(remote_id__in=remote) | Q(import_key__in=keys), channel=channel):
+            found[("job", post.job_id)] = post
+            if post.remote_id:
+                found[("remote", post.remote_id)] = post
+            if post.import_key:
+                found[("key", post.import_key)] = post
+        found.pop(("job", None), None)
+        return found
+
+    @staticmethod
+    def _nearest_followers(channel: Channel, at: datetime) -> tuple[int | None, int | None]:
+        near = AccountSnapshot.objects.filter(channel=channel, followers__isnull=False)
+        candidates = [near.filter(collected_at__lte=at, collected_at__gte=at - FOLLOWERS_WITHIN)
+                      .order_by("-collected_at").first(),
+                      near.filter(collected_at__gt=at, collected_at__lte=at + FOLLOWERS_WITHIN)
+                      .order_by("collected_at").first()]
+        best = min((c for c in candidates if c), key=lambda c: abs(c.collected_at - at), default=None)
+        return (best.followers, int(abs(best.collected_at - at).total_seconds())) if best else (None, None)
+
+    # Post snapshots -------------------------------------------------------------------------------------------
+
+    def ingest_posts(self, readings: Iterable[PostReading]) -> int:
+        """Store the new snapshots among `readings` and fold them into the rollups; returns how many were new."""
+        return sum(self._ingest_post_batch(batch) for batch in _chunks(readings, BATCH))
+
+    def _ingest_post_batch(self, batch: list[PostReading]) -> int:
+        post_ids = {r.post_id for r in batch}
+        with transaction.atomic():
+            posts = {row[0]: row for row in PublishedPost.objects.filter(pk__in=post_ids).values_list(
+                "pk", "channel_id", "workspace_id", "remote_id", "local_day", "collected_at", *POST_COUNTERS,
+                "interactions")}
+            stored = set(PostSnapshot.objects.filter(
+                post_id__in=post_ids, collected_at__gte=min(r.collected_at for r in batch),
+                collected_at__lte=max(r.collected_at for r in batch)).values_list("post_id", "collected_at"))
+            new = []
+            for reading in batch:
+                key = (reading.post_id, reading.collected_at)
+                if key not in stored and reading.post_id in posts:
+                    stored.add(key)
+                    new.append(reading)
+            if not new:
+                return 0
+            self._insert_post_snapshots(new, posts)
+            self._roll_up_posts(new, posts)
+        return len(new)
+
+    @staticmethod
+    def _insert_post_snapshots(new: list[PostReading], posts: dict) -> None:
+        adapt = _Adapter()
+        columns = ("post_id", "channel_id", "remote_id", "collected_at", *POST_COUNTERS)
+        rows = [(r.post_id, posts[r.post_id][1], posts[r.post_id][3], adapt(r.collected_at),
+                 *(getattr(r, name) for name in POST_COUNTERS)) for r in new]
+        with connection.cursor() as cursor:
+            cursor.executemany(
+                f"INSERT INTO {_table(PostSnapshot)} ({', '.join(columns)}) VALUES ({', '.join(['%s'] * len(columns))}) "
+                f"ON CONFLICT (post_id, collected_at) DO NOTHING", rows)
+
+    def _roll_up_posts(self, new: list[PostReading], posts: dict) -> None:
+        """Fold the new readings into each post's latest counters (a reading older than the latest only fills
+        counters the post never had) and add the change to the post's day."""
+        by_post: dict[int, list[PostReading]] = defaultdict(list)
+        for reading in new:
+            by_post[reading.post_id].append(reading)
+        updates, day_changes = [], defaultdict(lambda: [None] * len(DAY_SUMS))
+        adapt = _Adapter()
+        for post_id, readings in by_post.items():
+            row = posts[post_id]
+            latest = _Latest(row[5:])
+            before = latest.sums()
+            for reading in sorted(readings, key=lambda r: r.collected_at):
+                newer = latest.collected_at is None or reading.collected_at >= latest.collected_at
+                for name in POST_COUNTERS:
+                    value = getattr(reading, name)
+                    # A counter the network left out this time keeps its last reported value.
+                    if value is not None and (newer or getattr(latest, name) is None):
+                        setattr(latest, name, value)
+                if newer:
+                    latest.collected_at = reading.collected_at
+            latest.interactions = formulas.interactions(latest)
+            after = latest.sums()
+            if after == before and latest.collected_at == row[5]:
+                continue
+            updates.append((adapt(latest.collected_at), *(getattr(latest, n) for n in POST_COUNTERS),
+                            latest.interactions, post_id))
+            change = day_changes[(row[1], row[2], row[4])]
+            for i, (old, now) in enumerate(zip(before, after, strict=True)):
+                if now is not None:  # a delta of 0 still says "reported": the day's sum is no longer missing
+                    change[i] = (change[i] or 0) + now - (old or 0)
+        if updates:
+            assignments = ", ".join(f"{name} = %s" for name in ("collected_at", *POST_COUNTERS, "interactions"))
+            with connection.cursor() as cursor:
+                cursor.executemany(f"UPDATE {_table(PublishedPost)} SET {assignments} WHERE id = %s", updates)
+        per_channel = defaultdict(list)
+        for (channel_id, workspace_id, day), change in day_changes.items():
+            per_channel[(workspace_id, channel_id)].append((day, dict(zip(DAY_SUMS, change, strict=True))))
+        for (workspace_id, channel_id), days in per_channel.items():
+            self._upsert_days(workspace_id, channel_id, "sums", days)
+
+    # Account snapshots ----------------------------------------------------------------------------------------
+
+    def ingest_accounts(self, readings: Iterable[AccountReading]) -> int:
+        return sum(self._ingest_account_batch(batch) for batch in _chunks(readings, BATCH))
+
+    def _ingest_account_batch(self, batch: list[AccountReading]) -> int:
+        channel_ids = {r.channel_id for r in batch}
+        with transaction.atomic():
+            stored = set(AccountSnapshot.objects.filter(
+                channel_id__in=channel_ids, collected_at__gte=min(r.collected_at for r in batch),
+                collected_at__lte=max(r.collected_at for r in batch)).values_list("channel_id", "collected_at"))
+            new = []
+            for reading in batch:
+                if (reading.channel_id, reading.collected_at) not in stored:
+                    stored.add((reading.channel_id, reading.collected_at))
+                    new.append(reading)
+            if not new:
+                return 0
+            AccountSnapshot.objects.bulk_create(
+                [AccountSnapshot(**{f.name: getattr(r, f.name) for f in fields(AccountReading)}) for r in new],
+                ignore_conflicts=True)
+            channels = {c.pk: c for c in Channel.objects.filter(pk__in=channel_ids).select_related("workspace")}
+            per_channel = defaultdict(list)
+            for reading in new:
+                if reading.followers is None:
+                    continue
+                channel = channels[reading.channel_id]
+                day = reading.collected_at.astimezone(ZoneInfo(channel.workspace.timezone)).date()
+                per_channel[channel].append((day, {"followers": reading.followers,
+                                                   "followers_at": reading.collected_at}))
+                self._offer_followers(channel, reading)
+            for channel, days in per_channel.items():
+                self._upsert_days(channel.workspace_id, channel.pk, "followers", days)
+        return len(new)
+
+    @staticmethod
+    def _offer_followers(channel: Channel, reading: AccountReading) -> None:
+        """Posts within a day of this count take it when it is nearer than the one they have."""
+        changed = []
+        for post in PublishedPost.objects.filter(
+                channel=channel, published_at__gte=reading.collected_at - FOLLOWERS_WITHIN,
+                published_at__lte=reading.collected_at + FOLLOWERS_WITHIN).only("pk", "published_at", "followers_gap"):
+            gap = int(abs(reading.collected_at - post.published_at).total_seconds())
+            if post.followers_gap is None or gap < post.followers_gap:
+                post.followers_at_post, post.followers_gap = reading.followers, gap
+                changed.append(post)
+        PublishedPost.objects.bulk_update(changed, ["followers_at_post", "followers_gap"])
+
+    # Channel days ---------------------------------------------------------------------------------------------
+
+    @staticmethod
+    def _upsert_days(workspace_id: int, channel_id: int, what: str, days: list[tuple[date, dict]]) -> None:
+        """Add to a channel's days: "posts" and "sums" add (a NULL sum stays NULL until something is reported);
+        "followers" keeps the latest count of the day."""
+        if not days:
+            return
+        table = _table(ChannelDay)
+        adapt = _Adapter()
+        if what == "followers":
+            columns = ("followers", "followers_at")
+            update = (f"followers = CASE WHEN {table}.followers_at IS NULL OR excluded.followers_at >= "
+                      f"{table}.followers_at THEN excluded.followers ELSE {table}.followers END, "
+                      f"followers_at = CASE WHEN {table}.followers_at IS NULL OR excluded.followers_at >= "
+                      f"{table}.followers_at THEN excluded.followers_at ELSE {table}.followers_at END")
+        elif what == "posts":
+            columns = ("posts",)
+            update = f"posts = {table}.posts + excluded.posts"
+        else:
+            columns = DAY_SUMS
+            update = ", ".join(f"{c} = CASE WHEN excluded.{c} IS NULL THEN {table}.{c} "
+                               f"ELSE COALESCE({table}.{c}, 0) + excluded.{c} END" for c in DAY_SUMS)
+        rows = []
+        for day, values in days:
+            row = [workspace_id, channel_id, connection.ops.adapt_datefield_value(day)]
+            row += [adapt(values[c]) if c == "followers_at" else values[c] for c in columns]
+            if what != "posts":
+                row.append(0)
+            rows.append(row)
+        all_columns = ("workspace_id", "channel_id", "day", *columns, *(() if what == "posts" else ("posts",)))
+        with connection.cursor() as cursor:
+            cursor.executemany(
+                f"INSERT INTO {table} ({', '.join(all_columns)}) VALUES ({', '.join(['%s'] * len(all_columns))}) "
+                f"ON CONFLICT (channel_id, day) DO UPDATE SET {update}", rows)
+
+    # Rebuilding ---------------------------------------------------------------------------------------------
+
+    def rebuild(self, channel: Channel) -> int:
+        """Recompute the channel's rollups from its raw snapshots (after a time-zone change or an upgrade)."""
+        zone = ZoneInfo(channel.workspace.timezone)
+        with transaction.atomic():
+            ChannelDay.objects.filter(channel=channel).delete()
+            posts = list(PublishedPost.objects.filter(channel=channel))
+            per_day: dict[date, int] = defaultdict(int)
+            for post in posts:
+                local = post.published_at.astimezone(zone)
+                post.local_day, post.local_hour, post.local_weekday = local.date(), local.hour, local.weekday()
+                post.collected_at = post.interactions = None
+                for name in POST_COUNTERS:
+                    setattr(post, name, None)
+                if post.followers_reported is None:
+                    post.followers_at_post = post.followers_gap = None
+                per_day[post.local_day] += 1
+            PublishedPost.objects.bulk_update(posts, ["local_day", "local_hour", "local_weekday", "collected_at",
+                                                      "interactions", "followers_at_post", "followers_gap",
+                                                      *POST_COUNTERS], batch_size=500)
+            self._upsert_days(channel.workspace_id, channel.pk, "posts", list(per_day.items()))
+            accounts = [AccountReading(s.channel_id, s.collected_at, s.followers, s.following, s.posts)
+                        for s in AccountSnapshot.objects.filter(channel=channel).order_by("collected_at")]
+            per_day_followers = [(a.collected_at.astimezone(zone).date(), {"followers": a.followers,
+                                                                        "followers_at": a.collected_at})
+                                 for a in accounts if a.followers is not None]
+            self._upsert_days(channel.workspace_id, channel.pk, "followers", per_day_followers)
+            for reading in accounts:
+                if reading.followers is not None:
+                    self._offer_followers(channel, reading)
+            snapshots = PostSnapshot.objects.filter(channel=channel).order_by("collected_at").values_list(
+                "post_id", "collected_at", *POST_COUNTERS)
+            for batch in _chunks(snapshots.iterator(chunk_size=BATCH), BATCH):
+                readings = [PostReading(*row) for row in batch]
+                rows = {row[0]: row for row in PublishedPost.objects.filter(
+                    pk__in={r.post_id for r in readings}).values_list(
+                    "pk", "channel_id", "workspace_id", "remote_id", "local_day", "collected_at", *POST_COUNTERS,
+                    "interactions")}
+                self._roll_up_posts(readings, rows)
+        return len(posts)
+
+    # Reading ------------------------------------------------------------------------------------------------
+
+    @staticmethod
+    def days(channel_ids: list[int], first: date, last: date):
+        return ChannelDay.objects.filter(channel_id__in=channel_ids, day__gte=first, day__lte=last).order_by("day")
+
+    @staticmethod
+    def posts(channel_ids: list[int], first: date | None = None, last: date | None = None):
+        found = PublishedPost.objects.filter(channel_id__in=channel_ids)
+        if first is not None:
+            found = found.filter(local_day__gte=first)
+        if last is not None:
+            found = found.filter(local_day__lte=last)
+        return found
+
+
+class _Adapter:
+    """Datetimes as the database backend stores them, each distinct one adapted once per batch."""
+
+    def __init__(self):
+        self.seen: dict = {}
+
+    def __call__(self, value):
+        if value is None:
+            return None
+        if value not in self.seen:
+            self.seen[value] = connection.ops.adapt_datetimefield_value(value)
+        return self.seen[value]
+
+
+store = MetricsStore()
