@@ -139,7 +139,8 @@ def er_by_days(days: Iterable) -> Figure:
     rates = [r for r in (er_day(d) for d in days if d.posts) if r is not None]
     return Figure("er-day", str(_("ER by followers per day, mean of daily rates")), fmean(rates) if rates else None,
                   str(_("Σ (interactions of the day's posts / followers that day × 100) / days")),
-                  str(_("followers at the day's last account snapshot")), len(rates), {"sum of daily rates": sum(rates)})
+                  str(_("followers at the day's last account snapshot")), len(rates),
+                  {"sum of daily rates": sum(rates)})
 
 
 def total(name: str, values: Iterable[int | None], formula: str) -> Figure:

@@ -32,8 +32,8 @@ def channel_for(actor, workspace, channel_id: int, action: str = "analytics.view
 
 def explain() -> list[dict]:
     """Every metric's formula and denominator: the "how is this computed" page."""
-    return [{"metric": m.slug, "name": str(m.name), "formula": str(m.formula),
-             "denominator": str(m.denominator_text), "inputs": [m.numerator, *([m.denominator] if m.denominator else [])]}
+    return [{"metric": m.slug, "name": str(m.name), "formula": str(m.formula), "denominator": str(m.denominator_text),
+             "inputs": [m.numerator, m.denominator] if m.denominator else [m.numerator]}
             for m in formulas.METRICS.values()]
 
 

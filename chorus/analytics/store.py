@@ -7,6 +7,7 @@ Writes use multi-row SQL (`INSERT … ON CONFLICT`) that SQLite ≥ 3.24 and Pos
 ingest keeps ahead of collection at scale (bench/analytics.py); reads go through the ORM.
 """
 
+from bisect import bisect_left
 from collections import defaultdict
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, fields
@@ -109,6 +110,7 @@ class MetricsStore:
         zone = ZoneInfo(channel.workspace.timezone)
         found, new = [], []
         existing = self._existing_posts(channel, facts)
+        counts = self._follower_counts(channel, [f.published_at for f in facts if f.followers_reported is None])
         for fact in facts:
             post = existing.get(("job", fact.job_id)) or existing.get(("remote", fact.remote_id)) or \
                 existing.get(("key", fact.import_key))
@@ -123,7 +125,7 @@ class MetricsStore:
                 if fact.followers_reported is not None:
                     post.followers_at_post, post.followers_gap = fact.followers_reported, 0
                 else:
-                    post.followers_at_post, post.followers_gap = self._nearest_followers(channel, fact.published_at)
+                    post.followers_at_post, post.followers_gap = _nearest(counts, fact.published_at)
                 new.append(post)
                 for kind, value in (("job", fact.job_id), ("remote", fact.remote_id), ("key", fact.import_key)):
                     if value:
@@ -134,8 +136,8 @@ class MetricsStore:
             per_day: dict[date, int] = defaultdict(int)
             for post in new:
                 per_day[post.local_day] += 1
-            self._upsert_days(channel.workspace_id, channel.pk, "posts", [
-                (day, {"posts": count}) for day, count in per_day.items()])
+            self._upsert_days("posts", [(channel.workspace_id, channel.pk, day, {"posts": count})
+                                        for day, count in per_day.items()])
         return found
 
     @staticmethod
@@ -160,14 +162,14 @@ class MetricsStore:
         return found
 
     @staticmethod
-    def _nearest_followers(channel: Channel, at: datetime) -> tuple[int | None, int | None]:
-        near = AccountSnapshot.objects.filter(channel=channel, followers__isnull=False)
-        candidates = [near.filter(collected_at__lte=at, collected_at__gte=at - FOLLOWERS_WITHIN)
-                      .order_by("-collected_at").first(),
-                      near.filter(collected_at__gt=at, collected_at__lte=at + FOLLOWERS_WITHIN)
-                      .order_by("collected_at").first()]
-        best = min((c for c in candidates if c), key=lambda c: abs(c.collected_at - at), default=None)
-        return (best.followers, int(abs(best.collected_at - at).total_seconds())) if best else (None, None)
+    def _follower_counts(channel: Channel, moments: list[datetime]) -> list[tuple[datetime, int]]:
+        """(time, followers) of the channel's account snapshots around `moments`, in time order."""
+        if not moments:
+            return []
+        return list(AccountSnapshot.objects.filter(
+            channel=channel, followers__isnull=False, collected_at__gte=min(moments) - FOLLOWERS_WITHIN,
+            collected_at__lte=max(moments) + FOLLOWERS_WITHIN).order_by("collected_at")
+            .values_list("collected_at", "followers"))
 
     # Post snapshots -------------------------------------------------------------------------------------------
 
@@ -202,10 +204,10 @@ class MetricsStore:
         columns = ("post_id", "channel_id", "remote_id", "collected_at", *POST_COUNTERS)
         rows = [(r.post_id, posts[r.post_id][1], posts[r.post_id][3], adapt(r.collected_at),
                  *(getattr(r, name) for name in POST_COUNTERS)) for r in new]
+        places = ", ".join(["%s"] * len(columns))
         with connection.cursor() as cursor:
-            cursor.executemany(
-                f"INSERT INTO {_table(PostSnapshot)} ({', '.join(columns)}) VALUES ({', '.join(['%s'] * len(columns))}) "
-                f"ON CONFLICT (post_id, collected_at) DO NOTHING", rows)
+            cursor.executemany(f"INSERT INTO {_table(PostSnapshot)} ({', '.join(columns)}) VALUES ({places}) "
+                               f"ON CONFLICT (post_id, collected_at) DO NOTHING", rows)
 
     def _roll_up_posts(self, new: list[PostReading], posts: dict) -> None:
         """Fold the new readings into each post's latest counters (a reading older than the latest only fills
@@ -242,11 +244,8 @@ class MetricsStore:
             assignments = ", ".join(f"{name} = %s" for name in ("collected_at", *POST_COUNTERS, "interactions"))
             with connection.cursor() as cursor:
                 cursor.executemany(f"UPDATE {_table(PublishedPost)} SET {assignments} WHERE id = %s", updates)
-        per_channel = defaultdict(list)
-        for (channel_id, workspace_id, day), change in day_changes.items():
-            per_channel[(workspace_id, channel_id)].append((day, dict(zip(DAY_SUMS, change, strict=True))))
-        for (workspace_id, channel_id), days in per_channel.items():
-            self._upsert_days(workspace_id, channel_id, "sums", days)
+        self._upsert_days("sums", [(workspace_id, channel_id, day, dict(zip(DAY_SUMS, change, strict=True)))
+                                   for (channel_id, workspace_id, day), change in day_changes.items()])
 
     # Account snapshots ----------------------------------------------------------------------------------------
 
@@ -269,37 +268,38 @@ class MetricsStore:
             AccountSnapshot.objects.bulk_create(
                 [AccountSnapshot(**{f.name: getattr(r, f.name) for f in fields(AccountReading)}) for r in new],
                 ignore_conflicts=True)
-            channels = {c.pk: c for c in Channel.objects.filter(pk__in=channel_ids).select_related("workspace")}
-            per_channel = defaultdict(list)
-            for reading in new:
-                if reading.followers is None:
-                    continue
-                channel = channels[reading.channel_id]
-                day = reading.collected_at.astimezone(ZoneInfo(channel.workspace.timezone)).date()
-                per_channel[channel].append((day, {"followers": reading.followers,
-                                                   "followers_at": reading.collected_at}))
-                self._offer_followers(channel, reading)
-            for channel, days in per_channel.items():
-                self._upsert_days(channel.workspace_id, channel.pk, "followers", days)
+            where = {pk: (workspace_id, ZoneInfo(zone)) for pk, workspace_id, zone in Channel.objects.filter(
+                pk__in=channel_ids).values_list("pk", "workspace_id", "workspace__timezone")}
+            counted = [r for r in new if r.followers is not None]
+            self._upsert_days("followers", [
+                (where[r.channel_id][0], r.channel_id, r.collected_at.astimezone(where[r.channel_id][1]).date(),
+                 {"followers": r.followers, "followers_at": r.collected_at}) for r in counted])
+            self._offer_followers(counted)
         return len(new)
 
     @staticmethod
-    def _offer_followers(channel: Channel, reading: AccountReading) -> None:
-        """Posts within a day of this count take it when it is nearer than the one they have."""
+    def _offer_followers(readings: list[AccountReading]) -> None:
+        """Posts within a day of these counts take the nearest one when it is nearer than the one they have."""
+        if not readings:
+            return
+        counts = defaultdict(list)
+        for reading in sorted(readings, key=lambda r: r.collected_at):
+            counts[reading.channel_id].append((reading.collected_at, reading.followers))
         changed = []
         for post in PublishedPost.objects.filter(
-                channel=channel, published_at__gte=reading.collected_at - FOLLOWERS_WITHIN,
-                published_at__lte=reading.collected_at + FOLLOWERS_WITHIN).only("pk", "published_at", "followers_gap"):
-            gap = int(abs(reading.collected_at - post.published_at).total_seconds())
-            if post.followers_gap is None or gap < post.followers_gap:
-                post.followers_at_post, post.followers_gap = reading.followers, gap
+                channel_id__in=counts, published_at__gte=min(r.collected_at for r in readings) - FOLLOWERS_WITHIN,
+                published_at__lte=max(r.collected_at for r in readings) + FOLLOWERS_WITHIN).only(
+                "pk", "channel_id", "published_at", "followers_gap"):
+            followers, gap = _nearest(counts[post.channel_id], post.published_at)
+            if gap is not None and (post.followers_gap is None or gap < post.followers_gap):
+                post.followers_at_post, post.followers_gap = followers, gap
                 changed.append(post)
-        PublishedPost.objects.bulk_update(changed, ["followers_at_post", "followers_gap"])
+        PublishedPost.objects.bulk_update(changed, ["followers_at_post", "followers_gap"], batch_size=500)
 
     # Channel days ---------------------------------------------------------------------------------------------
 
     @staticmethod
-    def _upsert_days(workspace_id: int, channel_id: int, what: str, days: list[tuple[date, dict]]) -> None:
+    def _upsert_days(what: str, days: list[tuple[int, int, date, dict]]) -> None:
         """Add to a channel's days: "posts" and "sums" add (a NULL sum stays NULL until something is reported);
         "followers" keeps the latest count of the day."""
         if not days:
@@ -320,7 +320,7 @@ class MetricsStore:
             update = ", ".join(f"{c} = CASE WHEN excluded.{c} IS NULL THEN {table}.{c} "
                                f"ELSE COALESCE({table}.{c}, 0) + excluded.{c} END" for c in DAY_SUMS)
         rows = []
-        for day, values in days:
+        for workspace_id, channel_id, day, values in days:
             row = [workspace_id, channel_id, connection.ops.adapt_datefield_value(day)]
             row += [adapt(values[c]) if c == "followers_at" else values[c] for c in columns]
             if what != "posts":
@@ -353,16 +353,14 @@ class MetricsStore:
             PublishedPost.objects.bulk_update(posts, ["local_day", "local_hour", "local_weekday", "collected_at",
                                                       "interactions", "followers_at_post", "followers_gap",
                                                       *POST_COUNTERS], batch_size=500)
-            self._upsert_days(channel.workspace_id, channel.pk, "posts", list(per_day.items()))
-            accounts = [AccountReading(s.channel_id, s.collected_at, s.followers, s.following, s.posts)
-                        for s in AccountSnapshot.objects.filter(channel=channel).order_by("collected_at")]
-            per_day_followers = [(a.collected_at.astimezone(zone).date(), {"followers": a.followers,
-                                                                        "followers_at": a.collected_at})
-                                 for a in accounts if a.followers is not None]
-            self._upsert_days(channel.workspace_id, channel.pk, "followers", per_day_followers)
-            for reading in accounts:
-                if reading.followers is not None:
-                    self._offer_followers(channel, reading)
+            self._upsert_days("posts", [(channel.workspace_id, channel.pk, day, {"posts": count})
+                                        for day, count in per_day.items()])
+            counts = [AccountReading(s.channel_id, s.collected_at, s.followers) for s in AccountSnapshot.objects.filter(
+                channel=channel, followers__isnull=False).order_by("collected_at")]
+            self._upsert_days("followers", [
+                (channel.workspace_id, channel.pk, a.collected_at.astimezone(zone).date(),
+                 {"followers": a.followers, "followers_at": a.collected_at}) for a in counts])
+            self._offer_followers(counts)
             snapshots = PostSnapshot.objects.filter(channel=channel).order_by("collected_at").values_list(
                 "post_id", "collected_at", *POST_COUNTERS)
             for batch in _chunks(snapshots.iterator(chunk_size=BATCH), BATCH):
@@ -388,6 +386,16 @@ class MetricsStore:
         if last is not None:
             found = found.filter(local_day__lte=last)
         return found
+
+
+def _nearest(counts: list[tuple[datetime, int]], at: datetime) -> tuple[int | None, int | None]:
+    """The count nearest to `at` within FOLLOWERS_WITHIN among time-ordered (time, followers), and its gap (s)."""
+    at_or_after = bisect_left(counts, (at,))
+    candidates = counts[max(at_or_after - 1, 0):at_or_after + 1]
+    best = min(candidates, key=lambda c: abs(c[0] - at), default=None)
+    if best is None or abs(best[0] - at) > FOLLOWERS_WITHIN:
+        return None, None
+    return best[1], int(abs(best[0] - at).total_seconds())
 
 
 class _Adapter:
