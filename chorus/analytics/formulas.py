@@ -12,9 +12,11 @@ Conventions (docs/decisions.md, "Analytics"):
 
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
+from functools import lru_cache
 from statistics import fmean
 from typing import Any
 
+from django.utils.translation import get_language
 from django.utils.translation import gettext_lazy as _
 
 INTERACTION_PARTS = ("likes", "comments", "reposts", "saves")
@@ -102,6 +104,13 @@ class Figure:
                 "denominator": self.denominator, "n": self.n, "inputs": self.inputs}
 
 
+@lru_cache(maxsize=256)
+def _label(slug: str, method: str, language: str | None) -> str:
+    """A figure's label in the active language; cached, since a dashboard labels hundreds of figures."""
+    how = {PER_POST: _("mean of per-post rates"), POOLED: _("pooled"), "": _("mean per post")}[method]
+    return f"{METRICS[slug].name}, {how}"
+
+
 def average(metric: Metric, posts: Sequence, method: str) -> Figure:
     """The metric over `posts` by `method` (PER_POST or POOLED); posts missing an input are left out and n says
     how many remained. For a count (no denominator) both methods are the mean per post."""
@@ -109,17 +118,17 @@ def average(metric: Metric, posts: Sequence, method: str) -> Figure:
         raise ValueError(f"unknown average {method!r}")
     if not metric.is_rate:
         values = [v for v in (metric.of(p) for p in posts) if v is not None]
-        return Figure(metric.slug, f"{metric.name}, {_('mean per post')}", fmean(values) if values else None,
+        return Figure(metric.slug, _label(metric.slug, "", get_language()), fmean(values) if values else None,
                       f"Σ {metric.numerator} / n", "", len(values), {f"sum of {metric.numerator}": sum(values)})
     pairs = [(getattr(p, metric.numerator), getattr(p, metric.denominator)) for p in posts]
     pairs = [(top, bottom) for top, bottom in pairs if top is not None and bottom]
     if method == PER_POST:
         rates = [top / bottom * 100 for top, bottom in pairs]
-        return Figure(metric.slug, f"{metric.name}, {_('mean of per-post rates')}",
+        return Figure(metric.slug, _label(metric.slug, PER_POST, get_language()),
                       fmean(rates) if rates else None, f"Σ ({metric.formula}) / n", str(metric.denominator_text),
                       len(rates), {"sum of per-post rates": sum(rates)})
     top, bottom = sum(t for t, _b in pairs), sum(b for _t, b in pairs)
-    return Figure(metric.slug, f"{metric.name}, {_('pooled')}", ratio(top, bottom) if pairs else None,
+    return Figure(metric.slug, _label(metric.slug, POOLED, get_language()), ratio(top, bottom) if pairs else None,
                   f"Σ {metric.numerator} / Σ {metric.denominator} × 100", str(metric.denominator_text), len(pairs),
                   {f"sum of {metric.numerator}": top, f"sum of {metric.denominator}": bottom})
 

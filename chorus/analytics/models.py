@@ -74,9 +74,11 @@ class PublishedPost(models.Model):
 
 
 class PostSnapshot(models.Model):
-    post = models.ForeignKey(PublishedPost, on_delete=models.CASCADE, related_name="snapshots")
-    channel = models.ForeignKey(Channel, on_delete=models.CASCADE, related_name="post_snapshots")
-    remote_id = models.CharField(max_length=200, blank=True)
+    """What the network said about a post at one moment. Millions of rows: only the (post, time) index, which
+    ingest needs to stay idempotent; dashboards read the rollups, never this table."""
+
+    post = models.ForeignKey(PublishedPost, on_delete=models.CASCADE, related_name="snapshots", db_index=False)
+    channel = models.ForeignKey(Channel, on_delete=models.CASCADE, related_name="post_snapshots", db_index=False)
     collected_at = models.DateTimeField()
     views = models.BigIntegerField(null=True)
     likes = models.BigIntegerField(null=True)
@@ -88,7 +90,6 @@ class PostSnapshot(models.Model):
     total_interactions = models.BigIntegerField(null=True)
 
     class Meta:
-        indexes = [models.Index(fields=["channel", "collected_at"])]
         constraints = [models.UniqueConstraint(fields=["post", "collected_at"], name="one_post_snapshot_per_time")]
 
 

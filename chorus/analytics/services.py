@@ -4,7 +4,7 @@ Dashboards read the rollups only: `ChannelDay` for totals and series, `Published
 for rates and top posts. Every number comes as a `formulas.Figure`: value, formula, denominator, raw inputs.
 """
 
-from collections import defaultdict
+from collections import defaultdict, namedtuple
 from datetime import date, timedelta
 
 from django.core.exceptions import ValidationError
@@ -64,7 +64,8 @@ def _dashboard(channel_ids: list[int], first: date, last: date, per_channel: boo
     if last < first:
         raise ValidationError(_("The period ends before it starts."))
     before_first, before_last = previous_period(first, last)
-    days = list(store.days(channel_ids, before_first - timedelta(days=30), last))
+    days = [_Day(*row) for row in store.days(channel_ids, before_first - timedelta(days=30), last)
+            .values_list(*_Day._fields)]
     posts = [_Post(row) for row in store.posts(channel_ids, before_first, last).values_list(*POST_FIELDS)]
     now_posts = [p for p in posts if p.local_day >= first]
     then_posts = [p for p in posts if p.local_day < first]
@@ -84,26 +85,35 @@ def _dashboard(channel_ids: list[int], first: date, last: date, per_channel: boo
             by_channel_days[day.channel_id].append(day)
         for post in now_posts:
             by_channel_posts[post.channel_id].append(post)
+        # Each channel's line: its values only; the formulas are the workspace's figures' of the same name.
         answer["channels"] = [
-            {"channel": pk, "figures": {name: figure.as_dict() for name, figure in _period_figures(
-                [pk], by_channel_days[pk], by_channel_posts[pk], first, last).items()}}
+            {"channel": pk, "values": {name: figure.value for name, figure in _period_figures(
+                [pk], by_channel_days[pk], by_channel_posts[pk], first, last, CHANNEL_LINE).items()}}
             for pk in channel_ids]
     return answer
 
 
-def _period_figures(channel_ids, days, posts, first: date, last: date) -> dict[str, formulas.Figure]:
+CHANNEL_LINE = ("followers", "followers-growth", "posts", "interactions", "reach", "views", "er-followers:pooled",
+                "er-reach:pooled", "er-views:pooled")
+
+
+def _period_figures(channel_ids, days, posts, first: date, last: date,
+                    only: tuple[str, ...] | None = None) -> dict[str, formulas.Figure]:
     inside = [d for d in days if first <= d.day <= last]
     figures = _followers(channel_ids, days, first, last)
     figures["posts"] = formulas.Figure("posts", str(_("Posts")), len(posts), str(_("posts published in the period")),
                                        "", len(posts), {})
     for name in DAY_SUMS:
-        figures[name] = formulas.total(name, (getattr(d, name) for d in inside),
-                                       f"Σ {name} of the posts published in the period")
+        if only is None or name in only:
+            figures[name] = formulas.total(name, (getattr(d, name) for d in inside),
+                                           f"Σ {name} of the posts published in the period")
     for slug in RATES:
         for method in formulas.AVERAGES:
-            figures[f"{slug}:{method}"] = formulas.average(formulas.METRICS[slug], posts, method)
-    figures["er-day"] = formulas.er_by_days(inside)
-    return figures
+            if only is None or f"{slug}:{method}" in only:
+                figures[f"{slug}:{method}"] = formulas.average(formulas.METRICS[slug], posts, method)
+    if only is None:
+        figures["er-day"] = formulas.er_by_days(inside)
+    return {name: figure for name, figure in figures.items() if only is None or name in only}
 
 
 def _followers(channel_ids, days, first: date, last: date) -> dict[str, formulas.Figure]:
@@ -168,6 +178,9 @@ def _post_line(post, metric) -> dict:
     return {"post": post.pk, "channel": post.channel_id, "remote_id": post.remote_id, "job": post.job_id,
             "published_at": post.published_at, "date_is_approximate": post.date_is_approximate, "type": post.kind,
             "figure": formulas.per_post(metric, post).as_dict()}
+
+
+_Day = namedtuple("_Day", ("channel_id", "day", "followers", "posts", *DAY_SUMS))
 
 
 class _Post:

@@ -13,6 +13,8 @@ from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, fields
 from datetime import date, datetime, timedelta
 from itertools import islice
+from operator import attrgetter
+from typing import NamedTuple
 from zoneinfo import ZoneInfo
 
 from django.db import connection, transaction
@@ -33,9 +35,8 @@ BATCH = 5000
 FOLLOWERS_WITHIN = timedelta(days=1)  # an account count further than this from a post says nothing about it
 
 
-@dataclass(frozen=True)
-class PostReading:
-    """One post snapshot to ingest; None = the network did not give that counter."""
+class PostReading(NamedTuple):
+    """One post snapshot to ingest; None = the network did not give that counter. A tuple: ingest is hot."""
 
     post_id: int
     collected_at: datetime
@@ -47,6 +48,11 @@ class PostReading:
     saves: int | None = None
     clicks: int | None = None
     total_interactions: int | None = None
+
+
+_collected_at = attrgetter("collected_at")
+# A post's rollup as the ingest reads it.
+_ROLLUP = ("pk", "channel_id", "workspace_id", "local_day", "collected_at", *POST_COUNTERS, "interactions")
 
 
 @dataclass(frozen=True)
@@ -72,20 +78,6 @@ class PostFacts:
     text_length: int | None = None
     paid: bool | None = None
     followers_reported: int | None = None
-
-
-class _Latest:
-    """A post's rollup counters while a batch is folded into them."""
-
-    __slots__ = ("collected_at", *POST_COUNTERS, "interactions")
-
-    def __init__(self, row: tuple):
-        self.collected_at, *counters, self.interactions = row
-        for name, value in zip(POST_COUNTERS, counters, strict=True):
-            setattr(self, name, value)
-
-    def sums(self) -> tuple:
-        return tuple(getattr(self, name) for name in DAY_SUMS)
 
 
 def _chunks(items: Iterable, size: int) -> Iterator[list]:
@@ -180,15 +172,13 @@ class MetricsStore:
     def _ingest_post_batch(self, batch: list[PostReading]) -> int:
         post_ids = {r.post_id for r in batch}
         with transaction.atomic():
-            posts = {row[0]: row for row in PublishedPost.objects.filter(pk__in=post_ids).values_list(
-                "pk", "channel_id", "workspace_id", "remote_id", "local_day", "collected_at", *POST_COUNTERS,
-                "interactions")}
+            posts = {row[0]: row for row in PublishedPost.objects.filter(pk__in=post_ids).values_list(*_ROLLUP)}
             stored = set(PostSnapshot.objects.filter(
                 post_id__in=post_ids, collected_at__gte=min(r.collected_at for r in batch),
                 collected_at__lte=max(r.collected_at for r in batch)).values_list("post_id", "collected_at"))
             new = []
             for reading in batch:
-                key = (reading.post_id, reading.collected_at)
+                key = reading[:2]
                 if key not in stored and reading.post_id in posts:
                     stored.add(key)
                     new.append(reading)
@@ -201,9 +191,9 @@ class MetricsStore:
     @staticmethod
     def _insert_post_snapshots(new: list[PostReading], posts: dict) -> None:
         adapt = _Adapter()
-        columns = ("post_id", "channel_id", "remote_id", "collected_at", *POST_COUNTERS)
-        rows = [(r.post_id, posts[r.post_id][1], posts[r.post_id][3], adapt(r.collected_at),
-                 *(getattr(r, name) for name in POST_COUNTERS)) for r in new]
+        stored_as = {at: adapt(at) for at in {r[1] for r in new}}
+        columns = ("post_id", "channel_id", "collected_at", *POST_COUNTERS)
+        rows = [(r[0], posts[r[0]][1], stored_as[r[1]], *r[2:]) for r in new]
         places = ", ".join(["%s"] * len(columns))
         with connection.cursor() as cursor:
             cursor.executemany(f"INSERT INTO {_table(PostSnapshot)} ({', '.join(columns)}) VALUES ({places}) "
@@ -211,39 +201,34 @@ class MetricsStore:
 
     def _roll_up_posts(self, new: list[PostReading], posts: dict) -> None:
         """Fold the new readings into each post's latest counters (a reading older than the latest only fills
-        counters the post never had) and add the change to the post's day."""
+        counters the post never had; a counter a newer one leaves out keeps its last reported value) and add the
+        change to the post's day."""
         by_post: dict[int, list[PostReading]] = defaultdict(list)
         for reading in new:
             by_post[reading.post_id].append(reading)
         updates, day_changes = [], defaultdict(lambda: [None] * len(DAY_SUMS))
         adapt = _Adapter()
         for post_id, readings in by_post.items():
-            row = posts[post_id]
-            latest = _Latest(row[5:])
-            before = latest.sums()
-            for reading in sorted(readings, key=lambda r: r.collected_at):
-                newer = latest.collected_at is None or reading.collected_at >= latest.collected_at
-                for name in POST_COUNTERS:
-                    value = getattr(reading, name)
-                    # A counter the network left out this time keeps its last reported value.
-                    if value is not None and (newer or getattr(latest, name) is None):
-                        setattr(latest, name, value)
-                if newer:
-                    latest.collected_at = reading.collected_at
-            latest.interactions = formulas.interactions(latest)
-            after = latest.sums()
-            if after == before and latest.collected_at == row[5]:
-                continue
-            updates.append((adapt(latest.collected_at), *(getattr(latest, n) for n in POST_COUNTERS),
-                            latest.interactions, post_id))
-            change = day_changes[(row[1], row[2], row[4])]
-            for i, (old, now) in enumerate(zip(before, after, strict=True)):
-                if now is not None:  # a delta of 0 still says "reported": the day's sum is no longer missing
-                    change[i] = (change[i] or 0) + now - (old or 0)
-        if updates:
-            assignments = ", ".join(f"{name} = %s" for name in ("collected_at", *POST_COUNTERS, "interactions"))
-            with connection.cursor() as cursor:
-                cursor.executemany(f"UPDATE {_table(PublishedPost)} SET {assignments} WHERE id = %s", updates)
+            _pk, channel_id, workspace_id, day, latest_at, *values = posts[post_id]
+            before = (*values[:7], values[8])
+            values = values[:8]
+            readings.sort(key=_collected_at)
+            for reading in readings:
+                if latest_at is None or reading.collected_at >= latest_at:
+                    values = [n if n is not None else o for n, o in zip(reading[2:], values, strict=True)]
+                    latest_at = reading.collected_at
+                else:
+                    values = [o if o is not None else n for n, o in zip(reading[2:], values, strict=True)]
+            after = (*values[:7], formulas.interactions(PostReading(0, latest_at, *values)))
+            updates.append((adapt(latest_at), *values, after[7], post_id))
+            if after != before:
+                change = day_changes[(channel_id, workspace_id, day)]
+                for i, (old, now) in enumerate(zip(before, after, strict=True)):
+                    if now is not None:  # a delta of 0 still says "reported": the day's sum is no longer missing
+                        change[i] = (change[i] or 0) + now - (old or 0)
+        assignments = ", ".join(f"{name} = %s" for name in ("collected_at", *POST_COUNTERS, "interactions"))
+        with connection.cursor() as cursor:
+            cursor.executemany(f"UPDATE {_table(PublishedPost)} SET {assignments} WHERE id = %s", updates)
         self._upsert_days("sums", [(workspace_id, channel_id, day, dict(zip(DAY_SUMS, change, strict=True)))
                                    for (channel_id, workspace_id, day), change in day_changes.items()])
 
@@ -361,14 +346,12 @@ class MetricsStore:
                 (channel.workspace_id, channel.pk, a.collected_at.astimezone(zone).date(),
                  {"followers": a.followers, "followers_at": a.collected_at}) for a in counts])
             self._offer_followers(counts)
-            snapshots = PostSnapshot.objects.filter(channel=channel).order_by("collected_at").values_list(
+            snapshots = PostSnapshot.objects.filter(post__channel=channel).order_by("collected_at").values_list(
                 "post_id", "collected_at", *POST_COUNTERS)
             for batch in _chunks(snapshots.iterator(chunk_size=BATCH), BATCH):
                 readings = [PostReading(*row) for row in batch]
                 rows = {row[0]: row for row in PublishedPost.objects.filter(
-                    pk__in={r.post_id for r in readings}).values_list(
-                    "pk", "channel_id", "workspace_id", "remote_id", "local_day", "collected_at", *POST_COUNTERS,
-                    "interactions")}
+                    pk__in={r.post_id for r in readings}).values_list(*_ROLLUP)}
                 self._roll_up_posts(readings, rows)
         return len(posts)
 

@@ -38,7 +38,7 @@ def test_a_channel_is_collected_once_per_turn_and_counters_that_drop_are_kept(ed
     assert collect_due(now + timedelta(minutes=1)) == 0  # not due again yet
     SandboxPost.objects.update(likes=5)  # two people took their like back
     collect_due(now + timedelta(minutes=31))
-    history = list(PostSnapshot.objects.filter(remote_id=SandboxPost.objects.first().remote_id)
+    history = list(PostSnapshot.objects.filter(post__remote_id=SandboxPost.objects.first().remote_id)
                    .order_by("collected_at").values_list("likes", flat=True))
     assert history == [7, 5]
 
