@@ -172,6 +172,7 @@ class MetricsStore:
     def _ingest_post_batch(self, batch: list[PostReading]) -> int:
         post_ids = {r.post_id for r in batch}
         with transaction.atomic():
+            _roomy_cache()
             posts = {row[0]: row for row in PublishedPost.objects.filter(pk__in=post_ids).values_list(*_ROLLUP)}
             stored = set(PostSnapshot.objects.filter(
                 post_id__in=post_ids, collected_at__gte=min(r.collected_at for r in batch),
@@ -277,9 +278,10 @@ class MetricsStore:
                 "pk", "channel_id", "published_at", "followers_gap"):
             followers, gap = _nearest(counts[post.channel_id], post.published_at)
             if gap is not None and (post.followers_gap is None or gap < post.followers_gap):
-                post.followers_at_post, post.followers_gap = followers, gap
-                changed.append(post)
-        PublishedPost.objects.bulk_update(changed, ["followers_at_post", "followers_gap"], batch_size=500)
+                changed.append((followers, gap, post.pk))
+        with connection.cursor() as cursor:
+            cursor.executemany(f"UPDATE {_table(PublishedPost)} SET followers_at_post = %s, followers_gap = %s "
+                               f"WHERE id = %s", changed)
 
     # Channel days ---------------------------------------------------------------------------------------------
 
@@ -369,6 +371,14 @@ class MetricsStore:
         if last is not None:
             found = found.filter(local_day__lte=last)
         return found
+
+
+def _roomy_cache() -> None:
+    """SQLite's default 2 MB page cache makes every insert into a large index a disk read; ingest is the one place
+    that writes millions of rows, so its connection gets 128 MB (a no-op once set)."""
+    if connection.vendor == "sqlite":
+        with connection.cursor() as cursor:
+            cursor.execute("PRAGMA cache_size = -131072")
 
 
 def _nearest(counts: list[tuple[datetime, int]], at: datetime) -> tuple[int | None, int | None]:
