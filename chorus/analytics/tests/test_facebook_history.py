@@ -138,3 +138,14 @@ def test_a_dashboard_over_the_imported_year_adds_up_to_the_file(imported, worksp
     assert board["ranked_by"] == "er-reach" and top["value"] == max(
         int(r["Total Interactions"]) / int(r["Lifetime Post Total Reach"]) * 100 for _l, r in rows)
     assert datetime.fromisoformat(board["period"]["first"]).year == 2014
+
+
+def test_an_analyst_reads_the_same_heatmap_over_the_api(imported, workspace, channel, team, signed_in):
+    client = signed_in(team["analyst"])
+    response = client.get(f"/api/v1/workspaces/{workspace.slug}/channels/{channel.pk}/breakdown",
+                          {"by": "hour-weekday", "metric": "er-followers", "average": "pooled"})
+    assert response.status_code == 200
+    cli = chorus_json("analytics", "breakdown", "--channel", str(channel.pk), "--by", "hour-weekday",
+                      "--metric", "er-followers", "--average", "pooled")
+    assert response.json() == cli
+    assert sum(row["n"] for row in cli["rows"]) == 500 and cli["shrinkage_k"] >= 1
