@@ -20,7 +20,22 @@ POST_COUNTERS = ("views", "likes", "reposts", "comments", "reach", "saves", "cli
 DAY_SUMS = ("views", "likes", "reposts", "comments", "reach", "saves", "clicks", "interactions")
 
 
-class PublishedPost(models.Model):
+class Counters(models.Model):
+    """The counters networks report for a post (NULL: not given), as snapshots, rollups and day sums hold them."""
+
+    views = models.BigIntegerField(null=True)
+    likes = models.BigIntegerField(null=True)
+    reposts = models.BigIntegerField(null=True)
+    comments = models.BigIntegerField(null=True)
+    reach = models.BigIntegerField(null=True)
+    saves = models.BigIntegerField(null=True)
+    clicks = models.BigIntegerField(null=True)
+
+    class Meta:
+        abstract = True
+
+
+class PublishedPost(Counters):
     """A post as it stands on a network: sent by Chorus (`job`) or imported from the channel's history.
 
     Besides what is known about the post, the row holds its rollup: the latest counters (a counter a later
@@ -45,15 +60,8 @@ class PublishedPost(models.Model):
     text_length = models.PositiveIntegerField(null=True, blank=True)
     paid = models.BooleanField(null=True)
     followers_reported = models.BigIntegerField(null=True, help_text="followers when posted, as the source gave")
-    # Rollup.
+    # Rollup, besides the latest counters (Counters).
     collected_at = models.DateTimeField(null=True, help_text="when the latest counters were taken")
-    views = models.BigIntegerField(null=True)
-    likes = models.BigIntegerField(null=True)
-    reposts = models.BigIntegerField(null=True)
-    comments = models.BigIntegerField(null=True)
-    reach = models.BigIntegerField(null=True)
-    saves = models.BigIntegerField(null=True)
-    clicks = models.BigIntegerField(null=True)
     total_interactions = models.BigIntegerField(null=True, help_text="the network's own total, where it gives one")
     interactions = models.BigIntegerField(null=True)
     followers_at_post = models.BigIntegerField(null=True)
@@ -73,20 +81,13 @@ class PublishedPost(models.Model):
         return f"post {self.remote_id or self.import_key[:8]} on channel {self.channel_id}"
 
 
-class PostSnapshot(models.Model):
+class PostSnapshot(Counters):
     """What the network said about a post at one moment. Millions of rows: only the (post, time) index, which
     ingest needs to stay idempotent; dashboards read the rollups, never this table."""
 
     post = models.ForeignKey(PublishedPost, on_delete=models.CASCADE, related_name="snapshots", db_index=False)
     channel = models.ForeignKey(Channel, on_delete=models.CASCADE, related_name="post_snapshots", db_index=False)
     collected_at = models.DateTimeField()
-    views = models.BigIntegerField(null=True)
-    likes = models.BigIntegerField(null=True)
-    reposts = models.BigIntegerField(null=True)
-    comments = models.BigIntegerField(null=True)
-    reach = models.BigIntegerField(null=True)
-    saves = models.BigIntegerField(null=True)
-    clicks = models.BigIntegerField(null=True)
     total_interactions = models.BigIntegerField(null=True)
 
     class Meta:
@@ -105,7 +106,7 @@ class AccountSnapshot(models.Model):
                                                name="one_account_snapshot_per_time")]
 
 
-class ChannelDay(models.Model):
+class ChannelDay(Counters):
     """One channel's day in the workspace's zone: followers at the day's last account snapshot, the posts
     published that day and the sums of their latest counters (NULL where no post of the day reported one)."""
 
@@ -115,13 +116,6 @@ class ChannelDay(models.Model):
     followers = models.BigIntegerField(null=True)
     followers_at = models.DateTimeField(null=True)
     posts = models.PositiveIntegerField(default=0)
-    views = models.BigIntegerField(null=True)
-    likes = models.BigIntegerField(null=True)
-    reposts = models.BigIntegerField(null=True)
-    comments = models.BigIntegerField(null=True)
-    reach = models.BigIntegerField(null=True)
-    saves = models.BigIntegerField(null=True)
-    clicks = models.BigIntegerField(null=True)
     interactions = models.BigIntegerField(null=True)
 
     class Meta:

@@ -1,5 +1,4 @@
 import json
-from pathlib import Path
 
 from django.core.management.base import CommandError
 
@@ -27,10 +26,7 @@ class Command(ChorusCommand):
 
     def do_history(self, options) -> Answer:
         workspace, actor = self.workspace_and_actor(options)
-        try:
-            source = Path(options["file"]).read_bytes()
-        except OSError as exc:
-            raise CommandError(f"Cannot read {options['file']}: {exc.strerror}") from exc
+        source = self.file_bytes(options["file"])
         self.progress(f"Importing {options['file']}…")
         report = services.import_history(actor=actor, workspace=workspace, channel_id=options["channel"],
                                          source=source, file_format=options["format"], mapping=options["mapping"])
