@@ -10,7 +10,7 @@ ingest keeps ahead of collection at scale (bench/analytics.py); reads go through
 from bisect import bisect_left
 from collections import defaultdict
 from collections.abc import Iterable, Iterator
-from dataclasses import dataclass, fields
+from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from itertools import islice
 from operator import attrgetter
@@ -251,9 +251,12 @@ class MetricsStore:
                     new.append(reading)
             if not new:
                 return 0
-            AccountSnapshot.objects.bulk_create(
-                [AccountSnapshot(**{f.name: getattr(r, f.name) for f in fields(AccountReading)}) for r in new],
-                ignore_conflicts=True)
+            adapt = _Adapter()
+            with connection.cursor() as cursor:
+                cursor.executemany(
+                    f"INSERT INTO {_table(AccountSnapshot)} (channel_id, collected_at, followers, following, posts) "
+                    f"VALUES (%s, %s, %s, %s, %s) ON CONFLICT (channel_id, collected_at) DO NOTHING",
+                    [(r.channel_id, adapt(r.collected_at), r.followers, r.following, r.posts) for r in new])
             where = {pk: (workspace_id, ZoneInfo(zone)) for pk, workspace_id, zone in Channel.objects.filter(
                 pk__in=channel_ids).values_list("pk", "workspace_id", "workspace__timezone")}
             counted = [r for r in new if r.followers is not None]
@@ -272,13 +275,13 @@ class MetricsStore:
         for reading in sorted(readings, key=lambda r: r.collected_at):
             counts[reading.channel_id].append((reading.collected_at, reading.followers))
         changed = []
-        for post in PublishedPost.objects.filter(
+        for pk, channel_id, published_at, had_gap in PublishedPost.objects.filter(
                 channel_id__in=counts, published_at__gte=min(r.collected_at for r in readings) - FOLLOWERS_WITHIN,
-                published_at__lte=max(r.collected_at for r in readings) + FOLLOWERS_WITHIN).only(
+                published_at__lte=max(r.collected_at for r in readings) + FOLLOWERS_WITHIN).values_list(
                 "pk", "channel_id", "published_at", "followers_gap"):
-            followers, gap = _nearest(counts[post.channel_id], post.published_at)
-            if gap is not None and (post.followers_gap is None or gap < post.followers_gap):
-                changed.append((followers, gap, post.pk))
+            followers, gap = _nearest(counts[channel_id], published_at)
+            if gap is not None and (had_gap is None or gap < had_gap):
+                changed.append((followers, gap, pk))
         with connection.cursor() as cursor:
             cursor.executemany(f"UPDATE {_table(PublishedPost)} SET followers_at_post = %s, followers_gap = %s "
                                f"WHERE id = %s", changed)
