@@ -24,7 +24,7 @@ from django.core.exceptions import ValidationError
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from chorus.analytics.models import ImportMapping
+from chorus.analytics.models import ImportMapping, PublishedPost
 from chorus.analytics.store import AccountReading, PostFacts, PostReading, store
 from chorus.workspaces.timezones import UTC, local_to_utc
 
@@ -125,8 +125,9 @@ def resolve_mapping(workspace, file_format: str, mapping: str | None) -> dict:
 
 # Reading the file --------------------------------------------------------------------------------------------
 
-def read_table(source: bytes) -> list[tuple[int, dict[str, str]]]:
-    """(line, {column: cell}) for every non-empty row after the header; XLSX is recognised by its content."""
+def read_table(source: bytes) -> tuple[list[str], list[tuple[int, dict[str, str]]]]:
+    """The header's columns and (line, {column: cell}) for every non-empty row after it; XLSX is recognised by its
+    content."""
     if len(source) > MAX_BYTES:
         raise ValidationError(_("The file is %(mb).1f MB; at most %(max)d MB can be imported at once: split it.")
                               % {"mb": len(source) / 2**20, "max": MAX_BYTES // 2**20})
@@ -142,7 +143,7 @@ def read_table(source: bytes) -> list[tuple[int, dict[str, str]]]:
                                          strict=False))))
         if len(table) > MAX_ROWS:
             raise ValidationError(_("More than %(max)d rows: split the file.") % {"max": MAX_ROWS})
-    return table
+    return columns, table
 
 
 def _csv_rows(source: bytes):
@@ -199,10 +200,14 @@ def _whole(line: int, column: str, cell: str, warnings: list[Note], low: int = 0
         warnings.append(Note(line, _('column "%(column)s" is empty: left missing, not 0.') % {"column": column}))
         return None
     try:
-        number = int(float(cell.replace(" ", "").replace("\u00a0", ""))) if "." in cell else int(cell.replace(" ", ""))
+        # Spreadsheets write 1 200 (a space, or a no-break space, between thousands) and 12.0.
+        number = float(cell.replace(" ", "").replace("\u00a0", ""))
     except ValueError:
+        number = None
+    if number is None or not number.is_integer():
         raise RowInvalid(_('column "%(column)s": "%(cell)s" is not a whole number.')
-                         % {"column": column, "cell": cell[:40]}) from None
+                         % {"column": column, "cell": cell[:40]})
+    number = int(number)
     if number < low or (high is not None and number > high):
         raise RowInvalid(_('column "%(column)s": %(number)d is outside %(low)d–%(high)s.')
                          % {"column": column, "number": number, "low": low, "high": high if high is not None else "…"})
@@ -252,7 +257,7 @@ def _read_row(line: int, cells: dict[str, str], columns: dict, zone: str, warnin
 
     missing = [columns[n] for n in columns if n not in SETTINGS and columns[n] not in cells]
     if missing:
-        raise RowInvalid(_("no column %(columns)s in this row.") % {"columns": ", ".join(map(repr, missing))})
+        raise RowInvalid(_("the row ends before column %(columns)s.") % {"columns": ", ".join(map(repr, missing))})
     counters = {COUNTERS[name]: _whole(line, columns[name], cell(name), warnings)
                 for name in COUNTERS if name in columns}
     text = cell("text")
@@ -317,7 +322,11 @@ def _place(rows: list[_Row], zone: str, newest_first: bool, errors: list[Note]) 
 def import_history(channel, source: bytes, columns: dict) -> HistoryReport:
     """Read every row, then write the good ones; the caller has checked the actor may import here."""
     zone = channel.workspace.timezone
-    table = read_table(source)
+    header, table = read_table(source)
+    absent = [column for name, column in columns.items() if name not in SETTINGS and column not in header]
+    if absent:
+        raise ValidationError(_("The file has no column %(absent)s (it has: %(found)s). Fix the mapping or the file.")
+                              % {"absent": ", ".join(map(repr, absent)), "found": ", ".join(header) or "-"})
     report = HistoryReport()
     rows, occurrences = [], Counter()
     for line, cells in table:
@@ -356,8 +365,6 @@ def import_history(channel, source: bytes, columns: dict) -> HistoryReport:
 
 def _known_posts(channel, rows: list[_Row]) -> dict[int, dict]:
     """Posts of these rows already imported, with their latest counters as the import would write them."""
-    from chorus.analytics.models import PublishedPost
-
     keys = [r.facts.import_key for r in rows if r.facts.import_key]
     remote = [r.facts.remote_id for r in rows if r.facts.remote_id]
     names = list(COUNTERS.values())

@@ -32,12 +32,12 @@ def test_bad_rows_are_reported_by_line_and_the_good_ones_imported(workspace, cha
     path.write_text("Date;Id;Likes;Reach;Kind;Text\n"
                     "2026-10-01 10:00;a1;12;400;photo;Осенний латте\n"
                     "yesterday;a2;3;100;photo;x\n"
-                    "2026-10-02 11:00;a3;many;100;video;y\n"
+                    "2026-10-02 11:00;a3;12.5;100;video;y\n"
                     '2026-10-03 12:00;a4;5;;link;"two\nlines"\n'
                     "2026-10-04T09:00+00:00;a5;1;10;photo;z\n", encoding="utf-8")
     report = import_file(workspace, channel, path, "--mapping", json.dumps(MAPPING))
     assert (report["imported"], report["skipped"]) == (3, 2)
-    assert [(e["line"], "yesterday" in e["message"] or "many" in e["message"]) for e in report["errors"]] == [
+    assert [(e["line"], "yesterday" in e["message"] or "12.5" in e["message"]) for e in report["errors"]] == [
         (3, True), (4, True)]
     assert [(w["line"], "Reach" in w["message"]) for w in report["warnings"]] == [(5, True)]
     latte = PublishedPost.objects.get(channel=channel, remote_id="a1")
@@ -86,6 +86,8 @@ def test_a_mapping_with_an_unknown_field_says_which_fields_exist(workspace, chan
         import_file(workspace, channel, path, "--mapping", '{"published_at": "Date", "lieks": "Likes"}')
     with pytest.raises(CommandError, match="No saved mapping"):
         import_file(workspace, channel, path, "--mapping", "never saved")
+    with pytest.raises(CommandError, match="no column 'Reach'.*Date, Likes"):
+        import_file(workspace, channel, path, "--mapping", '{"published_at": "Date", "reach": "Reach"}')
 
 
 def test_analysts_and_clients_read_analytics_a_contractor_does_not(workspace, channel, team, tmp_path):
