@@ -30,6 +30,7 @@ from chorus.workspaces.timezones import UTC, local_to_utc
 
 MAX_BYTES = 20 * 2**20
 MAX_ROWS = 100_000
+WRITE_BATCH = 2000  # rows written together: their keys stay within SQLite's limit on query parameters
 COUNTERS = {"views": "views", "likes": "likes", "reposts": "reposts", "comments": "comments", "reach": "reach",
             "saves": "saves", "clicks": "clicks", "interactions": "total_interactions"}
 # field → what it is; every field names a column except the settings at the end.
@@ -343,11 +344,19 @@ def import_history(channel, source: bytes, columns: dict) -> HistoryReport:
         rows.append(replace(row, key=key, facts=replace(row.facts, import_key="" if row.facts.remote_id else key)))
     rows = _place(rows, zone, bool(columns.get("newest_first")), report.errors)
     report.skipped = len(table) - len(rows)
-    known = _known_posts(channel, rows)
-    posts = store.register(channel, [row.facts for row in rows])
     now = timezone.now()
+    for start in range(0, len(rows), WRITE_BATCH):
+        _write(channel, rows[start:start + WRITE_BATCH], now, report)
+    store.ingest_accounts(AccountReading(channel.pk, row.facts.published_at, followers=row.facts.followers_reported)
+                          for row in rows if row.facts.followers_reported is not None)
+    return report
+
+
+def _write(channel, rows: list[_Row], now: datetime, report: HistoryReport) -> None:
+    """New posts with their first snapshot; known ones get a snapshot only when the file's counters changed."""
+    known = _known_posts(channel, rows)
     readings = []
-    for row, post in zip(rows, posts, strict=True):
+    for row, post in zip(rows, store.register(channel, [row.facts for row in rows]), strict=True):
         previous = known.get(post.pk)
         if previous is not None and previous == row.counters:
             report.skipped += 1
@@ -358,9 +367,6 @@ def import_history(channel, source: bytes, columns: dict) -> HistoryReport:
             report.updated += 1
         readings.append(PostReading(post.pk, now, **row.counters))
     store.ingest_posts(readings)
-    store.ingest_accounts(AccountReading(channel.pk, row.facts.published_at, followers=row.facts.followers_reported)
-                          for row in rows if row.facts.followers_reported is not None)
-    return report
 
 
 def _known_posts(channel, rows: list[_Row]) -> dict[int, dict]:
