@@ -126,3 +126,25 @@ def test_each_figure_says_how_it_is_computed(owner, workspace, channel):
     assert "reach" in pooled["denominator"] and "Σ interactions / Σ reach" in pooled["formula"]
     explained = {m["metric"]: m for m in services.explain()}
     assert explained["er-followers"]["inputs"] == ["interactions", "followers_at_post"]
+
+
+def test_the_workspace_dashboard_adds_its_channels_up_and_compares_with_the_previous_period(
+        owner, workspace, channel, second_channel):
+    for place, followers, likes, reach in ((channel, 1000, 30, 300), (second_channel, 3000, 10, 50)):
+        store.ingest_accounts([AccountReading(place.pk, NOON - timedelta(days=40), followers=followers - 100),
+                               AccountReading(place.pk, NOON, followers=followers)])
+        post = a_post(place, remote_id=f"{place.pk}-now")
+        old = a_post(place, at=NOON - timedelta(days=40), remote_id=f"{place.pk}-then")
+        store.ingest_posts([PostReading(post.pk, NOON + timedelta(hours=1), likes=likes, reach=reach),
+                            PostReading(old.pk, NOON - timedelta(days=39), likes=1, reach=100)])
+    board = services.workspace_dashboard(owner, workspace, date(2026, 10, 20), date(2026, 11, 18))
+    figures = board["figures"]
+    assert figures["likes"]["current"]["value"] == 40 and figures["likes"]["previous"]["value"] == 2
+    assert figures["likes"]["change"] == pytest.approx((40 - 2) / 2 * 100)
+    assert figures["followers"]["current"]["value"] == 4000
+    assert figures["followers-growth"]["current"]["inputs"] == {"start": 3800, "end": 4000}
+    lines = {line["name"]: line["values"] for line in board["channels"]}
+    assert lines[channel.name]["interactions"] == 30 and lines[second_channel.name]["followers"] == 3000
+    assert board["ranked_by"] == "er-reach"  # ERR 20 % beats 10 %, though it has fewer likes
+    assert [p["remote_id"] for p in board["top_posts"]] == [f"{second_channel.pk}-now", f"{channel.pk}-now"]
+    assert [p["figure"]["value"] for p in board["bottom_posts"]] == [pytest.approx(10.0), pytest.approx(20.0)]
