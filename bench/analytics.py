@@ -18,7 +18,9 @@ import statistics
 import sys
 import tempfile
 import time
+from collections import defaultdict
 from datetime import UTC, date, datetime, timedelta
+from itertools import groupby
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
@@ -85,18 +87,26 @@ def make_places(channels: int):
 
 
 def make_posts(places, per_channel: int, rng: random.Random):
-    """Posts spread over the year; returns [(first turn index, post id)] sorted by first turn."""
+    """Posts spread over the year, registered day by day as collection would meet them (so their ids follow
+    publication time, as in a live system); returns [(first turn, post id, audience)] sorted by first turn."""
     from chorus.analytics.store import PostFacts, store
 
     year_turns = int(timedelta(days=365) / TURN)
+    planned = sorted((rng.randrange(year_turns - TURNS_PER_POST), n, i)
+                     for n in range(len(places)) for i in range(per_channel))
+    turns_a_day = int(timedelta(days=1) / TURN)
     posts = []
-    for _workspace, channel in places:
-        starts = sorted(rng.randrange(year_turns - TURNS_PER_POST) for _ in range(per_channel))
-        facts = [PostFacts(published_at=YEAR_START + TURN * s - timedelta(minutes=rng.randrange(30)),
-                           remote_id=f"{channel.pk}-{i}", kind=rng.choice(("photo", "video", "text")),
-                           text_length=rng.randrange(20, 1500)) for i, s in enumerate(starts)]
-        for start, post in zip(starts, store.register(channel, facts), strict=True):
-            posts.append((start, post.pk, rng.randrange(500, 50_000)))
+    for _day, planned_today in groupby(planned, key=lambda plan: plan[0] // turns_a_day):
+        todays = defaultdict(list)
+        for start, n, i in planned_today:
+            todays[n].append((start, i))
+        for n, plan in todays.items():
+            channel = places[n][1]
+            facts = [PostFacts(published_at=YEAR_START + TURN * start - timedelta(minutes=rng.randrange(30)),
+                               remote_id=f"{channel.pk}-{i}", kind=rng.choice(("photo", "video", "text")),
+                               text_length=rng.randrange(20, 1500)) for start, i in plan]
+            for (start, _i), post in zip(plan, store.register(channel, facts), strict=True):
+                posts.append((start, post.pk, rng.randrange(500, 50_000)))
     posts.sort()
     return posts, year_turns
 
