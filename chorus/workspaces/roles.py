@@ -52,6 +52,9 @@ MATRIX: dict[str, frozenset[str]] = {
     "inbox.moderate": STAFF | {MODERATOR},
     "inbox.rules": STAFF | {MODERATOR},
     "inbox.templates": STAFF | {MODERATOR},
+    # Analytics (ANLT): everyone who reads the workspace's content reads its numbers; the contractor does not.
+    "analytics.view": READERS,
+    "analytics.import": WRITERS | {ANALYST},
 }
 
 # What an owner may grant a member beyond their role, per role. A contractor is never granted the inbox.

@@ -29,7 +29,7 @@ NEXT_YEAR = (timezone.now() + timedelta(days=365)).strftime("%Y-%m-%dT10:00")
 # The scene's objects, as the OpenAPI schema names the path parameters they fill.
 ROUTE_PARAMETERS = {"{draft}": "{post_id}", "{scheduled}": "{post_id}", "{failed_job}": "{job_id}",
                     "{published_job}": "{job_id}", "{item}": "{item_id}", "{member}": "{user_id}",
-                    "{ban}": "{action_id}"}
+                    "{ban}": "{action_id}", "{channel}": "{channel_id}"}
 
 
 @dataclass(frozen=True)
@@ -81,6 +81,12 @@ ENDPOINTS = [
     Endpoint("undo a ban", ("inbox.moderate",), "post", "/inbox/actions/{ban}/undo"),
     Endpoint("correct an inbox label", ("inbox.moderate",), "post", "/inbox/{item}/label",
              {"name": "spam", "value": "no"}),
+    Endpoint("analytics dashboard", ("analytics.view",), "get", "/analytics/dashboard",
+             {"first": "2026-11-01", "last": "2026-11-30"}),
+    Endpoint("formulas of the metrics", ("analytics.view",), "get", "/analytics/metrics"),
+    Endpoint("breakdown of a channel", ("analytics.view",), "get", "/channels/{channel}/breakdown",
+             {"by": "hour-weekday", "metric": "er-reach", "average": "pooled"}),
+    Endpoint("best time to post", ("analytics.view",), "get", "/channels/{channel}/best-time"),
     Endpoint("list members", ("members.manage",), "get", "/members"),
     Endpoint("add a member", ("members.manage",), "post", "/members", {"username": "{newcomer}", "role": "client"}),
     Endpoint("make an account for a new member", ("members.manage",), "post", "/members",
