@@ -19,8 +19,11 @@ FILE_TYPES = {
 
 
 def shown(value: Any) -> Any:
-    """A value as the pages show it: fractions to two decimals, the rest as they are."""
-    return round(value, 2) if isinstance(value, float) else value
+    """A value as the pages show it: fractions to two decimals (a whole one without ".0"), the rest as they are."""
+    if isinstance(value, float):
+        value = round(value, 2)
+        return int(value) if value.is_integer() else value
+    return value
 
 
 @dataclass(frozen=True)

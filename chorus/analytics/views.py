@@ -94,7 +94,7 @@ def _figure_row(name: str, line: dict) -> list[Cell]:
     now, then = line["current"], line["previous"]
     missing = now["formula"] if name in NOT_GIVEN else ""
     return [cell(_label(name, now)), cell(now["value"], now, missing), cell(then["value"], then, missing),
-            cell(line["change"], suffix=" %")]
+            cell(line["change"], missing=_("no comparison: a period is missing it or it was 0"), suffix=" %")]
 
 
 def figure_tables(board: dict) -> list[Table]:
