@@ -259,3 +259,15 @@ def test_charts_load_only_on_the_analytics_pages(signed_in, owner, workspace):
     client = signed_in(owner)
     assert "echarts" not in client.get(f"/w/{workspace.slug}/").content.decode()
     assert "echarts.min.js" in client.get(f"/w/{workspace.slug}/analytics/").content.decode()
+
+
+def test_a_rubric_that_looks_like_a_formula_stays_text_in_the_files(signed_in, owner, workspace, channel):
+    [post] = store.register(channel, [PostFacts(published_at=at(5, 7), remote_id="f1",
+                                                rubric='=HYPERLINK("http://evil.example","win")')])
+    store.ingest_posts([PostReading(post.pk, at(6, 7), likes=3)])
+    url = f"/w/{workspace.slug}/analytics/channels/{channel.pk}/what-works/?table=rubric&export="
+    client = signed_in(owner)
+    in_csv = list(csv.reader(io.StringIO(client.get(url + "csv").content.decode("utf-8-sig"))))
+    sheet = load_workbook(io.BytesIO(client.get(url + "xlsx").content)).active
+    assert in_csv[1][0] == sheet["A2"].value == '\'=HYPERLINK("http://evil.example","win")'
+    assert sheet["A2"].data_type == "s"
