@@ -134,11 +134,17 @@ def channel_table(board: dict) -> Table:
 
 
 def chart_data(board: dict, title: str) -> dict:
-    """What the charts draw, for json_script: the service's daily series, missing days as gaps (null)."""
-    series = board["series"]
-    return {"title": title, "days": [line["day"].isoformat() for line in series],
-            "followers": [line["followers"] for line in series],
-            "interactions": [line["interactions"] for line in series], "posts": [line["posts"] for line in series],
+    """What the charts draw, for json_script: the service's daily series over every day of the period, a day
+    without a row as a gap (null), never 0."""
+    first, last = board["period"]["first"], board["period"]["last"]
+    by_day = {line["day"]: line for line in board["series"]}
+    days = [first + timedelta(days=i) for i in range((last - first).days + 1)]
+
+    def values(name: str) -> list:
+        return [by_day[day][name] if day in by_day else None for day in days]
+
+    return {"title": title, "days": [day.isoformat() for day in days], "followers": values("followers"),
+            "interactions": values("interactions"), "posts": values("posts"),
             "labels": {"followers": _("Followers"), "interactions": _("Interactions"), "posts": _("Posts"),
                        "empty": _("No days with data in this period.")}}
 
@@ -236,7 +242,8 @@ def what_works(request, channel_id):
         "channel": channel, "tables": tables, "heatmap": heatmap_data(heat, channel.name),
         "card": best_time_card(card), "k": shown(heat.k), "metric": metric, "average": average,
         "metrics": [(slug, m.name) for slug, m in formulas.METRICS.items()], "averages": AVERAGE_LABELS.items(),
-        "query": _query_without_export(request), "k_prior": breakdowns.K_PRIOR, "k_max": breakdowns.K_MAX})
+        "query": _query_without_export(request), "k_prior": shown(breakdowns.K_PRIOR),
+        "k_max": shown(breakdowns.K_MAX)})
 
 
 # How is this computed ----------------------------------------------------------------------------------------

@@ -131,7 +131,8 @@ def test_the_charts_get_the_services_daily_series(signed_in, owner, workspace, o
     page = signed_in(owner).get(f"/w/{workspace.slug}/analytics/{OCTOBER}").content.decode()
     chart = json_of(page, "analytics-series")
     by_day = dict(zip(chart["days"], zip(chart["followers"], chart["interactions"], strict=True), strict=True))
-    assert by_day["2026-10-10"] == (1050, 55) and by_day["2026-10-31"] == (1100, None)
+    assert len(by_day) == 31 and by_day["2026-10-10"] == (1050, 55) and by_day["2026-10-31"] == (1100, None)
+    assert by_day["2026-10-11"] == (None, None)  # no row that day: a gap, not 0
     assert 'src="/static/vendor/echarts/echarts.min.js"' in page
 
 
@@ -271,3 +272,21 @@ def test_a_rubric_that_looks_like_a_formula_stays_text_in_the_files(signed_in, o
     sheet = load_workbook(io.BytesIO(client.get(url + "xlsx").content)).active
     assert in_csv[1][0] == sheet["A2"].value == '\'=HYPERLINK("http://evil.example","win")'
     assert sheet["A2"].data_type == "s"
+
+
+def test_the_best_time_card_names_the_slots_and_how_sure_they_are(signed_in, owner, workspace, channel):
+    # Twelve posts on Monday mornings drew few likes, twelve on Tuesday evenings many (Moscow, UTC+3).
+    moments = [(datetime(2026, 10, day, hour, minute, tzinfo=UTC), likes)
+               for day, hour, base in ((5, 7, 2), (12, 7, 2), (19, 7, 2), (6, 15, 20), (13, 15, 20), (20, 15, 20))
+               for minute, likes in zip((0, 10, 20, 30), (base, base + 1, base + 2, base + 3), strict=True)]
+    posts = store.register(channel, [PostFacts(published_at=when, remote_id=f"b{i}")
+                                     for i, (when, _likes) in enumerate(moments)])
+    store.ingest_posts([PostReading(post.pk, at(28, 0), likes=likes)
+                        for post, (_when, likes) in zip(posts, moments, strict=True)])
+    page = signed_in(owner).get(f"/w/{workspace.slug}/analytics/channels/{channel.pk}/what-works/").content.decode()
+    card = page.split('data-card="best-time"')[1].split("</ol>")[0]
+    shown_slots = re.findall(r"<strong>(\w+ \d\d:00)</strong>.*?(\d+) posts?; how sure: <span[^>]*>(\w+)</span>",
+                             card, re.S)
+    slots = services.best_time(owner, workspace, channel.pk)["slots"]
+    assert shown_slots == [(f"{s['day']} {s['hour']:02d}:00", str(s["n"]), s["sure"]) for s in slots]
+    assert shown_slots[0] == ("Tue 18:00", "12", "high")

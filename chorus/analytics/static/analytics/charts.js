@@ -23,7 +23,7 @@
   }
 
   function empty(series) {
-    return series.days.length ? undefined : { text: series.labels.empty, left: "center", top: "middle",
+    return series.followers.some((v) => v !== null) || series.interactions.some((v) => v !== null) ? undefined : { text: series.labels.empty, left: "center", top: "middle",
       textStyle: { fontSize: 13, fontWeight: "normal", color: "#6c757d" } };
   }
 
@@ -32,7 +32,8 @@
     draw("chart-followers", {
       title: empty(series), grid: { left: 60, right: 20, top: 20, bottom: 30 }, tooltip: { trigger: "axis" },
       xAxis: axis, yAxis: { type: "value", scale: true },
-      series: [{ name: series.labels.followers, type: "line", data: series.followers, showSymbol: false }],
+      // Follower counts exist on the days an account snapshot was taken: the line joins them.
+      series: [{ name: series.labels.followers, type: "line", data: series.followers, connectNulls: true }],
     });
     draw("chart-interactions", {
       title: empty(series), grid: { left: 60, right: 40, top: 30, bottom: 30 }, tooltip: { trigger: "axis" },
