@@ -226,16 +226,18 @@ def what_works(request, channel_id):
     card = services.best_time(request.user, request.workspace, channel.pk)
     metric, average = request.GET.get("metric", card["metric"]), request.GET.get("average", formulas.PER_POST)
 
-    def breakdown(by):
-        return services.channel_breakdown(request.user, request.workspace, channel.pk, by, metric, average)
+    def breakdowns_by(metric, average):
+        return services.channel_breakdowns(request.user, request.workspace, channel.pk, (*DIMENSIONS, "hour-weekday"),
+                                           metric, average)
 
     try:
-        heat = breakdown("hour-weekday")
+        found = breakdowns_by(metric, average)
     except ValidationError as exc:
         messages.error(request, " ".join(exc.messages))
         metric, average = card["metric"], formulas.PER_POST
-        heat = breakdown("hour-weekday")
-    tables = [breakdown_table(breakdown(by)) for by in DIMENSIONS]
+        found = breakdowns_by(metric, average)
+    heat = found.pop("hour-weekday")
+    tables = [breakdown_table(table) for table in found.values()]
     if request.GET.get("export"):
         return export(tables, request.GET.get("table", ""), request.GET["export"], f"{channel.pk}-what-works")
     return render(request, "analytics/what_works.html", {

@@ -154,6 +154,8 @@ def test_what_works_shows_raw_and_shrunk_values_with_n(signed_in, owner, workspa
         assert tables_of(page)["type"][:-1] == [[c.key, str(c.posts), str(c.n), page_text(c.value),
                                                  page_text(c.shrunk)] for c in table.cells]
     assert "Not enough posts yet: at least 20" in page  # the best-time card with three posts
+    unknown = client.get(f"{url}?metric=likes&average=pooled").content.decode()
+    assert "Unknown metric likes: use one of er-followers" in unknown and 'data-table="type"' in unknown
     assert "shrunk = (n × raw + k × channel) / (n + k)" in page
 
 
