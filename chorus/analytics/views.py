@@ -157,8 +157,11 @@ def _dashboard_page(request, board: dict, chosen, tables: list[Table], title: st
                       f"{name}-{period['first']}-{period['last']}")
     return render(request, "analytics/dashboard.html", {
         "board": board, "tables": tables, "chart": chart_data(board, title), "title": title, "channel": channel,
-        "chosen": {"period": chosen.get("period", str(DEFAULT_DAYS)), "month": chosen.get("month", ""),
-                   "from": chosen.get("from", ""), "to": chosen.get("to", "")},
+        # The month and dates start from what is shown, so switching the picker needs no typing.
+        "chosen": {"period": chosen.get("period", str(DEFAULT_DAYS)),
+                   "month": chosen.get("month") or period["last"].strftime("%Y-%m"),
+                   "from": chosen.get("from") or period["first"].isoformat(),
+                   "to": chosen.get("to") or period["last"].isoformat()},
         "ranked_by": formulas.METRICS[board["ranked_by"]].name, "query": _query_without_export(request)})
 
 

@@ -143,6 +143,9 @@ def test_last_seven_days_end_today_in_the_workspaces_zone(signed_in, owner, work
     assert board["period"] == {"first": date(2026, 10, 26), "last": date(2026, 11, 1)}
     wrong = client.get(f"/w/{workspace.slug}/analytics/?period=month&month=October").content.decode()
     assert "Choose a month like 2026-10." in wrong
+    backwards = client.get(f"/w/{workspace.slug}/analytics/?period=custom&from=2026-10-31&to=2026-10-01")
+    assert "The period ends before it starts." in backwards.content.decode()
+    assert (backwards.context["board"]["period"]["last"] - backwards.context["board"]["period"]["first"]).days == 29
 
 
 def test_what_works_shows_raw_and_shrunk_values_with_n(signed_in, owner, workspace, october):
@@ -292,3 +295,11 @@ def test_the_best_time_card_names_the_slots_and_how_sure_they_are(signed_in, own
     slots = services.best_time(owner, workspace, channel.pk)["slots"]
     assert shown_slots == [(f"{s['day']} {s['hour']:02d}:00", str(s["n"]), s["sure"]) for s in slots]
     assert shown_slots[0] == ("Tue 18:00", "12", "high")
+
+
+def test_the_pages_open_in_russian(signed_in, owner, workspace, october):
+    client = signed_in(owner, "ru")
+    for page in (OCTOBER, f"channels/{october.pk}/{OCTOBER}", f"channels/{october.pk}/what-works/",
+                 "how-computed/", "import/"):
+        answer = client.get(f"/w/{workspace.slug}/analytics/{page}")
+        assert answer.status_code == 200 and 'lang="ru"' in answer.content.decode(), page
