@@ -66,7 +66,7 @@ def period_from(query, workspace) -> tuple[date, date]:
     return last - timedelta(days=days - 1), last
 
 
-def _board_of(request, load) -> tuple[dict | None, dict]:
+def _board_of(request, load) -> tuple[dict, dict]:
     """`load(first, last)` for the period asked for; a period that cannot be read is said, the default shown."""
     try:
         first, last = period_from(request.GET, request.workspace)
