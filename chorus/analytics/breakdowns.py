@@ -122,12 +122,12 @@ def shrinkage_k(metric: formulas.Metric, groups: dict) -> float:
     samples = [s for s in samples if s]
     if len(samples) < 3:
         return K_PRIOR
-    within = [v - fmean(s) for s in samples for v in s]
+    means = [fmean(s) for s in samples]  # once per cell: inside the loop below it made k quadratic in posts
+    within = [v - mean for s, mean in zip(samples, means, strict=True) for v in s]
     degrees = sum(len(s) for s in samples) - len(samples)
     if degrees <= 0:
         return K_PRIOR
     sigma2 = sum(d * d for d in within) / degrees
-    means = [fmean(s) for s in samples]
     tau2 = pvariance(means) - fmean([sigma2 / len(s) for s in samples])
     if tau2 <= 0:
         return K_MAX

@@ -32,6 +32,7 @@ workspace_pages = [
     path("", include("chorus.web.member_urls")),
     path("sources/", include("chorus.sources.urls")),
     path("inbox/", include("chorus.inbox.urls")),
+    path("analytics/", include("chorus.analytics.urls")),
 ]
 
 urlpatterns = [

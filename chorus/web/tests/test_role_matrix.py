@@ -46,6 +46,9 @@ PAGE_ACTIONS = {
     "inbox-rule": "inbox.rules", "inbox-retrain": "inbox.moderate",
     "inbox-rule-switch": "inbox.rules", "inbox-response-times": "inbox.view", "inbox-undo": "inbox.moderate",
     "inbox-alerts": "inbox.rules", "inbox-alerts-test": "inbox.rules",
+    "analytics": "analytics.view", "analytics-channel": "analytics.view", "analytics-what-works": "analytics.view",
+    "analytics-formulas": "analytics.view", "analytics-import": "analytics.import",
+    "analytics-mapping-save": "analytics.import", "analytics-mapping-delete": "analytics.import",
 }
 
 
