@@ -47,6 +47,7 @@ INSTALLED_APPS = [
     "chorus.sources",
     "chorus.inbox",
     "chorus.classify",
+    "chorus.reports",
 ]
 
 MIDDLEWARE = [
@@ -131,6 +132,13 @@ FILE_UPLOAD_MAX_MEMORY_SIZE = 10 * 1024 * 1024
 
 EMAIL_BACKEND = os.environ.get("CHORUS_EMAIL_BACKEND", "django.core.mail.backends.filebased.EmailBackend")
 EMAIL_FILE_PATH = HOME / "outbox"
+# A real mail server: CHORUS_EMAIL_BACKEND=django.core.mail.backends.smtp.EmailBackend and these.
+EMAIL_HOST = os.environ.get("CHORUS_EMAIL_HOST", "localhost")
+EMAIL_PORT = int(os.environ.get("CHORUS_EMAIL_PORT", "25"))
+EMAIL_HOST_USER = os.environ.get("CHORUS_EMAIL_USER", "")
+EMAIL_HOST_PASSWORD = os.environ.get("CHORUS_EMAIL_PASSWORD", "")
+EMAIL_USE_TLS = env_bool("CHORUS_EMAIL_TLS")
+DEFAULT_FROM_EMAIL = os.environ.get("CHORUS_EMAIL_FROM", "chorus@localhost")
 
 # Celery: embedded mode keeps its broker in its own SQLite file, apart from the app's database.
 CELERY_BROKER_URL = os.environ.get("CELERY_BROKER_URL") or f"sqla+sqlite:///{HOME / 'broker.sqlite3'}"
@@ -162,6 +170,8 @@ CELERY_BEAT_SCHEDULE = {
                      "options": {"expires": 60}},
     "inbox-overdue": {"task": "chorus.inbox.tasks.alert_overdue", "schedule": 60.0, "options": {"expires": 120}},
     "inbox-rescore": {"task": "chorus.inbox.tasks.rescore_uncertain", "schedule": 60.0, "options": {"expires": 120}},
+    "reports-schedules": {"task": "chorus.reports.tasks.run_schedules", "schedule": 300.0,
+                          "options": {"expires": 240}},
     "sources-poll-feeds": {"task": "chorus.sources.tasks.poll_feeds", "schedule": 300.0,
                            "options": {"expires": 240}},
 }
@@ -209,6 +219,7 @@ LOGGING = {
     "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "plain"}},
     "root": {"handlers": ["console"], "level": os.environ.get("CHORUS_LOG_LEVEL", "INFO")},
     # httpx logs every request URL at INFO, and some networks (Telegram) carry the token in the URL.
+    # fontTools tells every table it subsets while WeasyPrint makes a report's PDF.
     "loggers": {"django.db.backends": {"level": "WARNING"}, "httpx": {"level": "WARNING"},
-                "httpcore": {"level": "WARNING"}},
+                "httpcore": {"level": "WARNING"}, "fontTools": {"level": "WARNING"}},
 }

@@ -152,7 +152,7 @@ def er_by_days(days: Iterable) -> Figure:
                   {"sum of daily rates": sum(rates)})
 
 
-def total(name: str, values: Iterable[int | None], formula: str) -> Figure:
+def total(name: str, values: Iterable[int | None], formula: str, label: str = "") -> Figure:
     """A sum that stays missing when nothing reported it."""
     reported = [v for v in values if v is not None]
-    return Figure(name, name, sum(reported) if reported else None, formula, "", len(reported), {})
+    return Figure(name, label or name, sum(reported) if reported else None, formula, "", len(reported), {})

@@ -11,6 +11,7 @@ from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
 from django.http import Http404
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy as _lazy
 
 from chorus.analytics import breakdowns, formulas, history_import
 from chorus.analytics.models import DAY_SUMS, ImportMapping
@@ -23,6 +24,9 @@ POST_FIELDS = ("pk", "channel_id", "remote_id", "job_id", "published_at", "date_
                "local_hour", "local_weekday", "kind", "rubric", "text_length", "paid", "views", "likes", "reposts",
                "comments", "reach", "saves", "clicks", "total_interactions", "interactions", "followers_at_post")
 TOP = 5
+SUM_LABELS = {"views": _lazy("Views"), "likes": _lazy("Likes"), "reposts": _lazy("Reposts"),
+              "comments": _lazy("Comments"), "reach": _lazy("Reach"), "saves": _lazy("Saves"),
+              "clicks": _lazy("Clicks"), "interactions": _lazy("Interactions")}
 
 
 def channel_for(actor, workspace, channel_id: int, action: str = "analytics.view") -> Channel:
@@ -52,6 +56,11 @@ def channel_dashboard(actor, workspace, channel_id: int, first: date, last: date
 def workspace_dashboard(actor, workspace, first: date, last: date) -> dict:
     """The workspace's totals over its channels, and each channel's own line."""
     ensure_can(actor, "analytics.view", workspace)
+    return workspace_figures(workspace, first, last)
+
+
+def workspace_figures(workspace, first: date, last: date) -> dict:
+    """The workspace dashboard for a caller that checked its own right to it (a client report)."""
     channels = list(Channel.objects.filter(workspace=workspace).values_list("pk", "name"))
     answer = _dashboard([pk for pk, _name in channels], first, last, per_channel=True)
     names = dict(channels)
@@ -106,7 +115,8 @@ def _period_figures(channel_ids, days, posts, first: date, last: date,
     for name in DAY_SUMS:
         if only is None or name in only:
             figures[name] = formulas.total(name, (getattr(d, name) for d in inside),
-                                           f"Σ {name} of the posts published in the period")
+                                           str(_("the sum over the posts published in the period, as the network "
+                                                 "reports them")), label=str(SUM_LABELS[name]))
     for slug in RATES:
         for method in formulas.AVERAGES:
             if only is None or f"{slug}:{method}" in only:
@@ -230,10 +240,14 @@ def _check_breakdown(by: str, metric: str, average: str) -> None:
 
 def best_time(actor, workspace, channel_id: int, days: int = 180) -> dict:
     """The channel's best slots over the `days` up to its latest post (recent habits of its audience)."""
-    channel = channel_for(actor, workspace, channel_id)
+    return channel_best_time(channel_for(actor, workspace, channel_id), days)
+
+
+def channel_best_time(channel: Channel, days: int = 180) -> dict:
+    """best_time for a caller that checked its own right to the channel (a client report)."""
     latest = store.posts([channel.pk]).order_by("-local_day").values_list("local_day", flat=True).first()
     posts = _history(channel, latest - timedelta(days=days - 1), latest) if latest else []
-    return {"channel": channel.pk, "zone": workspace.timezone, "days": days, **breakdowns.best_times(posts)}
+    return {"channel": channel.pk, "zone": channel.workspace.timezone, "days": days, **breakdowns.best_times(posts)}
 
 
 # History import ----------------------------------------------------------------------------------------------

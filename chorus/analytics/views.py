@@ -25,9 +25,6 @@ from chorus.web.decorators import workspace_view
 
 LAST_DAYS = ("7", "30", "90")
 DEFAULT_DAYS = 30
-SUM_LABELS = {"views": _lazy("Views"), "likes": _lazy("Likes"), "reposts": _lazy("Reposts"),
-              "comments": _lazy("Comments"), "reach": _lazy("Reach"), "saves": _lazy("Saves"),
-              "clicks": _lazy("Clicks"), "interactions": _lazy("Interactions")}
 AUDIENCE = ("followers", "followers-growth", "followers-growth-rate", "new-followers", "lost-followers")
 ACTIVITY = ("posts", *DAY_SUMS)
 NOT_GIVEN = ("new-followers", "lost-followers")  # no network gives them: the figure's formula says so
@@ -86,14 +83,10 @@ def _query_without_export(request) -> str:
 
 # Dashboards --------------------------------------------------------------------------------------------------
 
-def _label(name: str, figure: dict) -> str:
-    return str(SUM_LABELS.get(name, figure["label"]))
-
-
 def _figure_row(name: str, line: dict) -> list[Cell]:
     now, then = line["current"], line["previous"]
     missing = now["formula"] if name in NOT_GIVEN else ""
-    return [cell(_label(name, now)), cell(now["value"], now, missing), cell(then["value"], then, missing),
+    return [cell(now["label"]), cell(now["value"], now, missing), cell(then["value"], then, missing),
             cell(line["change"], missing=_("no comparison: a period is missing it or it was 0"), suffix=" %")]
 
 

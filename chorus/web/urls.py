@@ -33,6 +33,7 @@ workspace_pages = [
     path("sources/", include("chorus.sources.urls")),
     path("inbox/", include("chorus.inbox.urls")),
     path("analytics/", include("chorus.analytics.urls")),
+    path("reports/", include("chorus.reports.urls")),
 ]
 
 urlpatterns = [
