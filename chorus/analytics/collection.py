@@ -29,8 +29,9 @@ def claim_due_channels(now: datetime, limit: int = 50) -> list[Channel]:
     return claimed
 
 
-def collect_channel(channel: Channel, now: datetime) -> int:
-    """Snapshot the channel's recent posts and its account; returns how many post snapshots were taken."""
+def collect_channel(channel: Channel, now: datetime, watched_for: timedelta = POSTS_WATCHED_FOR) -> int:
+    """Snapshot the channel's posts of the last `watched_for` and its account; returns how many post snapshots
+    were taken."""
     capabilities = channel.connector_class.capabilities
     connector = channel.connector
     taken = 0
@@ -39,7 +40,7 @@ def collect_channel(channel: Channel, now: datetime) -> int:
             # A post being edited is still out there; one deleted (or being deleted) has nothing left to count.
             jobs = {job.remote_id: job for job in PublishJob.objects.filter(
                 channel=channel, status__in=[Status.PUBLISHED, Status.EDITING],
-                published_at__gte=now - POSTS_WATCHED_FOR).exclude(remote_id="")}
+                published_at__gte=now - watched_for).exclude(remote_id="")}
             remote_ids = list(jobs)
             for start in range(0, len(remote_ids), BATCH):
                 counters = [c for c in connector.fetch_counters(remote_ids[start:start + BATCH]) if c.remote_id in jobs]
