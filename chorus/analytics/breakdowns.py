@@ -21,6 +21,7 @@ from dataclasses import dataclass
 from statistics import fmean, pvariance
 
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
 from chorus.analytics import formulas
 
@@ -150,6 +151,7 @@ class Slot:
                 "value": self.value, "lift": self.lift, "sure": self.sure}
 
 
+SURE_LABELS = {"high": gettext_lazy("high"), "medium": gettext_lazy("medium"), "low": gettext_lazy("low")}
 BEST_TIME_METRICS = ("er-reach", "er-followers", "er-views", "interactions")
 MIN_POSTS = 20  # below this a channel's own history says too little to suggest times
 

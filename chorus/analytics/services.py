@@ -11,7 +11,7 @@ from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
 from django.http import Http404
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy as _lazy
+from django.utils.translation import gettext_lazy
 
 from chorus.analytics import breakdowns, formulas, history_import
 from chorus.analytics.models import DAY_SUMS, ImportMapping
@@ -24,9 +24,9 @@ POST_FIELDS = ("pk", "channel_id", "remote_id", "job_id", "published_at", "date_
                "local_hour", "local_weekday", "kind", "rubric", "text_length", "paid", "views", "likes", "reposts",
                "comments", "reach", "saves", "clicks", "total_interactions", "interactions", "followers_at_post")
 TOP = 5
-SUM_LABELS = {"views": _lazy("Views"), "likes": _lazy("Likes"), "reposts": _lazy("Reposts"),
-              "comments": _lazy("Comments"), "reach": _lazy("Reach"), "saves": _lazy("Saves"),
-              "clicks": _lazy("Clicks"), "interactions": _lazy("Interactions")}
+SUM_LABELS = {"views": gettext_lazy("Views"), "likes": gettext_lazy("Likes"), "reposts": gettext_lazy("Reposts"),
+              "comments": gettext_lazy("Comments"), "reach": gettext_lazy("Reach"), "saves": gettext_lazy("Saves"),
+              "clicks": gettext_lazy("Clicks"), "interactions": gettext_lazy("Interactions")}
 
 
 def channel_for(actor, workspace, channel_id: int, action: str = "analytics.view") -> Channel:

@@ -14,7 +14,7 @@ from django.core.exceptions import ValidationError
 from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy as _lazy
+from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_POST
 
 from chorus.analytics import breakdowns, formulas, history_import, services
@@ -22,19 +22,19 @@ from chorus.analytics.exports import Cell, Table, cell, export, shown
 from chorus.analytics.models import DAY_SUMS
 from chorus.channels.services import channels_of
 from chorus.web.decorators import workspace_view
+from chorus.workspaces.timezones import WEEKDAY_NAMES
 
 LAST_DAYS = ("7", "30", "90")
 DEFAULT_DAYS = 30
 AUDIENCE = ("followers", "followers-growth", "followers-growth-rate", "new-followers", "lost-followers")
 ACTIVITY = ("posts", *DAY_SUMS)
 NOT_GIVEN = ("new-followers", "lost-followers")  # no network gives them: the figure's formula says so
-WEEKDAY_NAMES = dict(zip(breakdowns.WEEKDAYS, (_lazy("Mon"), _lazy("Tue"), _lazy("Wed"), _lazy("Thu"), _lazy("Fri"),
-                                               _lazy("Sat"), _lazy("Sun")), strict=True))
-DIMENSIONS = {"type": _lazy("Post type"), "rubric": _lazy("Rubric"), "length": _lazy("Text length, characters"),
-              "hour": _lazy("Hour of the day"), "weekday": _lazy("Weekday"), "paid": _lazy("Paid or organic")}
-AVERAGE_LABELS = {formulas.PER_POST: _lazy("mean of per-post values (each post counts the same)"),
-                  formulas.POOLED: _lazy("pooled: Σ numerator / Σ denominator (big posts weigh more)")}
-SURE_LABELS = {"high": _lazy("high"), "medium": _lazy("medium"), "low": _lazy("low")}
+WEEKDAY_LABELS = dict(zip(breakdowns.WEEKDAYS, WEEKDAY_NAMES, strict=True))
+DIMENSIONS = {"type": gettext_lazy("Post type"), "rubric": gettext_lazy("Rubric"),
+              "length": gettext_lazy("Text length, characters"), "hour": gettext_lazy("Hour of the day"),
+              "weekday": gettext_lazy("Weekday"), "paid": gettext_lazy("Paid or organic")}
+AVERAGE_LABELS = {formulas.PER_POST: gettext_lazy("mean of per-post values (each post counts the same)"),
+                  formulas.POOLED: gettext_lazy("pooled: Σ numerator / Σ denominator (big posts weigh more)")}
 
 
 # The period ---------------------------------------------------------------------------------------------------
@@ -183,7 +183,7 @@ def _key_shown(by: str, key) -> str:
     if by == "hour":
         return f"{key:02d}:00"
     if by == "weekday":
-        return str(WEEKDAY_NAMES[key])
+        return str(WEEKDAY_LABELS[key])
     return str(key)
 
 
@@ -205,14 +205,14 @@ def heatmap_data(table: breakdowns.Breakdown, title: str) -> dict:
         day, hour = c.key.split()
         cells.append([int(hour), breakdowns.WEEKDAYS.index(day), shown(c.shrunk), c.n, shown(c.value)])
     return {"title": title, "metric": table.overall.label, "hours": [f"{h:02d}" for h in range(24)],
-            "days": [str(WEEKDAY_NAMES[d]) for d in breakdowns.WEEKDAYS], "cells": cells,
+            "days": [str(WEEKDAY_LABELS[d]) for d in breakdowns.WEEKDAYS], "cells": cells,
             "labels": {"n": _("posts"), "raw": _("raw"), "shrunk": _("shrunk"), "missing": _("not reported")}}
 
 
 def best_time_card(card: dict) -> dict:
-    slots = [{**slot, "day": WEEKDAY_NAMES[slot["day"]], "value": shown(slot["value"]),
+    slots = [{**slot, "day": WEEKDAY_LABELS[slot["day"]], "value": shown(slot["value"]),
               "lift": shown(slot["lift"] * 100) if slot["lift"] is not None else None,
-              "sure": SURE_LABELS[slot["sure"]]} for slot in card["slots"]]
+              "sure": breakdowns.SURE_LABELS[slot["sure"]]} for slot in card["slots"]]
     return {**card, "slots": slots, "metric_name": formulas.METRICS[card["metric"]].name}
 
 

@@ -9,7 +9,6 @@ from django.db.models import Count
 from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy as _lazy
 from django.views.decorators.http import require_POST
 
 from chorus.channels.services import channel_for, channels_of
@@ -30,10 +29,10 @@ from chorus.web.decorators import workspace_view
 from chorus.workspaces.models import Membership
 from chorus.workspaces.roles import can
 from chorus.workspaces.services import workspace_object
+from chorus.workspaces.timezones import WEEKDAY_NAMES
 
 AGES = {"1h": timedelta(hours=1), "4h": timedelta(hours=4), "24h": timedelta(days=1), "7d": timedelta(days=7)}
 PAGE = 50
-WEEKDAYS = (_lazy("Mon"), _lazy("Tue"), _lazy("Wed"), _lazy("Thu"), _lazy("Fri"), _lazy("Sat"), _lazy("Sun"))
 
 
 def _number(value: str) -> int | None:
@@ -197,7 +196,7 @@ def inbox_settings(request):
                       .annotate(n=Count("pk")).values_list("rule_name", "n"))
     return render(request, "inbox/settings.html", {
         "hours": BusinessHours.objects.filter(workspace=workspace).first(),
-        "weekdays": list(enumerate(WEEKDAYS)),
+        "weekdays": list(enumerate(WEEKDAY_NAMES)),
         "channel_targets": [(c, targets.get(c.pk)) for c in channels], "channels": channels,
         "rules": [(r, rules_done.get(r.name, 0)) for r in workspace.moderation_rules.select_related("channel")],
         "saved_replies": workspace.saved_replies.all(), "actions": rules.ACTIONS, "signs": rules.AUTHOR_SIGNS,

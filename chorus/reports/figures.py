@@ -8,13 +8,14 @@ from datetime import timedelta
 from django.utils.translation import gettext as _
 
 from chorus.analytics import formulas
-from chorus.analytics.breakdowns import WEEKDAYS
+from chorus.analytics.breakdowns import SURE_LABELS
 from chorus.analytics.models import PublishedPost
 from chorus.analytics.services import channel_best_time, workspace_figures
 from chorus.channels.models import Channel
 from chorus.inbox.response_times import workspace_response_row
 from chorus.reports import rendering
 from chorus.reports.periods import Period
+from chorus.workspaces.timezones import WEEKDAY_NAMES
 
 # The dashboard's figures a client report leads with, in this order.
 SUMMARY = ("followers", "followers-growth", "posts", "views", "reach", "interactions", "er-followers:per-post",
@@ -53,9 +54,10 @@ def _summary(figures: dict) -> list[Line]:
 
 
 def _charts(series: list[dict], colour: str) -> list[str]:
-    return [rendering.line_chart([(d["day"], d["followers"]) for d in series], colour=colour, title=_("Followers")),
-            rendering.line_chart([(d["day"], d["interactions"]) for d in series], colour=colour,
-                                 title=_("Interactions of the day's posts"))]
+    return [rendering.line_chart([(d["day"], d["followers"]) for d in series], name="followers", colour=colour,
+                                 title=_("Followers")),
+            rendering.line_chart([(d["day"], d["interactions"]) for d in series], name="interactions",
+                                 colour=colour, title=_("Interactions of the day's posts"))]
 
 
 def _top_posts(lines: list[dict]) -> list[dict]:
@@ -79,8 +81,8 @@ def _best_times(channels: list[Channel]) -> list[dict]:
         card = channel_best_time(channel)
         if card["slots"]:
             slots = [_("%(day)s %(hour)02d:00 (%(n)d posts, sure: %(sure)s)")
-                     % {"day": _(WEEKDAYS[s["weekday"]]), "hour": s["hour"], "n": s["n"], "sure": _(s["sure"])}
-                     for s in card["slots"]]
+                     % {"day": WEEKDAY_NAMES[s["weekday"]], "hour": s["hour"], "n": s["n"],
+                        "sure": SURE_LABELS[s["sure"]]} for s in card["slots"]]
             found.append({"channel": channel, "slots": slots})
     return found
 

@@ -8,6 +8,7 @@ network text, and nothing in it may make the server call an address.
 import base64
 import io
 import logging
+import re
 from datetime import date
 from importlib import resources
 from pathlib import Path
@@ -25,8 +26,9 @@ def font_files() -> dict[str, Path]:
     return {"regular": folder / "DejaVuSans.ttf", "bold": folder / "DejaVuSans-Bold.ttf"}
 
 
-def line_chart(points: list[tuple[date, float | None]], *, colour: str, title: str) -> str:
-    """An SVG line of a daily series; a day without a value is a gap, not a zero."""
+def line_chart(points: list[tuple[date, float | None]], *, name: str, colour: str, title: str) -> str:
+    """An SVG line of a daily series; a day without a value is a gap, not a zero. `name` makes its element ids
+    its own, as matplotlib numbers them from 1 in every chart and a page holds several."""
     import matplotlib
     from matplotlib.figure import Figure  # not pyplot: its global figures are not safe in the worker's threads
 
@@ -45,7 +47,10 @@ def line_chart(points: list[tuple[date, float | None]], *, colour: str, title: s
     out = io.StringIO()
     figure.savefig(out, format="svg")
     svg = out.getvalue()
-    return svg[svg.index("<svg"):]  # the XML prologue and doctype do not belong inside an HTML page
+    svg = svg[svg.index("<svg"):]  # the XML prologue and doctype do not belong inside an HTML page
+    svg = re.sub(r'\bid="([^"]+)"', rf'id="{name}-\1"', svg)
+    svg = re.sub(r"url\(#([^)]+)\)", rf"url(#{name}-\1)", svg)
+    return re.sub(r'href="#([^"]+)"', rf'href="#{name}-\1"', svg)
 
 
 def thumbnail(asset) -> str:

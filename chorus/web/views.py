@@ -13,7 +13,7 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy, ngettext
+from django.utils.translation import ngettext
 from django.views.decorators.http import require_POST
 
 from chorus.channels.oauth import oauth_networks
@@ -46,6 +46,7 @@ from chorus.web.oauth_views import callback_url
 from chorus.workspaces.models import ApiToken
 from chorus.workspaces.roles import can
 from chorus.workspaces.services import choose_language, create_api_token, profile_of, workspaces_of
+from chorus.workspaces.timezones import WEEKDAY_NAMES
 
 # A post can be rewritten while none of its publications is on its way out (the rule lives in write_post).
 EDITABLE = {Status.SCHEDULED, Status.FAILED, Status.NEEDS_REVIEW}
@@ -96,13 +97,9 @@ def workspace_home(request):
 
 # Channels -------------------------------------------------------------------------------------------------------
 
-WEEKDAYS = [gettext_lazy("Mon"), gettext_lazy("Tue"), gettext_lazy("Wed"), gettext_lazy("Thu"),
-            gettext_lazy("Fri"), gettext_lazy("Sat"), gettext_lazy("Sun")]
-
-
 def _slot_times(channel) -> list[str]:
     """Each weekday's queue times as the editor shows them: "09:00, 18:30"."""
-    by_day = [[] for _day in WEEKDAYS]
+    by_day = [[] for _day in WEEKDAY_NAMES]
     for slot in channel.queue_slots.all():
         by_day[slot.weekday].append(slot.time.strftime("%H:%M"))
     return [", ".join(times) for times in by_day]
@@ -110,7 +107,7 @@ def _slot_times(channel) -> list[str]:
 
 @workspace_view("channel.view")
 def channels(request):
-    rows = [{"channel": channel, "slots": list(zip(WEEKDAYS, _slot_times(channel), strict=True)),
+    rows = [{"channel": channel, "slots": list(zip(WEEKDAY_NAMES, _slot_times(channel), strict=True)),
              "push": channel.connector_class.capabilities.push,
              "faults": sandbox_account(channel).faults if channel.connector_class.is_sandbox else None}
             for channel in channels_of(request.user, request.workspace)]

@@ -5,8 +5,12 @@ from zoneinfo import ZoneInfo
 
 from django.core.exceptions import ValidationError
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
 UTC = ZoneInfo("UTC")
+# Monday first, as `date.weekday()` counts: queue slots, business hours, breakdowns and reports name days so.
+WEEKDAY_NAMES = (gettext_lazy("Mon"), gettext_lazy("Tue"), gettext_lazy("Wed"), gettext_lazy("Thu"),
+                 gettext_lazy("Fri"), gettext_lazy("Sat"), gettext_lazy("Sun"))
 
 
 def _round_trips(local: datetime) -> bool:

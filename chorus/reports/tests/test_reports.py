@@ -1,6 +1,7 @@
 """An owner builds the coffee shop's October report; the client reads it on screen and as a PDF."""
 
 import io
+import re
 
 import pytest
 from django.core import mail
@@ -50,7 +51,9 @@ def test_the_report_is_in_the_workspace_language_on_screen_and_in_the_pdf(owner,
     assert "Demo Coffee" in text and "Октябрь 2026" in text  # Cyrillic survives into the PDF
     assert "Подписчики" in text
     assert "4,00 %" in text  # ER by followers, mean of per-post rates, as Russians write it
-    assert "<svg" in report.page and report.page.count("<svg") == 2
+    assert report.page.count("<svg") == 2
+    ids = re.findall(r'\bid="([^"]+)"', report.page)
+    assert ids and len(ids) == len(set(ids))  # two charts on one page, each with ids of its own
 
 
 def test_a_client_reads_the_report_but_a_contractor_does_not_see_it(signed_in, workspace, team, coffee_history):
