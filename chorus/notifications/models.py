@@ -44,6 +44,15 @@ class AlertOutlets(models.Model):
         return bool(self.telegram_chat and self.telegram_bot.get("token"))
 
 
+class DeliveryStatus(models.TextChoices):
+    """Where a message leaving Chorus (an alert, a report's e-mail) stands; a worker moves it by compare-and-swap."""
+
+    QUEUED = "queued", _("Queued")
+    SENDING = "sending", _("Sending")
+    SENT = "sent", _("Sent")
+    FAILED = "failed", _("Failed")
+
+
 class AlertDelivery(models.Model):
     """One alert on its way to one outlet; a failure stays here with its reason, for the settings page."""
 
@@ -51,11 +60,7 @@ class AlertDelivery(models.Model):
         EMAIL = "email", _("E-mail")
         TELEGRAM = "telegram", _("Telegram")
 
-    class Status(models.TextChoices):
-        QUEUED = "queued", _("Queued")
-        SENDING = "sending", _("Sending")
-        SENT = "sent", _("Sent")
-        FAILED = "failed", _("Failed")
+    Status = DeliveryStatus
 
     workspace = models.ForeignKey(Workspace, on_delete=models.CASCADE, related_name="alert_deliveries")
     outlet = models.CharField(max_length=16, choices=Outlet.choices)

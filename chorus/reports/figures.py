@@ -87,28 +87,13 @@ def _best_times(channels: list[Channel]) -> list[dict]:
     return found
 
 
-def duration_text(seconds: float | None) -> str:
-    """"42 min", "3 h 05 min", "2 d 4 h": response times as a client reads them; a dash when missing."""
-    if seconds is None:
-        return "—"
-    minutes = round(seconds / 60)
-    if minutes < 60:
-        return _("%(m)d min") % {"m": minutes}
-    hours, minutes = divmod(minutes, 60)
-    if hours < 24:
-        return _("%(h)d h %(m)02d min") % {"h": hours, "m": minutes}
-    days, hours = divmod(hours, 24)
-    return _("%(d)d d %(h)d h") % {"d": days, "h": hours}
-
-
 def _community(workspace, period: Period) -> dict | None:
     since, until = period.bounds(workspace.timezone)
     row = workspace_response_row(workspace, since, until)
     if row is None:
         return None
     return {"items": row.items, "answered": row.answered,
-            "first_median": duration_text(row.first_response_median),
-            "first_p90": duration_text(row.first_response_p90),
+            "first_median": row.first_response_median, "first_p90": row.first_response_p90,
             "within_target": None if row.within_target is None else row.within_target * 100}
 
 

@@ -5,6 +5,7 @@ from django.conf import settings
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
+from chorus.notifications.models import DeliveryStatus
 from chorus.workspaces.models import Workspace
 
 
@@ -57,11 +58,7 @@ class ReportSchedule(models.Model):
 class ReportDelivery(models.Model):
     """One e-mail carrying one report to one address; a failure stays here with its reason."""
 
-    class Status(models.TextChoices):
-        QUEUED = "queued", _("Queued")
-        SENDING = "sending", _("Sending")
-        SENT = "sent", _("Sent")
-        FAILED = "failed", _("Failed")
+    Status = DeliveryStatus
 
     report = models.ForeignKey(Report, on_delete=models.CASCADE, related_name="deliveries")
     recipient = models.EmailField()

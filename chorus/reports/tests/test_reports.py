@@ -2,6 +2,7 @@
 
 import io
 import re
+from datetime import timedelta
 
 import pytest
 from django.core import mail
@@ -153,3 +154,23 @@ def test_an_address_that_is_not_one_is_named(owner, workspace, coffee_history):
     report = services.build_report(actor=owner, workspace=workspace, period=parse_period("2026-10"))
     with pytest.raises(ValidationError, match="client-at-example.com is not an e-mail address"):
         services.email_report(actor=owner, report=report, recipients="client-at-example.com")
+
+
+def test_the_report_says_how_fast_the_community_was_answered(owner, workspace, channel, coffee_history):
+    from chorus.inbox.ingestion import record_conversations
+    from chorus.inbox.models import InboxItem
+    from chorus.networks.base import Conversation
+    from chorus.reports.tests.conftest import at
+
+    asked = at("2026-10-06", 9)
+    question, _complaint = record_conversations(channel, [
+        Conversation("comment", "c1", "u1", "Анна", "Во сколько открываетесь?", asked, post_remote_id="oct-1"),
+        Conversation("comment", "c2", "u2", "Олег", "Кофе остыл", asked, post_remote_id="oct-1")])
+    InboxItem.objects.filter(pk=question.pk).update(first_response_at=asked + timedelta(minutes=42))
+
+    report = services.build_report(actor=owner, workspace=workspace, period=parse_period("2026-10"))
+
+    community = report.page[report.page.index("Работа с аудиторией"):]
+    assert re.search(r"Получено комментариев и сообщений</td><td class=\"n\">2<", community)
+    assert re.search(r"Отвечено</td><td class=\"n\">1<", community)
+    assert "42 мин" in community
