@@ -1,11 +1,13 @@
+import ctypes
 import logging
 import os
 import threading
+import time
 
 import click
 from celery import Celery, bootsteps
 from celery.beat import EmbeddedService
-from celery.signals import worker_ready
+from celery.signals import task_postrun, worker_ready
 from kombu.transport.sqlalchemy import Transport as SqlaTransport
 
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "chorus.settings")
@@ -58,3 +60,19 @@ def _load_label_models() -> None:
         labeller.rescore(["warm up"], ["en"])  # the fast model, the language detector and the encoder
     except Exception:  # noqa: BLE001 - the first comment meets the same problem and reports it where it matters
         log.warning("could not load the label models at start; they load with the first comment", exc_info=True)
+
+
+TRIM_EVERY = 30.0  # seconds; a trim walks the heap (a few ms), a tick every second needs no trim of its own
+_malloc_trim = getattr(ctypes.CDLL(None), "malloc_trim", None)  # glibc only
+_trimmed_at = 0.0
+
+
+@task_postrun.connect
+def hand_back_free_memory(**_signal) -> None:
+    """After a busy minute glibc keeps the freed pages inside its heaps; `malloc_trim` returns them to the system,
+    at most every TRIM_EVERY seconds."""
+    global _trimmed_at
+    if _malloc_trim is None or time.monotonic() - _trimmed_at < TRIM_EVERY:
+        return
+    _trimmed_at = time.monotonic()
+    _malloc_trim(0)

@@ -19,9 +19,10 @@ STOP_TIMEOUT = 25
 MALLOC_ARENAS = "2"
 
 
-def web_argv(port: int) -> list[str]:
+def web_argv(port: int, workers: int = 2) -> list[str]:
+    """Eight request threads in all, split over `workers` processes (each holds its own ~115 MB of Django)."""
     return [sys.executable, "-m", "gunicorn", "chorus.wsgi:application", "--bind", f"127.0.0.1:{port}",
-            "--workers", "2", "--threads", "4", "--graceful-timeout", "10",
+            "--workers", str(workers), "--threads", str(8 // workers), "--graceful-timeout", "10",
             # The control socket lives in ~/.gunicorn, shared by every instance on the machine; we don't use it.
             "--no-control-socket"]
 
