@@ -33,3 +33,16 @@ def test_a_worker_with_beat_runs_the_ticks_in_a_thread_not_a_second_process(star
     assert "--beat-thread" in started["argv"] and "--beat" not in started["argv"]
     call_command("worker")
     assert "--beat-thread" not in started["argv"]
+
+
+def test_the_worker_hands_freed_memory_back_after_a_task_at_most_every_half_minute(monkeypatch):
+    from chorus import celery
+
+    trims, clock = [], [1000.0]
+    monkeypatch.setattr(celery, "_malloc_trim", trims.append)
+    monkeypatch.setattr(celery, "_trimmed_at", 0.0)
+    monkeypatch.setattr(celery.time, "monotonic", lambda: clock[0])
+    for seconds in (0, 1, 29, 31, 40, 62):
+        clock[0] = 1000.0 + seconds
+        celery.hand_back_free_memory()
+    assert len(trims) == 3  # at 0, 31 and 62 s
