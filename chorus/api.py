@@ -8,6 +8,7 @@ from django.http import Http404
 from ninja import NinjaAPI
 from ninja.errors import ValidationError as RequestInvalid
 
+from chorus.analytics.api import router as analytics
 from chorus.channels.api import router as channels
 from chorus.content.api import PostProblems
 from chorus.content.api import router as posts
@@ -15,6 +16,7 @@ from chorus.content.services import PostInvalid
 from chorus.inbox.api import router as inbox
 from chorus.notifications.api import router as notifications
 from chorus.publishing.api import router as publications
+from chorus.reports.api import router as reports
 from chorus.workspaces.api import AUTH
 from chorus.workspaces.api import router as workspaces
 
@@ -22,7 +24,7 @@ api = NinjaAPI(title="Chorus API", version="1", urls_namespace="api", auth=AUTH,
                description="Token: `Authorization: Bearer <token>` (`chorus token create`), bound to one "
                            "workspace. In the browser, the session with its CSRF token.")
 
-for router in (workspaces, channels, posts, publications, notifications, inbox):
+for router in (workspaces, channels, posts, publications, notifications, inbox, analytics, reports):
     api.add_router("/", router)
 
 

@@ -9,6 +9,7 @@ Without `--as`, the command line is the server's operator and acts as the worksp
 import argparse
 import json
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Any
 
 from django.contrib.auth import get_user_model
@@ -114,6 +115,13 @@ class ChorusCommand(BaseCommand):
             raise CommandError(_("No such workspace."))
         actor = self.actor(options, workspace)
         return workspace_for(actor, workspace.slug), actor
+
+    @staticmethod
+    def file_bytes(path: str) -> bytes:
+        try:
+            return Path(path).read_bytes()
+        except OSError as exc:
+            raise CommandError(_("Cannot read %(path)s: %(reason)s") % {"path": path, "reason": exc.strerror}) from exc
 
     def progress(self, message: str) -> None:
         """Say what long work is doing, on a terminal only: pipes and --json stay clean."""

@@ -66,9 +66,8 @@ def fetch(url: str, *, max_bytes: int, timeout: float, headers: dict | None = No
         request_headers["If-Modified-Since"] = last_modified
     target = _web_address(url)
     for _hop in range(MAX_REDIRECTS + 1):
-        addresses = _vetted_addresses(target, deadline)
         with _client(deadline) as client:
-            response = _send(client, target, addresses, request_headers, timeout)
+            response = _send(client, target, request_headers, timeout)
             try:
                 location = response.headers.get("location")
                 if response.status_code in REDIRECTS and location:
@@ -142,29 +141,45 @@ def _embedded_ipv4(address: Address) -> ipaddress.IPv4Address | None:
     return None
 
 
+class GuardedTransport(httpx.HTTPTransport):
+    """For every client that talks to a host someone typed (a feed, a Mastodon instance, an own API server): each
+    request's host is resolved and vetted here, and the vetted address is dialled with the original name as Host
+    and TLS SNI. A refused host raises OutboundRefused before anything is sent; a failed lookup OutboundFailed."""
+
+    def __init__(self, deadline: float | None = None, resolve_timeout: float = 5.0):
+        super().__init__()
+        self.deadline, self.resolve_timeout = deadline, resolve_timeout
+
+    def handle_request(self, request: httpx.Request) -> httpx.Response:
+        target = _web_address(str(request.url))
+        deadline = self.deadline or time.monotonic() + self.resolve_timeout
+        extensions = {**request.extensions, "sni_hostname": target.raw_host.decode("ascii")}
+        failure: httpx.ConnectError | None = None
+        for address in _vetted_addresses(target, deadline):
+            dialled = httpx.Request(request.method, target.copy_with(host=str(address)), headers=request.headers,
+                                    stream=request.stream, extensions=extensions)
+            try:
+                return super().handle_request(dialled)
+            except httpx.ConnectError as exc:  # a dual-stack host may answer on its next address
+                failure = exc
+        raise failure or httpx.ConnectError(f"{target.host} has no address", request=request)
+
+
 def _client(deadline: float) -> httpx.Client:
-    # A fresh client per hop: no pooled connection made for one host name is ever reused for another.
-    # trust_env=False, because a proxy from the environment would connect to the host name, not the vetted address.
-    return httpx.Client(trust_env=False, follow_redirects=False,
+    # A fresh client per hop: no pooled connection made for one host name is ever reused for another. A client
+    # given a transport takes no proxy from the environment, which would connect to the name, not the address.
+    return httpx.Client(transport=GuardedTransport(deadline), follow_redirects=False,
                         timeout=httpx.Timeout(max(0.1, deadline - time.monotonic())))
 
 
-def _send(client: httpx.Client, target: httpx.URL, addresses: list[Address], headers: dict, timeout: float):
-    headers = {**headers, "Host": target.netloc.decode("ascii")}
-    sni = {"sni_hostname": target.raw_host.decode("ascii")}
-    failure: Exception | None = None
-    for address in addresses:
-        request = client.build_request("GET", target.copy_with(host=str(address)), headers=headers, extensions=sni)
-        try:
-            return client.send(request, stream=True)
-        except httpx.ConnectError as exc:  # a dual-stack host may answer on its next address
-            failure = exc
-        except httpx.TimeoutException as exc:
-            raise OutboundFailed(_("%(host)s did not answer within %(seconds)g s.")
-                                 % {"host": target.host, "seconds": timeout}) from exc
-        except httpx.HTTPError as exc:
-            raise _unreachable(target, exc) from exc
-    raise _unreachable(target, failure) from failure
+def _send(client: httpx.Client, target: httpx.URL, headers: dict, timeout: float) -> httpx.Response:
+    try:
+        return client.send(client.build_request("GET", target, headers=headers), stream=True)
+    except httpx.TimeoutException as exc:
+        raise OutboundFailed(_("%(host)s did not answer within %(seconds)g s.")
+                             % {"host": target.host, "seconds": timeout}) from exc
+    except httpx.HTTPError as exc:
+        raise _unreachable(target, exc) from exc
 
 
 def _unreachable(target: httpx.URL, reason: Exception) -> OutboundFailed:

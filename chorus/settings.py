@@ -47,6 +47,7 @@ INSTALLED_APPS = [
     "chorus.sources",
     "chorus.inbox",
     "chorus.classify",
+    "chorus.reports",
 ]
 
 MIDDLEWARE = [
@@ -131,6 +132,13 @@ FILE_UPLOAD_MAX_MEMORY_SIZE = 10 * 1024 * 1024
 
 EMAIL_BACKEND = os.environ.get("CHORUS_EMAIL_BACKEND", "django.core.mail.backends.filebased.EmailBackend")
 EMAIL_FILE_PATH = HOME / "outbox"
+# A real mail server: CHORUS_EMAIL_BACKEND=django.core.mail.backends.smtp.EmailBackend and these.
+EMAIL_HOST = os.environ.get("CHORUS_EMAIL_HOST", "localhost")
+EMAIL_PORT = int(os.environ.get("CHORUS_EMAIL_PORT", "25"))
+EMAIL_HOST_USER = os.environ.get("CHORUS_EMAIL_USER", "")
+EMAIL_HOST_PASSWORD = os.environ.get("CHORUS_EMAIL_PASSWORD", "")
+EMAIL_USE_TLS = env_bool("CHORUS_EMAIL_TLS")
+DEFAULT_FROM_EMAIL = os.environ.get("CHORUS_EMAIL_FROM", "chorus@localhost")
 
 # Celery: embedded mode keeps its broker in its own SQLite file, apart from the app's database.
 CELERY_BROKER_URL = os.environ.get("CELERY_BROKER_URL") or f"sqla+sqlite:///{HOME / 'broker.sqlite3'}"
@@ -162,6 +170,8 @@ CELERY_BEAT_SCHEDULE = {
                      "options": {"expires": 60}},
     "inbox-overdue": {"task": "chorus.inbox.tasks.alert_overdue", "schedule": 60.0, "options": {"expires": 120}},
     "inbox-rescore": {"task": "chorus.inbox.tasks.rescore_uncertain", "schedule": 60.0, "options": {"expires": 120}},
+    "reports-schedules": {"task": "chorus.reports.tasks.run_schedules", "schedule": 300.0,
+                          "options": {"expires": 240}},
     "sources-poll-feeds": {"task": "chorus.sources.tasks.poll_feeds", "schedule": 300.0,
                            "options": {"expires": 240}},
 }
@@ -177,7 +187,7 @@ CHORUS_PUBLIC_URL = os.environ.get("CHORUS_PUBLIC_URL", "")
 CHORUS_NETWORK_BASE_URLS = json.loads(os.environ.get("CHORUS_NETWORK_BASE_URLS") or "{}")
 
 # The applications Chorus signs in as when a channel is connected through the network's sign-in page (OAuth).
-# Register the callback address the channels page shows (…/w/<workspace>/channels/oauth/callback/) with each.
+# Register the callback address the channels page shows (…/channels/oauth/callback/, one for every workspace).
 # X: the OAuth 2.0 client id of your app in the developer portal; the secret only for a confidential client.
 # The channels page also takes them typed, for an operator with an app of their own.
 CHORUS_X_CLIENT_ID = os.environ.get("CHORUS_X_CLIENT_ID", "")
@@ -196,8 +206,9 @@ CHORUS_UNKNOWN_GRACE = int(os.environ.get("CHORUS_UNKNOWN_GRACE", 300))
 CHORUS_LATE_AFTER = int(os.environ.get("CHORUS_LATE_AFTER", 120))
 CHORUS_MAX_ATTEMPTS = int(os.environ.get("CHORUS_MAX_ATTEMPTS", 5))
 CHORUS_PORT = int(os.environ.get("CHORUS_PORT", 8000))
-# Fetching addresses users type (feeds): internal addresses are refused unless an intranet install opts in,
-# wholesale or for listed networks (comma-separated CIDRs).
+# Fetching addresses users type (feeds, a Mastodon instance, a Bluesky PDS, an own Telegram Bot API server):
+# internal addresses are refused unless an intranet install opts in, wholesale or for listed networks
+# (comma-separated CIDRs).
 CHORUS_OUTBOUND_ALLOW_PRIVATE = env_bool("CHORUS_OUTBOUND_ALLOW_PRIVATE")
 CHORUS_OUTBOUND_ALLOWED_NETWORKS = [n for n in os.environ.get("CHORUS_OUTBOUND_ALLOWED_NETWORKS", "").split(",") if n]
 
@@ -208,6 +219,7 @@ LOGGING = {
     "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "plain"}},
     "root": {"handlers": ["console"], "level": os.environ.get("CHORUS_LOG_LEVEL", "INFO")},
     # httpx logs every request URL at INFO, and some networks (Telegram) carry the token in the URL.
+    # fontTools tells every table it subsets while WeasyPrint makes a report's PDF.
     "loggers": {"django.db.backends": {"level": "WARNING"}, "httpx": {"level": "WARNING"},
-                "httpcore": {"level": "WARNING"}},
+                "httpcore": {"level": "WARNING"}, "fontTools": {"level": "WARNING"}},
 }

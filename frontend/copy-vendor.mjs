@@ -17,6 +17,10 @@ const files = {
   "htmx.org/dist/htmx.min.js": "htmx/htmx.min.js",
   "fullcalendar/index.global.min.js": "fullcalendar/index.global.min.js",
   "@fullcalendar/core/locales/ru.global.min.js": "fullcalendar/locales/ru.global.min.js",
+  // Charts of the analytics pages (Apache-2.0: its LICENSE and NOTICE travel with it).
+  "echarts/dist/echarts.min.js": "echarts/echarts.min.js",
+  "echarts/LICENSE": "echarts/LICENSE",
+  "echarts/NOTICE": "echarts/NOTICE",
 };
 
 for (const [source, destination] of Object.entries(files)) {

@@ -6,7 +6,8 @@ from datetime import datetime, timedelta
 
 from django.utils import timezone
 
-from chorus.analytics.models import AccountSnapshot, CollectionTurn, PostSnapshot
+from chorus.analytics.models import CollectionTurn
+from chorus.analytics.store import AccountReading, PostReading, store
 from chorus.channels.models import Channel
 from chorus.networks import errors
 from chorus.publishing.models import PublishJob, Status
@@ -28,8 +29,9 @@ def claim_due_channels(now: datetime, limit: int = 50) -> list[Channel]:
     return claimed
 
 
-def collect_channel(channel: Channel, now: datetime) -> int:
-    """Snapshot the channel's recent posts and its account; returns how many post snapshots were taken."""
+def collect_channel(channel: Channel, now: datetime, watched_for: timedelta = POSTS_WATCHED_FOR) -> int:
+    """Snapshot the channel's posts of the last `watched_for` and its account; returns how many post snapshots
+    were taken."""
     capabilities = channel.connector_class.capabilities
     connector = channel.connector
     taken = 0
@@ -38,16 +40,17 @@ def collect_channel(channel: Channel, now: datetime) -> int:
             # A post being edited is still out there; one deleted (or being deleted) has nothing left to count.
             jobs = {job.remote_id: job for job in PublishJob.objects.filter(
                 channel=channel, status__in=[Status.PUBLISHED, Status.EDITING],
-                published_at__gte=now - POSTS_WATCHED_FOR).exclude(remote_id="")}
+                published_at__gte=now - watched_for).exclude(remote_id="")}
             remote_ids = list(jobs)
             for start in range(0, len(remote_ids), BATCH):
-                counters = connector.fetch_counters(remote_ids[start:start + BATCH])
-                PostSnapshot.objects.bulk_create(
-                    PostSnapshot(channel=channel, job=jobs.get(c.remote_id), collected_at=now, **asdict(c))
-                    for c in counters)
+                counters = [c for c in connector.fetch_counters(remote_ids[start:start + BATCH]) if c.remote_id in jobs]
+                posts = store.register(channel, [store.facts_of_job(jobs[c.remote_id]) for c in counters])
+                store.ingest_posts(PostReading(post_id=post.pk, collected_at=now,
+                                               **{k: v for k, v in asdict(c).items() if k != "remote_id"})
+                                   for post, c in zip(posts, counters, strict=True))
                 taken += len(counters)
         if capabilities.account_metrics:
-            AccountSnapshot.objects.create(channel=channel, collected_at=now, **asdict(connector.account_counters()))
+            store.ingest_accounts([AccountReading(channel.pk, now, **asdict(connector.account_counters()))])
     except errors.NetworkError as exc:
         # The next turn tries again; a broken token is already flagged by the publishing path and health checks.
         log.info("metrics of channel %s not collected: %s", channel.pk, exc.reason)

@@ -22,6 +22,8 @@ class Channel(models.Model):
     health = models.CharField(max_length=16, choices=Health.choices, default=Health.OK)
     health_message = models.CharField(max_length=300, blank=True)
     health_checked_at = models.DateTimeField(null=True, blank=True)
+    # The access end (Connector.access_ends_at) its owners were last warned of: each announced end is told once.
+    access_end_warned = models.DateTimeField(null=True, blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:

@@ -1,7 +1,8 @@
 """Connecting a channel through the network's own sign-in page (OAuth 2 authorization code with PKCE).
 
 `start_oauth` asks the connector for the sign-in address and keeps what the callback needs in the person's
-session, under a random state: bound to that session and workspace, good once, for ten minutes. Everything kept
+session, under a random state: bound to that session, good once, for ten minutes. The state also names the
+workspace the sign-in was begun in, so one callback address serves every workspace. Everything kept
 there is sealed with the field keys (chorus.secrets), as it holds the PKCE verifier and whatever secret the
 person typed. `finish_oauth` takes the state back, has the connector exchange the code, and connects the channel
 through `connect_channel`, so the account is checked exactly as a pasted token is.
@@ -22,6 +23,7 @@ from chorus.networks.base import OAuthClient
 from chorus.networks.oauth import code_challenge
 from chorus.networks.registry import CONNECTORS
 from chorus.secrets import seal, unseal
+from chorus.workspaces.models import Workspace
 from chorus.workspaces.services import ensure_can
 
 SESSION_KEY = "chorus_oauth"
@@ -31,6 +33,10 @@ AT_MOST_PENDING = 10  # sign-ins begun and not finished that one session keeps
 
 class OAuthRefused(ValidationError):
     """The callback cannot be trusted or the network said no; the message says which, without any token."""
+
+    def __init__(self, message, workspace=None):
+        super().__init__(message)
+        self.workspace = workspace  # where the sign-in was begun, when the state was good enough to say
 
 
 def oauth_networks() -> list[tuple[str, str, tuple]]:
@@ -88,15 +94,16 @@ def start_oauth(*, actor, workspace, network: str, name: str, given: dict[str, s
     return url
 
 
-def _take(session, state: str, workspace) -> dict:
-    """The pending sign-in of this state, removed from the session whatever happens next (good once)."""
+def _take(session, state: str) -> tuple[dict, Workspace]:
+    """The pending sign-in of this state and its workspace, removed from the session whatever happens next."""
     pending = dict(session.get(SESSION_KEY, {}))
     record = pending.pop(state, None) if state else None
     session[SESSION_KEY] = pending
-    if record is None or record["workspace"] != workspace.pk or record["expires"] <= time.time():
+    workspace = Workspace.objects.filter(pk=record["workspace"]).first() if record else None
+    if workspace is None or record["expires"] <= time.time():
         raise OAuthRefused(_("This sign-in cannot be finished: it was already used, took longer than ten minutes, "
-                             "or was started in another browser or workspace. Start connecting again."))
-    return record
+                             "or was started in another browser. Start connecting again."), workspace)
+    return record, workspace
 
 
 # What the network's "error" on the callback means (RFC 6749 §4.1.2.1); others are shown as the network says.
@@ -107,15 +114,19 @@ def _callback_error(label: str, error: str, description: str) -> str:
         "network": label, "reason": (description or error)[:200]}
 
 
-def finish_oauth(*, actor, workspace, session, callback: dict[str, str]) -> Channel:
-    """The network sent the person back with `callback` (its query: code and state, or error)."""
+def finish_oauth(*, actor, session, callback: dict[str, str]) -> Channel:
+    """The network sent the person back with `callback` (its query: code and state, or error).
+
+    The channel joins the workspace the sign-in was begun in, if the person may still connect channels there.
+    """
+    record, workspace = _take(session, callback.get("state", ""))
     ensure_can(actor, "channel.connect", workspace)
-    record = _take(session, callback.get("state", ""), workspace)
     connector = CONNECTORS[record["network"]]
     if callback.get("error"):
-        raise OAuthRefused(_callback_error(connector.label, callback["error"], callback.get("error_description", "")))
+        raise OAuthRefused(_callback_error(connector.label, callback["error"], callback.get("error_description", "")),
+                           workspace)
     if not callback.get("code"):
-        raise OAuthRefused(_("%(network)s sent no sign-in code back.") % {"network": connector.label})
+        raise OAuthRefused(_("%(network)s sent no sign-in code back.") % {"network": connector.label}, workspace)
     sealed = unseal(record["sealed"])
     try:
         credentials, config = connector.oauth_exchange(
@@ -123,7 +134,7 @@ def finish_oauth(*, actor, workspace, session, callback: dict[str, str]) -> Chan
             sealed["verifier"])
     except errors.NetworkError as exc:
         raise OAuthRefused(_("%(network)s did not accept the sign-in: %(reason)s")
-                           % {"network": connector.label, "reason": exc.reason}) from exc
+                           % {"network": connector.label, "reason": exc.reason}, workspace) from exc
     return connect_channel(actor=actor, workspace=workspace, network=record["network"], name=record["name"],
                            credentials={**sealed["credentials"], **credentials},
                            config={**sealed["config"], **config})

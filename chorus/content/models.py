@@ -23,7 +23,7 @@ def media_path(asset: "MediaAsset", filename: str) -> str:
 
 
 class MediaAsset(models.Model):
-    """An image in the workspace's media library (CONT-2)."""
+    """An image or a video in the workspace's media library (CONT-2)."""
 
     workspace = models.ForeignKey(Workspace, on_delete=models.CASCADE, related_name="media")
     file = models.FileField(upload_to=media_path)
@@ -32,6 +32,7 @@ class MediaAsset(models.Model):
     size = models.PositiveIntegerField()
     width = models.PositiveIntegerField(null=True, blank=True)
     height = models.PositiveIntegerField(null=True, blank=True)
+    seconds = models.FloatField(null=True, blank=True)  # a video's length, read from its headers
     tags = models.ManyToManyField(MediaTag, blank=True, related_name="media")
     uploaded_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL)
     created_at = models.DateTimeField(auto_now_add=True)
@@ -41,6 +42,10 @@ class MediaAsset(models.Model):
 
     def __str__(self) -> str:
         return self.original_name
+
+    @property
+    def is_video(self) -> bool:
+        return self.mime.startswith("video/")
 
 
 class Post(models.Model):

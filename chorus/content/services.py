@@ -117,7 +117,7 @@ def extras_problems(channel: Channel, extras: Extras) -> list[Problem]:
 
 
 def media_facts(assets) -> list[MediaFacts]:
-    return [MediaFacts(a.mime, a.size, a.width, a.height, a.original_name) for a in assets]
+    return [MediaFacts(a.mime, a.size, a.width, a.height, a.original_name, a.seconds) for a in assets]
 
 
 def publication_of(variant: Variant) -> Publication:

@@ -152,6 +152,18 @@ def _row(key: str, items: list[InboxItem], hours: Hours | None) -> ResponseRow:
                        len(in_time) / len(targeted) if targeted else None)
 
 
+def _written_between(workspace, since: datetime, until: datetime) -> list[InboxItem]:
+    return list(InboxItem.objects.filter(workspace=workspace, from_page=False, written_at__gte=since,
+                                         written_at__lt=until).select_related("channel", "first_response_by"))
+
+
+def workspace_response_row(workspace, since: datetime, until: datetime) -> ResponseRow | None:
+    """The whole workspace's community figures on the clock, for its client report; None when nothing came in.
+    Callers check their own right to the report this goes into."""
+    items = _written_between(workspace, since, until)
+    return _row(_("All channels"), items, None) if items else None
+
+
 def response_report(*, actor, workspace, since: datetime, until: datetime,
                     business_hours: bool = False) -> dict[str, list[ResponseRow]]:
     """First-response and resolution times per channel and per person (who answered first)."""
@@ -159,8 +171,7 @@ def response_report(*, actor, workspace, since: datetime, until: datetime,
     hours = hours_of(workspace) if business_hours else None
     if business_hours and hours is None:
         raise ValidationError(_("Set the workspace's business hours first."))
-    items = list(InboxItem.objects.filter(workspace=workspace, from_page=False, written_at__gte=since,
-                                          written_at__lt=until).select_related("channel", "first_response_by"))
+    items = _written_between(workspace, since, until)
     by_channel, by_person = defaultdict(list), defaultdict(list)
     for item in items:
         by_channel[item.channel.name].append(item)

@@ -2,11 +2,12 @@
 
 import unicodedata
 from dataclasses import asdict, dataclass, field
-from datetime import datetime
+from datetime import UTC, datetime
+from pathlib import Path
 from typing import ClassVar
 
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy
+from django.utils.translation import gettext_lazy, ngettext
 
 # What a person reads for each way of counting; the composer shows it beside the number.
 UNIT_LABELS = {
@@ -35,12 +36,25 @@ class MediaRule:
 
 
 @dataclass(frozen=True)
+class VideoRule:
+    """Videos in one post. `with_images`: a video may share the post with images (an album, a carousel), up to the
+    image rule's max_count items in all; otherwise a video goes alone."""
+
+    max_count: int
+    max_bytes: int
+    max_seconds: float | None  # None: the network sets no length
+    formats: tuple[str, ...] = ("video/mp4",)
+    with_images: bool = False
+
+
+@dataclass(frozen=True)
 class Capabilities:
     """What a network has. Callers read these; a missing feature is declared here, never special-cased."""
 
     text: TextRule
     images: MediaRule | None
     caption: TextRule | None = None  # a different limit for the text under media (Telegram: 1,024)
+    video: VideoRule | None = None
     native_scheduling: bool = False
     edit: bool = False
     delete: bool = False
@@ -117,6 +131,11 @@ class MediaFacts:
     width: int | None = None
     height: int | None = None
     name: str = ""
+    seconds: float | None = None  # a video's length
+
+    @property
+    def is_video(self) -> bool:
+        return self.mime.startswith("video/")
 
 
 @dataclass(frozen=True)
@@ -138,6 +157,13 @@ class Publication:
     thread: tuple[str, ...] = ()  # follow-up parts, posted as replies to the first (X, Bluesky, Mastodon)
     first_comment: str = ""
     publish_at: datetime | None = None  # for networks with native deferred posting; the outbox still decides
+
+    @property
+    def files(self) -> list[tuple[str, MediaFacts]]:
+        """Each file to upload with its facts; a file given without facts (by a caller that has only paths) is
+        taken for an image, as every file was before videos."""
+        bare = [MediaFacts("image/jpeg", 0, name=Path(path).name) for path in self.media_paths[len(self.media):]]
+        return list(zip(self.media_paths, [*self.media, *bare], strict=False))
 
 
 @dataclass(frozen=True)
@@ -218,6 +244,7 @@ class PublicPage:
     url: str
     followers: int | None
     posts: list[PublicPost]
+    rounded: bool = False  # followers and views as the network displays them ("1.2K" = 1,200), not exact counts
 
 
 @dataclass(frozen=True)
@@ -263,28 +290,7 @@ class Connector:
 
     @classmethod
     def check_media(cls, media: list[MediaFacts]) -> list[Problem]:
-        rule = cls.capabilities.images
-        if not media:
-            return []
-        if rule is None:
-            return [Problem("no_media", _("This network does not take images here."))]
-        problems = []
-        if len(media) > rule.max_count:
-            problems.append(Problem("too_many_media", _("At most %(n)d images.") % {"n": rule.max_count}))
-        for item in media:
-            if item.mime not in rule.formats:
-                problems.append(Problem("media_format", _("%(name)s: format %(mime)s is not accepted.")
-                                        % {"name": item.name, "mime": item.mime}))
-            if item.size > rule.max_bytes:
-                sizes = {"name": item.name, "mb": item.size / 2**20, "limit": rule.max_bytes / 2**20}
-                message = _("%(name)s is %(mb).1f MB; the limit is %(limit).1f MB.")
-                problems.append(Problem("media_size", message % sizes))
-            if item.width and item.height:
-                aspect = item.width / item.height
-                if (rule.min_aspect and aspect < rule.min_aspect) or (rule.max_aspect and aspect > rule.max_aspect):
-                    message = _("%(name)s: aspect ratio %(a).2f is outside what the network accepts.")
-                    problems.append(Problem("media_aspect", message % {"name": item.name, "a": aspect}))
-        return problems
+        return media_problems(cls.label, media, cls.capabilities.images, cls.capabilities.video)
 
     @classmethod
     def validate(cls, publication: Publication) -> list[Problem]:
@@ -360,6 +366,12 @@ class Connector:
     def public_page(self, handle: str, limit: int = 20) -> PublicPage:
         raise NotImplementedError
 
+    def access_ends_at(self) -> datetime | None:
+        """When this channel stops working unless a person connects it again (the network announced it when it gave
+        the tokens: `oauth.access_end`); None when its access renews itself or never ends."""
+        ends = self.channel.credentials.get("access_ends_at")
+        return datetime.fromtimestamp(int(ends), UTC) if ends else None
+
     def refresh_credentials(self, credentials: dict) -> dict | None:
         """New credentials from a refresh token, or None when the network needs no refresh."""
         return None
@@ -385,3 +397,74 @@ class Connector:
 
     def fetch_counters(self, remote_ids: list[str]) -> list[PostCounters]:
         raise NotImplementedError
+
+
+def media_problems(network: str, media: list[MediaFacts], images: MediaRule | None,
+                   video: VideoRule | None) -> list[Problem]:
+    """The media of one post against a network's image and video rules, each problem saying what to change."""
+    pictures = [item for item in media if not item.is_video]
+    clips = [item for item in media if item.is_video]
+    return (_image_problems(pictures, images) + _video_problems(network, clips, video)
+            + _mixing_problems(network, pictures, clips, images, video))
+
+
+def _file_problems(item: MediaFacts, formats: tuple[str, ...], max_bytes: int) -> list[Problem]:
+    problems = []
+    if item.mime not in formats:
+        problems.append(Problem("media_format", _("%(name)s: format %(mime)s is not accepted.")
+                                % {"name": item.name, "mime": item.mime}))
+    if item.size > max_bytes:
+        sizes = {"name": item.name, "mb": item.size / 2**20, "limit": max_bytes / 2**20}
+        problems.append(Problem("media_size", _("%(name)s is %(mb).1f MB; the limit is %(limit).1f MB.") % sizes))
+    return problems
+
+
+def _image_problems(media: list[MediaFacts], rule: MediaRule | None) -> list[Problem]:
+    if not media:
+        return []
+    if rule is None:
+        return [Problem("no_media", _("This network does not take images here."))]
+    problems = []
+    if len(media) > rule.max_count:
+        problems.append(Problem("too_many_media", _("At most %(n)d images.") % {"n": rule.max_count}))
+    for item in media:
+        problems += _file_problems(item, rule.formats, rule.max_bytes)
+        if item.width and item.height:
+            aspect = item.width / item.height
+            if (rule.min_aspect and aspect < rule.min_aspect) or (rule.max_aspect and aspect > rule.max_aspect):
+                message = _("%(name)s: aspect ratio %(a).2f is outside what the network accepts.")
+                problems.append(Problem("media_aspect", message % {"name": item.name, "a": aspect}))
+    return problems
+
+
+def _video_problems(network: str, media: list[MediaFacts], rule: VideoRule | None) -> list[Problem]:
+    if not media:
+        return []
+    if rule is None:
+        return [Problem("no_video", _("%(network)s does not take videos from Chorus.") % {"network": network})]
+    problems = []
+    if len(media) > rule.max_count:
+        problems.append(Problem("too_many_videos", ngettext("%(network)s takes at most %(n)d video in a post.",
+                                                            "%(network)s takes at most %(n)d videos in a post.",
+                                                            rule.max_count)
+                                % {"network": network, "n": rule.max_count}))
+    for item in media:
+        problems += _file_problems(item, rule.formats, rule.max_bytes)
+        if rule.max_seconds and item.seconds and item.seconds > rule.max_seconds:
+            problems.append(Problem("video_length", _("%(network)s takes videos up to %(limit)d s; %(name)s is "
+                                                      "%(seconds)d s.")
+                                    % {"network": network, "limit": rule.max_seconds, "name": item.name,
+                                       "seconds": round(item.seconds)}))
+    return problems
+
+
+def _mixing_problems(network: str, pictures: list[MediaFacts], clips: list[MediaFacts], images: MediaRule | None,
+                     video: VideoRule | None) -> list[Problem]:
+    if not (pictures and clips and images and video):
+        return []
+    if not video.with_images:
+        return [Problem("video_alone", _("%(network)s takes a video alone: remove the images or the video.")
+                        % {"network": network})]
+    if len(pictures) + len(clips) > images.max_count:
+        return [Problem("too_many_media", _("At most %(n)d images and videos together.") % {"n": images.max_count})]
+    return []

@@ -4,6 +4,11 @@ A session comes from the handle and an app password once (createSession is limit
 reused; an expired access token is refreshed once, and the rotating refresh token is swapped under a row lock
 (chorus.channels.services.rotate_credentials).
 A post is a record whose key is derived from our idempotency key, so a retried send finds the first one.
+
+The inbox reads replies and mentions (notifications) and direct messages (chat.bsky.convo through the PDS, which
+passes them to Bluesky's chat service when asked with the atproto-proxy header; the app password must have been
+made with access to direct messages). A ban is a block record, a hide is the reply's place in the threadgate's
+hiddenReplies of the channel's own post; both are taken back by removing them.
 """
 
 import hashlib
@@ -30,16 +35,24 @@ from chorus.networks.base import (
     RemotePost,
     TextMeasure,
     TextRule,
+    VideoRule,
 )
 from chorus.networks.http import call, client_for, json_of, retry_at
 from chorus.networks.text import bluesky_facets, measure_bluesky
 
 DEFAULT_PDS = "https://bsky.social"
 POST = "app.bsky.feed.post"
+BLOCK = "app.bsky.graph.block"
+THREADGATE = "app.bsky.feed.threadgate"
+CHAT_PROXY = {"atproto-proxy": "did:web:api.bsky.chat#bsky_chat"}  # the PDS forwards chat.* calls there
 TID_ALPHABET = "234567abcdefghijklmnopqrstuvwxyz"  # base32-sortable, as TIDs are written
 EXPIRED = "ExpiredToken"
 POSTS_PER_READ = 25  # app.bsky.feed.getPosts takes at most 25 uris
 PAGES_PER_POLL = 5  # how far back one conversations() call reads when many notifications came at once
+CONVOS_PER_READ = 50
+NO_DM_ACCESS = gettext_lazy("This app password has no access to direct messages. In Bluesky, Settings → Privacy "
+                            "and security → App passwords, make a new one with “Allow access to your direct "
+                            "messages” and reconnect the channel with it.")
 
 def record_key(idempotency_key: str) -> str:
     """Our idempotency key as a record key: the first 63 bits of its SHA-256 written as a TID (13 characters of
@@ -53,6 +66,10 @@ def record_key(idempotency_key: str) -> str:
 def _moment(value: str) -> datetime:
     moment = datetime.fromisoformat(value.replace("Z", "+00:00"))
     return moment if moment.tzinfo else moment.replace(tzinfo=UTC)
+
+
+def _now() -> str:
+    return datetime.now(UTC).isoformat().replace("+00:00", "Z")
 
 
 def _rkey_of(uri: str) -> str:
@@ -77,9 +94,12 @@ class BlueskyConnector(Connector):
     capabilities = Capabilities(
         text=TextRule(limit=300, unit="grapheme"),
         images=MediaRule(max_count=4, max_bytes=1_000_000),
+        # app.bsky.embed.video: one MP4 of up to 100 MB and three minutes, never beside images.
+        video=VideoRule(max_count=1, max_bytes=100_000_000, max_seconds=180),
         native_scheduling=False, edit=False, delete=True, idempotency="record-key", find_published=True,
-        polls=False, threads=True, first_comment=True, resumable_parts=True, comments=True, messages=False,
-        moderation=(), public_pages=True, metrics=("likes", "reposts", "comments"), account_metrics=("followers",),
+        polls=False, threads=True, first_comment=True, resumable_parts=True, comments=True, messages=True,
+        moderation=("hide", "ban"), undo=("hide", "ban"), public_pages=True, metrics=("likes", "reposts", "comments"),
+        account_metrics=("followers",),
     )
     connect_fields = (
         ConnectField("handle", gettext_lazy("Handle"), help=gettext_lazy("For example coffee.bsky.social")),
@@ -174,7 +194,7 @@ class BlueskyConnector(Connector):
                 elif records:
                     record = self._post(text, key, reply={"root": _ref(records[0]), "parent": _ref(records[-1])})
                 else:
-                    record = self._post(text, key, embed=self._images(publication))
+                    record = self._post(text, key, embed=self._media(publication))
                 records.append(record)
         except errors.NetworkError as exc:
             made = [*already, *(r["uri"] for r in records[len(already):])]
@@ -192,7 +212,7 @@ class BlueskyConnector(Connector):
     def _post(self, text: str, key: str, embed: dict | None = None, reply: dict | None = None) -> dict:
         """Create the record under the key's record key, or return the one a previous try already made."""
         rkey = record_key(key)
-        record = {"$type": POST, "text": text, "createdAt": datetime.now(UTC).isoformat().replace("+00:00", "Z")}
+        record = {"$type": POST, "text": text, "createdAt": _now()}
         record |= {name: value for name, value in (("facets", bluesky_facets(text, self._resolve_handle)),
                                                    ("embed", embed), ("reply", reply)) if value}
         try:
@@ -207,25 +227,28 @@ class BlueskyConnector(Connector):
             return existing
         return {"uri": made["uri"], "cid": made["cid"], "value": record}
 
-    def _record(self, rkey: str) -> dict | None:
+    def _record(self, rkey: str, collection: str = POST) -> dict | None:
         try:
             return self._xrpc("GET", "com.atproto.repo.getRecord",
-                              params={"repo": self.did, "collection": POST, "rkey": rkey})
+                              params={"repo": self.did, "collection": collection, "rkey": rkey})
         except errors.RemoteNotFound:
             return None
 
-    def _images(self, publication: Publication) -> dict | None:
-        images = []
-        for facts, path in zip(publication.media, publication.media_paths, strict=False):
+    def _media(self, publication: Publication) -> dict | None:
+        """The embed of the post's images, or of its one video. Each file goes up as a blob to the account's own
+        server (uploadBlob): a blob alone is not a post and uploading it twice is harmless, so it is not a state
+        change for retries."""
+        embeds = []
+        for path, facts in publication.files:
             with open(path, "rb") as file:
-                # A blob alone is not a post and uploading it twice is harmless: not a state change for retries.
                 blob = self._xrpc("POST", "com.atproto.repo.uploadBlob", content=file.read(),
                                   headers={"Content-Type": facts.mime})["blob"]
-            image = {"alt": "", "image": blob}
-            if facts.width and facts.height:
-                image["aspectRatio"] = {"width": facts.width, "height": facts.height}
-            images.append(image)
-        return {"$type": "app.bsky.embed.images", "images": images} if images else None
+            shape = ({"aspectRatio": {"width": facts.width, "height": facts.height}}
+                     if facts.width and facts.height else {})
+            if facts.is_video:
+                return {"$type": "app.bsky.embed.video", "video": blob, **shape}
+            embeds.append({"alt": "", "image": blob, **shape})
+        return {"$type": "app.bsky.embed.images", "images": embeds} if embeds else None
 
     def _resolve_handle(self, handle: str) -> str:
         try:
@@ -259,8 +282,29 @@ class BlueskyConnector(Connector):
 
     # Conversations ---------------------------------------------------------------------------------------------
     def conversations(self, cursor: str = "") -> ConversationPage:
-        """Replies and mentions indexed after `cursor` (our cursor is the newest indexedAt seen; the API's own
-        cursor pages backwards in time, so it is only used to read further back within one call)."""
+        """Replies, mentions and direct messages after `cursor`: "<newest indexedAt>|<newest message rev>". Without
+        access to direct messages the replies still arrive, the refusal is said once, then messages are skipped."""
+        seen, _bar, seen_rev = cursor.partition("|")
+        notifications = self._notifications(seen)
+        if self.channel.config.get("direct_messages") is False:
+            return ConversationPage(notifications.items, f"{notifications.cursor}|{seen_rev}")
+        try:
+            messages = self._messages(seen_rev)
+        except errors.PermissionMissing:
+            self._remember_dm_access(False)
+            raise
+        return ConversationPage(notifications.items + messages.items, f"{notifications.cursor}|{messages.cursor}")
+
+    def _remember_dm_access(self, allowed: bool) -> None:
+        from chorus.channels.models import Channel
+
+        self.channel.config["direct_messages"] = allowed
+        if self.channel.pk:
+            Channel.objects.filter(pk=self.channel.pk).update(config=self.channel.config)
+
+    def _notifications(self, cursor: str) -> ConversationPage:
+        """Replies and mentions indexed after `cursor` (the newest indexedAt seen; the API's own cursor pages
+        backwards in time, so it is only used to read further back within one call)."""
         items, newest, page_cursor = [], cursor, ""
         for _page in range(PAGES_PER_POLL):
             params = {"limit": 50, "reasons": ["reply", "mention"]} | ({"cursor": page_cursor} if page_cursor else {})
@@ -273,11 +317,90 @@ class BlueskyConnector(Connector):
                 break
         return ConversationPage(items, newest)
 
+    def _chat(self, method: str, nsid: str, **kwargs) -> dict:
+        try:
+            return self._xrpc(method, nsid, headers=CHAT_PROXY, **kwargs)
+        except errors.PermissionMissing as exc:  # 400 InvalidToken "Bad token scope|method"
+            raise errors.PermissionMissing(str(NO_DM_ACCESS)) from exc
+
+    def _messages(self, since_rev: str) -> ConversationPage:
+        """Messages of the conversations that changed after the message rev `since_rev` (revs sort as time)."""
+        convos = self._chat("GET", "chat.bsky.convo.listConvos", params={"limit": CONVOS_PER_READ})["convos"]
+        items, newest = [], since_rev
+        for convo in convos:
+            if (convo.get("lastMessage") or {}).get("rev", "") <= since_rev:
+                continue
+            people = {m["did"]: m.get("displayName") or m.get("handle", "") for m in convo.get("members", [])}
+            person = next((did for did in people if did != self.did), "")
+            history = self._chat("GET", "chat.bsky.convo.getMessages", params={"convoId": convo["id"], "limit": 50})
+            for message in history["messages"]:
+                if message.get("rev", "") <= since_rev or "text" not in message:  # older, or a deleted one
+                    continue
+                ours = message["sender"]["did"] == self.did
+                items.append(Conversation("message", f"{convo['id']}/{message['id']}", person, people.get(person, ""),
+                                          message["text"], _moment(message["sentAt"]), from_page=ours))
+                newest = max(newest, message["rev"])
+        items.sort(key=lambda item: item.created_at)
+        return ConversationPage(items, newest)
+
     def reply(self, conversation: Conversation, text: str, idempotency_key: str) -> str:
+        if conversation.kind == "message":  # chat has no idempotency key: a lost answer is never sent again
+            convo_id = conversation.remote_id.split("/")[0]
+            sent = self._chat("POST", "chat.bsky.convo.sendMessage", changes_state=True,
+                              json={"convoId": convo_id, "message": {"text": text}})
+            return f"{convo_id}/{sent['id']}"
         [view] = self._post_views([conversation.remote_id])
         parent = {"uri": view["uri"], "cid": view["cid"]}
         root = view.get("record", {}).get("reply", {}).get("root", parent)
         return self._post(text, idempotency_key, reply={"root": root, "parent": parent})["uri"]
+
+    # Moderation ------------------------------------------------------------------------------------------------
+    def moderate(self, conversation: Conversation, action: str) -> None:
+        if action == "ban":
+            self._block(conversation.author_id)
+        elif action == "hide":
+            self._hide_reply(conversation, hidden=True)
+        else:
+            raise errors.ValidationRejected(_("Bluesky lets nobody delete someone else's post; hide it or block "
+                                              "its author."))
+
+    def undo(self, conversation: Conversation, action: str) -> None:
+        if action == "ban":
+            rkey = record_key(f"block:{conversation.author_id}")
+            self._xrpc("POST", "com.atproto.repo.deleteRecord", changes_state=True,
+                       json={"repo": self.did, "collection": BLOCK, "rkey": rkey})
+        elif action == "hide":
+            self._hide_reply(conversation, hidden=False)
+        else:
+            raise errors.ValidationRejected(_("Bluesky cannot take back a %(action)s.") % {"action": action})
+
+    def _block(self, did: str) -> None:
+        """A block record under a key derived from the person, so blocking twice is one record and the unblock
+        knows which record to delete."""
+        rkey = record_key(f"block:{did}")
+        record = {"$type": BLOCK, "subject": did, "createdAt": _now()}
+        try:
+            self._xrpc("POST", "com.atproto.repo.createRecord", changes_state=True,
+                       json={"repo": self.did, "collection": BLOCK, "rkey": rkey, "record": record})
+        except (errors.Transient, errors.ValidationRejected):
+            if self._record(rkey, BLOCK) is None:  # not a block made before: a real refusal
+                raise
+
+    def _hide_reply(self, conversation: Conversation, hidden: bool) -> None:
+        """The reply goes into (or out of) hiddenReplies of the threadgate of the thread's root, which must be the
+        channel's own post; the threadgate's other rules (who may reply) are kept as they are."""
+        root = conversation.post_remote_id
+        if not root.startswith(f"at://{self.did}/{POST}/"):
+            raise errors.ValidationRejected(_("Bluesky hides only replies in threads of the channel's own posts."))
+        rkey = _rkey_of(root)
+        current = self._record(rkey, THREADGATE)
+        gate = dict(current["value"]) if current else {"$type": THREADGATE, "post": root, "createdAt": _now()}
+        others = [uri for uri in gate.get("hiddenReplies", []) if uri != conversation.remote_id]
+        gate["hiddenReplies"] = [*others, conversation.remote_id] if hidden else others
+        # swapRecord: a threadgate changed meanwhile (in the app) makes this fail instead of being overwritten.
+        self._xrpc("POST", "com.atproto.repo.putRecord", changes_state=True, json={
+            "repo": self.did, "collection": THREADGATE, "rkey": rkey, "record": gate,
+            **({"swapRecord": current["cid"]} if current else {})})
 
     # Public pages ----------------------------------------------------------------------------------------------
     def public_page(self, handle: str, limit: int = 20) -> PublicPage:
@@ -330,6 +453,8 @@ def _answer(response) -> dict:
         raise errors.RateLimited(reason, retry_at(response.headers))
     if status >= 500:
         raise errors.Transient(reason)
+    if status == 400 and name == "InvalidToken":  # "Bad token scope": this app password may not do it
+        raise errors.PermissionMissing(reason)
     if status == 401 or name in (EXPIRED, "InvalidToken", "AuthenticationRequired"):
         raise errors.AuthExpired(reason)
     if status == 403 or name in ("AccountTakedown", "AccountDeactivated", "BlockedActor"):

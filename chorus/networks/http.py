@@ -9,16 +9,21 @@ from datetime import UTC, datetime, timedelta
 import httpx
 from django.conf import settings
 
+from chorus import outbound
 from chorus.networks import errors
 
 TIMEOUT = httpx.Timeout(20.0, connect=5.0)
 
 
 def client_for(network: str, default_base_url: str, base_url: str = "") -> httpx.Client:
-    """`base_url` from the channel (a Mastodon instance) wins; then CHORUS_NETWORK_BASE_URLS; then the default."""
-    overrides = settings.CHORUS_NETWORK_BASE_URLS
-    return httpx.Client(base_url=base_url or overrides.get(network, default_base_url), timeout=TIMEOUT,
-                        headers={"User-Agent": "Chorus (self-hosted SMM workstation)"})
+    """`base_url` from the channel (a Mastodon instance) wins; then CHORUS_NETWORK_BASE_URLS; then the default.
+
+    A channel's base URL is an address a person typed, so it goes through the outbound guard as a feed does:
+    internal addresses are refused unless the operator lists them (CHORUS_OUTBOUND_ALLOWED_NETWORKS). The
+    operator's own overrides and the networks' fixed hosts are trusted."""
+    guard = {"transport": outbound.GuardedTransport()} if base_url else {}
+    return httpx.Client(base_url=base_url or settings.CHORUS_NETWORK_BASE_URLS.get(network, default_base_url),
+                        timeout=TIMEOUT, headers={"User-Agent": outbound.USER_AGENT}, **guard)
 
 
 def call(client: httpx.Client, method: str, url: str, *, changes_state: bool, **kwargs) -> httpx.Response:
@@ -26,6 +31,10 @@ def call(client: httpx.Client, method: str, url: str, *, changes_state: bool, **
     publish, a reply) may have taken effect, so it is AmbiguousOutcome and must be read back, not retried."""
     try:
         return client.request(method, url, **kwargs)
+    except outbound.OutboundRefused as exc:  # an internal address someone typed: nothing was sent
+        raise errors.ValidationRejected(exc.reason) from exc
+    except outbound.OutboundFailed as exc:  # the typed host name did not resolve (yet)
+        raise errors.Transient(exc.reason) from exc
     except (httpx.ConnectError, httpx.ConnectTimeout, httpx.PoolTimeout) as exc:
         raise errors.Transient(f"could not reach the network: {type(exc).__name__}") from exc
     except httpx.TransportError as exc:

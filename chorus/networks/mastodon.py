@@ -38,6 +38,8 @@ from chorus.networks.base import (
     RemotePost,
     TextMeasure,
     TextRule,
+    VideoRule,
+    media_problems,
 )
 from chorus.networks.http import call, client_for, json_of, retry_at
 from chorus.networks.oauth import authorize_url, request_token
@@ -45,7 +47,8 @@ from chorus.networks.text import MASTODON_LIMIT, MASTODON_URL_LENGTH, measure_ma
 
 DEFAULT_LIMITS = {"max_characters": MASTODON_LIMIT, "characters_reserved_per_url": MASTODON_URL_LENGTH,
                   "max_media_attachments": 4,
-                  "supported_mime_types": ["image/jpeg", "image/png", "image/gif", "image/webp"],
+                  "supported_mime_types": ["image/jpeg", "image/png", "image/gif", "image/webp", "video/mp4",
+                                           "video/quicktime", "video/webm"],
                   "image_size_limit": 16 * 2**20, "video_size_limit": 99 * 2**20,
                   "poll_max_options": 4, "poll_max_characters_per_option": 50,
                   "poll_min_expiration": 300, "poll_max_expiration": 2_629_746}
@@ -100,9 +103,15 @@ class MastodonConnector(Connector):
     capabilities = Capabilities(
         text=TextRule(limit=DEFAULT_LIMITS["max_characters"], unit="grapheme"),
         images=MediaRule(max_count=4, max_bytes=16 * 2**20),
+        # One video, alone: a status with a video takes no other media. No length limit; the size is the
+        # instance's own (its video_size_limit), as are the formats.
+        video=VideoRule(max_count=1, max_bytes=99 * 2**20, max_seconds=None,
+                        formats=("video/mp4", "video/quicktime", "video/webm")),
         native_scheduling=True, edit=True, delete=True, idempotency="key", find_published=True,
         polls=True, threads=True, first_comment=True, resumable_parts=True, comments=True, messages=True,
-        moderation=(),
+        # A block of the author is the inbox's ban: their posts and mentions stop reaching the account. Mastodon
+        # lets an account neither delete nor hide someone else's reply.
+        moderation=("ban",), undo=("ban",),
         public_pages=True, metrics=("likes", "reposts", "comments"), account_metrics=("followers",),
     )
     connect_fields = (
@@ -178,14 +187,12 @@ class MastodonConnector(Connector):
         # The first status may be only media or a poll; then its text may be empty.
         problems = [p for p in self.measure_text(publication.text).problems
                     if p.code != "empty" or not (publication.media or publication.poll)]
-        if len(publication.media) > limits["max_media_attachments"]:
-            problems.append(Problem("too_many_media", _("At most %(n)d images.")
-                                    % {"n": limits["max_media_attachments"]}))
-        for item in publication.media:
-            size_limit = limits["video_size_limit" if item.mime.startswith("video/") else "image_size_limit"]
-            if item.mime not in limits["supported_mime_types"] or item.size > size_limit:
-                problems.append(Problem("media_format", _("%(name)s: this instance does not take this file.")
-                                        % {"name": item.name}))
+        accepted = tuple(limits["supported_mime_types"])
+        images = MediaRule(max_count=limits["max_media_attachments"], max_bytes=limits["image_size_limit"],
+                           formats=tuple(m for m in accepted if m.startswith("image/")))
+        video = replace(self.capabilities.video, max_bytes=limits["video_size_limit"],
+                        formats=tuple(m for m in accepted if m.startswith("video/")))
+        problems += media_problems(self.label, publication.media, images, video)
         poll = publication.poll
         if poll:
             if publication.media:
@@ -348,8 +355,12 @@ class MastodonConnector(Connector):
         for _attempt in range(MEDIA_POLLS):
             if media.get("url"):
                 return str(media["id"])
-            time.sleep(1)  # 202 Accepted: the instance is still processing the file
-            media = self._request("GET", f"/api/v1/media/{media['id']}")
+            time.sleep(1)  # 202 Accepted (206 on a look): the instance is still processing the file
+            try:
+                media = self._request("GET", f"/api/v1/media/{media['id']}")
+            except errors.ValidationRejected as exc:  # 422: the instance could not process it
+                raise errors.ContentRejected(_("The instance could not process %(name)s: %(said)s")
+                                             % {"name": facts.name, "said": exc.reason}) from exc
         raise errors.Transient(_("The instance is still processing the media; trying again later."))
 
     @staticmethod
@@ -439,6 +450,19 @@ class MastodonConnector(Connector):
         body = {"status": mention + text, "in_reply_to_id": conversation.remote_id,
                 "visibility": "direct" if conversation.kind == "message" else "public"}
         return str(self._post_status(body, idempotency_key)["id"])
+
+    def moderate(self, conversation: Conversation, action: str) -> None:
+        self._block(conversation, action, "block")
+
+    def undo(self, conversation: Conversation, action: str) -> None:
+        self._block(conversation, action, "unblock")
+
+    def _block(self, conversation: Conversation, action: str, verb: str) -> None:
+        if action != "ban":
+            raise errors.ValidationRejected(_("Mastodon cannot %(action)s someone else's post; block its author "
+                                              "instead.") % {"action": action})
+        # Blocking twice, or unblocking someone not blocked, answers the same relationship: safe to repeat.
+        self._request("POST", f"/api/v1/accounts/{conversation.author_id}/{verb}", changes_state=True)
 
     # Public pages ---------------------------------------------------------------------------------------------
     def public_page(self, handle: str, limit: int = 20) -> PublicPage:

@@ -3,6 +3,7 @@
 
 import base64
 import hashlib
+import time
 from urllib.parse import urlencode
 
 from django.conf import settings
@@ -58,3 +59,17 @@ def request_token(network: str, default_base_url: str, path: str, form: dict, *,
     if not answer.get("access_token"):
         raise errors.Transient(_("%(network)s answered without a token") % {"network": label})
     return answer
+
+
+def access_end(answer: dict) -> dict:
+    """When a token answer says the access ends unless a person signs in again, as {"access_ends_at": epoch}:
+    the refresh token's lifetime where the network announces it (refresh_token_expires_in), or the token's own
+    lifetime when no refresh token comes with it. {} when it renews itself without end or the network does not say
+    (the health check warns before the date: chorus.channels.health)."""
+    if answer.get("refresh_token"):
+        seconds = answer.get("refresh_token_expires_in")
+    else:
+        seconds = answer.get("expires_in")
+    if not str(seconds or "").isdigit() or not int(seconds):
+        return {}
+    return {"access_ends_at": int(time.time()) + int(seconds)}

@@ -1,15 +1,17 @@
 """NET-OK: Odnoklassniki (OK.ru) groups through the REST API at api.ok.ru/fb.do, every call signed.
 
 OK has no idempotency key, so an interrupted publish is read back from the group's recent topics and matched by
-text. Comments are readable (discussions.getComments) but the public REST API has no method for a group to post
-a comment or a reply, so the inbox capability stays off rather than half-working.
+text. The inbox reads the comments under the group's recent topics (discussions.getComments on each GROUP_TOPIC
+discussion), answers them (discussions.comment) and deletes them (discussions.deleteComment). OK's public docs
+describe the reading well and the writing thinly: see docs/decisions.md. OK has no hiding of a comment, the group
+blacklist is not in the public API, and group messages go through OK's separate bot API, so none is declared.
 """
 
 import hashlib
 import json
 import re
 import unicodedata
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, datetime, timedelta, timezone
 from pathlib import Path
 
 from django.conf import settings
@@ -23,6 +25,8 @@ from chorus.networks.base import (
     Capabilities,
     ConnectField,
     Connector,
+    Conversation,
+    ConversationPage,
     MediaRule,
     OAuthClient,
     PostCounters,
@@ -31,6 +35,7 @@ from chorus.networks.base import (
     PublicPost,
     RemotePost,
     TextRule,
+    VideoRule,
 )
 from chorus.networks.oauth import authorize_url, request_token, site_url
 
@@ -41,11 +46,18 @@ API_URL = "https://api.ok.ru"
 CONNECT_URL, AUTHORIZE_PATH, TOKEN_PATH = "https://connect.ok.ru", "/oauth/authorize", "/oauth/token.do"
 OAUTH_SCOPES = "VALUABLE_ACCESS;GROUP_CONTENT;PHOTO_CONTENT;LONG_ACCESS_TOKEN"
 SITE_URL = "https://ok.ru"
-STATE_CHANGING = frozenset({"mediatopic.post", "mediatopic.edit", "mediatopic.deleteTopic"})
+REQUIRED_RIGHTS, PHOTO_RIGHT = ("VALUABLE_ACCESS", "GROUP_CONTENT"), "PHOTO_CONTENT"  # users.hasAppPermission names
+STATE_CHANGING = frozenset({"mediatopic.post", "mediatopic.edit", "mediatopic.deleteTopic", "discussions.comment",
+                            "discussions.deleteComment"})
 TOPIC_FIELDS = ("media_topic.ID,media_topic.CREATED_MS,media_topic.MEDIA,media_topic.LIKE_SUMMARY,"
                 "media_topic.RESHARE_SUMMARY,media_topic.DISCUSSION_SUMMARY,media_topic.VIEWS_COUNT")
 CLOCK_SKEW = timedelta(minutes=5)  # OK's clock against ours when matching a topic to a send
 URL_PATTERN = re.compile(r"https?://\S+")
+MOSCOW = timezone(timedelta(hours=3))  # discussions.getComments dates are Moscow time, "yyyy-MM-dd HH:mm:ss"
+TOPIC = "GROUP_TOPIC"  # the discussion type of a group's mediatopic
+RECENT_TOPICS = 20  # how many of the newest topics are scanned for comments
+COMMENT_FIELDS = ("comment.ID,comment.AUTHOR_ID,comment.AUTHOR_NAME,comment.AUTHOR_REF,comment.DATE,comment.TEXT,"
+                  "comment.REPLY_TO_COMMENT_ID")
 
 # OK's error_code → the shared errors (apiok.ru/dev/errors; the list is mirrored by every OK client).
 AUTH_CODES = {101, 102, 103, 104, 105}  # PARAM_API_KEY, SESSION_EXPIRED, SESSION_KEY, SIGNATURE, RESIGNATURE
@@ -87,6 +99,17 @@ def topic_text(topic: dict) -> str:
     return "\n".join(block.get("text", "") for block in topic.get("media", []) if block.get("type") == "text")
 
 
+def comment_moment(value: str) -> datetime:
+    return datetime.strptime(value, "%Y-%m-%d %H:%M:%S").replace(tzinfo=MOSCOW).astimezone(UTC)
+
+
+def comment_cursor(cursor: str) -> tuple[str, set[str]]:
+    """Our cursor: the newest comment date seen (OK's own text, which sorts as time) and the ids seen at that
+    second, since OK dates have no finer grain: "2026-12-07 05:53:17|id1,id2"."""
+    newest, _bar, ids = cursor.partition("|")
+    return newest, set(filter(None, ids.split(",")))
+
+
 def topic_counters(topic: dict) -> PostCounters:
     return PostCounters(str(topic["id"]),
                         views=topic.get("views_count"),
@@ -95,11 +118,14 @@ def topic_counters(topic: dict) -> PostCounters:
                         comments=(topic.get("discussion_summary") or {}).get("comments_count"))
 
 
-def attachment(publication: Publication, photo_tokens: list[str] = ()) -> str:
-    """The mediatopic as OK takes it: a text block, the uploaded photos, a link card for the first URL, a poll."""
+def attachment(publication: Publication, photo_tokens: list[str] = (), video_ids: list[str] = ()) -> str:
+    """The mediatopic as OK takes it: a text block, the uploaded photos and videos (a "movie" block), a link card
+    for the first URL, a poll."""
     media: list[dict] = [{"type": "text", "text": publication.text}]
     if photo_tokens:
         media.append({"type": "photo", "list": [{"id": token} for token in photo_tokens]})
+    if video_ids:
+        media.append({"type": "movie", "list": [{"id": video_id} for video_id in video_ids]})
     link = URL_PATTERN.search(publication.text)
     if link:
         media.append({"type": "link", "url": link.group().rstrip(".,;:!?)»\"'")})
@@ -121,8 +147,12 @@ class OkConnector(Connector):
         text=TextRule(limit=16000, unit="codepoint"),
         # Not documented either; ten photos of 10 MB is what Chorus holds itself to.
         images=MediaRule(max_count=10, max_bytes=10 * 2**20),
+        # Nor for video (video.getUploadUrl, which needs the VIDEO_CONTENT permission): one MP4 or MOV beside the
+        # photos, of up to 2 GB, is what Chorus holds itself to.
+        video=VideoRule(max_count=1, max_bytes=2 * 2**30, max_seconds=None, formats=("video/mp4", "video/quicktime"),
+                        with_images=True),
         edit=True, delete=True, idempotency="none", find_published=True, polls=True,
-        public_pages=True,
+        public_pages=True, comments=True, moderation=("delete",),
         metrics=("views", "likes", "reposts", "comments"),
         account_metrics=("followers",),
     )
@@ -235,12 +265,24 @@ class OkConnector(Connector):
         return groups[0]
 
     def check_health(self) -> AccountHealth:
+        """The token, the group, and the rights OK granted the application for this user (users.hasAppPermission):
+        without VALUABLE_ACCESS or GROUP_CONTENT nothing can be posted; without PHOTO_CONTENT only photos stop.
+        PUBLISH_TO_STREAM is not asked: it is for a person's own feed, and Chorus posts group topics."""
         try:
             self.call("users.getCurrentUser", fields="uid,name")
             group = self.group_info(self.group_id)
+            granted = {right: self.call("users.hasAppPermission", ext_perm=right) is True
+                       for right in (*REQUIRED_RIGHTS, PHOTO_RIGHT)}
         except errors.NetworkError as exc:
             return AccountHealth(ok=False, message=exc.reason)
-        return AccountHealth(ok=True, followers=group.get("members_count"))
+        missing = [right for right in REQUIRED_RIGHTS if not granted[right]]
+        if missing:
+            return AccountHealth(ok=False, message=_("OK has not granted the application %(rights)s: nothing can be "
+                                                     "posted. Ask OK for them (api-support@ok.ru), then sign in again.")
+                                 % {"rights": ", ".join(missing)})
+        warning = "" if granted[PHOTO_RIGHT] else _("Cannot publish photos: OK has not granted the application "
+                                                    "PHOTO_CONTENT.")
+        return AccountHealth(ok=True, message=warning, followers=group.get("members_count"))
 
     def account_counters(self) -> AccountCounters:
         return AccountCounters(followers=self.group_info(self.group_id).get("members_count"))
@@ -260,10 +302,26 @@ class OkConnector(Connector):
         except (KeyError, TypeError) as exc:
             raise errors.Transient(_("OK did not take every photo.")) from exc
 
+    def upload_video(self, path: str, facts) -> str:
+        """video.getUploadUrl names the file and its size and answers the video's id and where to send it; the
+        topic then attaches the id as a movie. Nothing shows in the group before the topic is posted."""
+        file = Path(path)
+        slot = self.call("video.getUploadUrl", gid=self.group_id, file_name=facts.name or file.name,
+                         file_size=file.stat().st_size)
+        with file.open("rb") as content:
+            response = http.call(self.client, "POST", slot["upload_url"], changes_state=False,
+                                 files={"data": (file.name, content)})
+        said = http.json_of(response) if response.content else {}
+        if "error_code" in said:
+            raise errors.ContentRejected(_("OK did not take the video %(name)s: %(said)s")
+                                         % {"name": facts.name, "said": str(said.get("error_msg", ""))[:200]})
+        return str(slot["video_id"])
+
     def publish(self, publication: Publication, idempotency_key: str) -> RemotePost:
-        tokens = self.upload_photos(publication.media_paths)
+        videos = [self.upload_video(path, facts) for path, facts in publication.files if facts.is_video]
+        tokens = self.upload_photos([path for path, facts in publication.files if not facts.is_video])
         topic_id = str(self.call("mediatopic.post", gid=self.group_id, type="GROUP_THEME",
-                                 attachment=attachment(publication, tokens)))
+                                 attachment=attachment(publication, tokens, videos)))
         return RemotePost(topic_id, self.topic_url(topic_id), datetime.now(UTC))
 
     def recent_topics(self, group_id: str, count: int) -> list[dict]:
@@ -299,6 +357,48 @@ class OkConnector(Connector):
             return []
         answer = self.call("mediatopic.getByIds", topic_ids=",".join(remote_ids), fields=TOPIC_FIELDS)
         return [topic_counters(topic) for topic in answer.get("media_topics", [])]
+
+    # Comments ---------------------------------------------------------------------------------------------------
+    def conversations(self, cursor: str = "") -> ConversationPage:
+        """Comments under the group's newest topics written after the cursor, oldest first."""
+        newest, seen = comment_cursor(cursor)
+        fresh = []
+        for topic in self.recent_topics(self.group_id, RECENT_TOPICS):
+            if (topic.get("discussion_summary") or {}).get("comments_count"):
+                fresh += [(comment, str(topic["id"])) for comment in self.topic_comments(str(topic["id"]))
+                          if comment["date"] >= newest and comment["id"] not in seen]
+        fresh.sort(key=lambda found: found[0]["date"])
+        if fresh:
+            top = fresh[-1][0]["date"]
+            at_top = {comment["id"] for comment, _topic in fresh if comment["date"] == top}
+            cursor = f"{top}|{','.join(sorted(at_top | (seen if top == newest else set())))}"
+        return ConversationPage([self.comment(comment, topic_id) for comment, topic_id in fresh], cursor)
+
+    def topic_comments(self, topic_id: str) -> list[dict]:
+        answer = self.call("discussions.getComments", discussionId=topic_id, discussionType=TOPIC, count=100,
+                           fields=COMMENT_FIELDS)
+        return answer.get("comments") or [] if isinstance(answer, dict) else []
+
+    def comment(self, comment: dict, topic_id: str) -> Conversation:
+        ours = comment.get("author_ref") == f"group:{self.group_id}" or str(comment.get("author_id")) == self.group_id
+        return Conversation("comment", str(comment["id"]), str(comment.get("author_id", "")),
+                            comment.get("author_name", ""), comment.get("text", ""), comment_moment(comment["date"]),
+                            post_remote_id=topic_id, parent_remote_id=str(comment.get("reply_to_comment_id") or ""),
+                            from_page=ours)
+
+    def reply(self, conversation: Conversation, text: str, idempotency_key: str) -> str:
+        """An answer from the group under the same topic, addressed to the comment. OK takes no key: a lost answer
+        is not sent again (AmbiguousOutcome is never retried). The parameter names past discussionId and
+        discussionType are our reading of thin docs (docs/decisions.md), pinned by the fake."""
+        answer = self.call("discussions.comment", discussionId=conversation.post_remote_id, discussionType=TOPIC,
+                           text=text, reply_to_comment_id=conversation.remote_id, as_admin="true")
+        return str(answer.get("id", "")) if isinstance(answer, dict) else str(answer)
+
+    def moderate(self, conversation: Conversation, action: str) -> None:
+        if action != "delete":
+            raise errors.ValidationRejected(_("OK cannot %(action)s a comment through its API.") % {"action": action})
+        self.call("discussions.deleteComment", discussionId=conversation.post_remote_id, discussionType=TOPIC,
+                  comment_id=conversation.remote_id)
 
     # Public pages ----------------------------------------------------------------------------------------------
     def resolve_group(self, handle: str) -> str:

@@ -20,6 +20,7 @@ from chorus.networks.base import (
     PublicPost,
     RemotePost,
     TextRule,
+    VideoRule,
 )
 from chorus.sandbox import network as remote
 
@@ -31,6 +32,9 @@ class SandboxConnector(Connector):
     capabilities = Capabilities(
         text=TextRule(limit=4000, unit="codepoint", fold_at=280),
         images=MediaRule(max_count=10, max_bytes=10 * 2**20),
+        # A practice network that takes what the real ones take at most: any library video, beside photos.
+        video=VideoRule(max_count=4, max_bytes=512 * 2**20, max_seconds=600,
+                        formats=("video/mp4", "video/quicktime", "video/webm"), with_images=True),
         native_scheduling=False, edit=True, delete=True, idempotency="key", find_published=True,
         metrics=("views", "likes", "reposts", "comments"), account_metrics=("followers",),
         comments=True, messages=True, moderation=("hide", "delete", "ban"), undo=("hide", "ban"),

@@ -12,7 +12,7 @@ import json
 import re
 import time
 import unicodedata
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import UTC, datetime, timedelta
 from functools import cached_property
 from pathlib import Path
@@ -20,7 +20,7 @@ from pathlib import Path
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
-from chorus.networks import errors
+from chorus.networks import errors, telegram_preview
 from chorus.networks.base import (
     AccountCounters,
     AccountHealth,
@@ -29,14 +29,18 @@ from chorus.networks.base import (
     Connector,
     Conversation,
     ConversationPage,
+    MediaFacts,
     MediaRule,
     PostCounters,
     Problem,
     Publication,
+    PublicPage,
     PushAnswer,
     RemotePost,
     TextMeasure,
     TextRule,
+    VideoRule,
+    media_problems,
 )
 from chorus.networks.http import call, client_for, json_of
 from chorus.networks.text import measure_telegram, measure_telegram_caption, telegram_visible_text
@@ -64,6 +68,18 @@ def normalised(text: str) -> str:
     return " ".join(unicodedata.normalize("NFC", text).split())
 
 
+def _media_item(facts: MediaFacts, media: str) -> dict:
+    """An InputMedia of an album (or the fields of a lone sendPhoto/sendVideo): a video says its size and length,
+    so apps show the right frame before Telegram has looked at the file."""
+    if not facts.is_video:
+        return {"type": "photo", "media": media}
+    return {"type": "video", "media": media, "width": facts.width, "height": facts.height,
+            "duration": round(facts.seconds or 0), "supports_streaming": True}
+
+
+LOCAL_SERVER_UPLOAD = 2000 * 2**20  # what a bot uploads through a Bot API server of its own
+
+
 class TelegramConnector(Connector):
     network = "telegram"
     label = "Telegram"
@@ -73,9 +89,13 @@ class TelegramConnector(Connector):
         caption=TextRule(limit=1024, unit="codepoint"),
         images=MediaRule(max_count=10, max_bytes=10 * 2**20, formats=("image/jpeg", "image/png", "image/webp"),
                          min_aspect=1 / 20, max_aspect=20),
+        # sendVideo takes MPEG4 (other formats would go as documents); a bot uploads up to 50 MB. Videos and photos
+        # share an album of up to ten.
+        video=VideoRule(max_count=10, max_bytes=50 * 2**20, max_seconds=None, with_images=True),
         edit=True, delete=True, idempotency="none", find_published=True, polls=True, first_comment=True,
         # Hiding does not exist in a Telegram group; a ban is lifted with unbanChatMember (delete is final).
         comments=True, moderation=("delete", "ban"), undo=("ban",), push=True,
+        public_pages=True,  # from the web preview, t.me/s/<channel> (telegram_preview)
         account_metrics=("followers",),
     )
     connect_fields = (
@@ -86,7 +106,9 @@ class TelegramConnector(Connector):
                                        "Add the bot to it as an administrator allowed to post messages.")),
         ConnectField("api_url", gettext_lazy("Own Bot API server"), required=False,
                      help=gettext_lazy("Only if you run a local Bot API server (for uploads over 50 MB); "
-                                       "leave empty for api.telegram.org.")),
+                                       "leave empty for api.telegram.org. On this machine or inside your network "
+                                       "it works once the operator lists its network in "
+                                       "CHORUS_OUTBOUND_ALLOWED_NETWORKS.")),
     )
 
     # Text -----------------------------------------------------------------------------------------------------
@@ -95,14 +117,21 @@ class TelegramConnector(Connector):
         return measure_telegram(telegram_html(text), cls.capabilities.text.limit)
 
     @classmethod
-    def validate(cls, publication: Publication) -> list[Problem]:
-        """The text, or the caption's shorter limit under photos; a photo or a poll may go out without text."""
+    def validate(cls, publication: Publication, video: VideoRule | None = None) -> list[Problem]:
+        """The text, or the caption's shorter limit under media; media or a poll may go out without text."""
         if publication.media:
             found = measure_telegram_caption(telegram_html(publication.text), cls.capabilities.caption.limit)
         else:
             found = cls.measure(publication.text)
         problems = [p for p in found.problems if p.code != "empty" or not (publication.media or publication.poll)]
-        return problems + cls.check_media(publication.media) + cls._poll_problems(publication)
+        media = media_problems(cls.label, publication.media, cls.capabilities.images, video or cls.capabilities.video)
+        return problems + media + cls._poll_problems(publication)
+
+    def validate_publication(self, publication: Publication) -> list[Problem]:
+        """Through its own Bot API server a bot uploads videos of up to 2000 MB."""
+        if not self.channel.config.get("api_url"):
+            return self.validate(publication)
+        return self.validate(publication, replace(self.capabilities.video, max_bytes=LOCAL_SERVER_UPLOAD))
 
     @staticmethod
     def _poll_problems(publication: Publication) -> list[Problem]:
@@ -219,6 +248,10 @@ class TelegramConnector(Connector):
     def account_counters(self) -> AccountCounters:
         return AccountCounters(followers=self._call("getChatMemberCount", chat_id=self.chat))
 
+    def public_page(self, handle: str, limit: int = 20) -> PublicPage:
+        """Any public channel, read from its web preview: the Bot API reads only chats the bot is in."""
+        return telegram_preview.public_page(handle, limit)
+
     def fetch_counters(self, remote_ids: list[str]) -> list[PostCounters]:
         """The Bot API gives no views, forwards or comment counts for channel posts: every metric is absent."""
         return [PostCounters(remote_id) for remote_id in remote_ids]
@@ -269,16 +302,20 @@ class TelegramConnector(Connector):
 
     def _send_body(self, publication: Publication, made: list[str] = ()) -> list[dict]:
         text = telegram_html(publication.text)
-        paths = publication.media_paths
-        if not paths:
+        if not publication.media_paths:
             return [self._call("sendMessage", changes_state=True, chat_id=self.chat, text=text, parse_mode="HTML")]
-        files = {f"photo{n}": (Path(path).name, Path(path).read_bytes()) for n, path in enumerate(paths)}
-        if len(paths) == 1:
-            return [self._call("sendPhoto", changes_state=True, files=files, chat_id=self.chat,
-                               photo="attach://photo0", caption=text, parse_mode="HTML")]
-        album = [{"type": "photo", "media": f"attach://{name}"} for name in files]
-        album[0] |= {"caption": text, "parse_mode": "HTML"}
-        return self._call("sendMediaGroup", changes_state=True, files=files, chat_id=self.chat, media=album)
+        files, items = {}, []
+        for n, (path, facts) in enumerate(publication.files):
+            files[f"media{n}"] = (Path(path).name, Path(path).read_bytes())
+            items.append(_media_item(facts, f"attach://media{n}"))
+        if len(items) == 1:  # sendPhoto or sendVideo, the item's own fields beside the caption
+            [item] = items
+            kind = item.pop("type")
+            method = "sendVideo" if kind == "video" else "sendPhoto"
+            return [self._call(method, changes_state=True, files=files, chat_id=self.chat, **{kind: item.pop("media")},
+                               **item, caption=text, parse_mode="HTML")]
+        items[0] |= {"caption": text, "parse_mode": "HTML"}
+        return self._call("sendMediaGroup", changes_state=True, files=files, chat_id=self.chat, media=items)
 
     def _send_poll(self, publication: Publication, made: list[str] = ()) -> list[dict]:
         poll = publication.poll

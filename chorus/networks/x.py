@@ -44,16 +44,18 @@ from chorus.networks.base import (
     RemotePost,
     TextMeasure,
     TextRule,
+    VideoRule,
 )
 from chorus.networks.http import call, client_for, json_of, retry_at
-from chorus.networks.oauth import authorize_url, request_token, site_url
+from chorus.networks.oauth import access_end, authorize_url, request_token, site_url
 from chorus.networks.text import measure_x, x_urls
 
 DEFAULT_API = "https://api.x.com"
 TOKEN_PATH = "/2/oauth2/token"
 AUTHORIZE_SITE, AUTHORIZE_PATH = "https://x.com", "/i/oauth2/authorize"  # "x-authorize" in CHORUS_NETWORK_BASE_URLS
-# offline.access brings the refresh token; media.write is for images once they are sent.
-OAUTH_SCOPES = "tweet.read tweet.write users.read offline.access media.write"
+# offline.access brings the refresh token; media.write is for images; tweet.moderate.write hides replies.
+OAUTH_SCOPES = "tweet.read tweet.write users.read offline.access media.write tweet.moderate.write"
+REQUIRED_SCOPES = ("tweet.read", "tweet.write", "users.read", "offline.access")  # the others stop one feature
 # What one post costs on X's pay-per-use plan (docs.x.com/x-api/getting-started/pricing, per the research).
 POST_PRICE_USD = {"text": Decimal("0.015"), "with_url": Decimal("0.200")}
 IDS_PER_READ = 100  # GET /2/tweets takes at most 100 ids
@@ -68,8 +70,16 @@ LEADING_MENTIONS = regex.compile(r"^(?:@\w{1,15}\s+)+")  # the @names X puts in 
 TWEET_FIELDS = "created_at,author_id,conversation_id,referenced_tweets,public_metrics"
 # Images per post, and X's image upload limits (up to 4 images, 5 MB each; JPEG, PNG, GIF, WEBP).
 IMAGES = MediaRule(max_count=4, max_bytes=5 * 2**20, formats=("image/jpeg", "image/png", "image/gif", "image/webp"))
+# One video (MP4 or MOV) of up to 512 MB and 140 s, alone in its post (media_category tweet_video).
+VIDEO = VideoRule(max_count=1, max_bytes=512 * 2**20, max_seconds=140, formats=("video/mp4", "video/quicktime"))
 UPLOAD_CHUNK = 2**20  # bytes per append; X takes segments of up to 5 MB
 MEDIA_POLLS = 10  # status checks of an upload X is still processing
+
+
+def granted(answer: dict) -> dict:
+    """What a token answer says of the grant, kept with the tokens: the scopes X granted and when the access ends
+    without a person (oauth.access_end)."""
+    return {**({"scope": answer["scope"]} if "scope" in answer else {}), **access_end(answer)}
 
 
 def _moment(value: str) -> datetime:
@@ -104,8 +114,12 @@ class XConnector(Connector):
     capabilities = Capabilities(
         text=TextRule(limit=280, unit="weighted"),
         images=IMAGES,
+        video=VIDEO,
         native_scheduling=False, edit=False, delete=True, idempotency="none", find_published=True,
-        polls=True, threads=True, first_comment=True, comments=True, messages=False, moderation=(),
+        # A reply to one of the channel's own posts can be hidden and shown again (PUT /2/tweets/:id/hidden); X
+        # lets nobody else delete a reply or block through this token's scopes.
+        polls=True, threads=True, first_comment=True, comments=True, messages=False, moderation=("hide",),
+        undo=("hide",),
         public_pages=True, metrics=("views", "likes", "reposts", "comments"), account_metrics=("followers",),
     )
     connect_fields = (
@@ -115,8 +129,9 @@ class XConnector(Connector):
                      help=gettext_lazy("Only for a confidential client; leave empty for a public (PKCE) client")),
         ConnectField("access_token", gettext_lazy("Access token"), secret=True,
                      help=gettext_lazy("From X's OAuth 2.0 Authorization Code flow with PKCE, scopes tweet.read "
-                                       "tweet.write users.read offline.access. \"Connect with X\" above runs "
-                                       "that flow; paste here only tokens obtained with your own tool")),
+                                       "tweet.write users.read offline.access (and tweet.moderate.write to hide "
+                                       "replies). \"Connect with X\" above runs that flow; paste here only tokens "
+                                       "obtained with your own tool")),
         ConnectField("refresh_token", gettext_lazy("Refresh token"), secret=True,
                      help=gettext_lazy("Given with the access token when the offline.access scope is granted; "
                                        "X replaces it at every refresh and Chorus keeps the new one")),
@@ -157,7 +172,8 @@ class XConnector(Connector):
         if not answer.get("refresh_token"):
             raise errors.AuthExpired(_("X gave no refresh token: the app must have the offline.access scope."))
         # The refresh reads the client from the channel, as a pasted connection keeps it.
-        credentials = {"access_token": answer["access_token"], "refresh_token": answer["refresh_token"]}
+        credentials = {"access_token": answer["access_token"], "refresh_token": answer["refresh_token"],
+                       **granted(answer)}
         return {**credentials, **({"client_secret": secret} if secret else {})}, {"client_id": client.client_id}
 
     @classmethod
@@ -198,7 +214,7 @@ class XConnector(Connector):
             raise errors.AuthExpired(_("X did not renew the access: reconnect the channel with new tokens."))
         answer = _answer(response)
         return {"access_token": answer["access_token"],
-                "refresh_token": answer.get("refresh_token") or refresh_token}
+                "refresh_token": answer.get("refresh_token") or refresh_token, **granted(answer)}
 
     @property
     def user_id(self) -> str:
@@ -211,12 +227,26 @@ class XConnector(Connector):
 
     # Account ---------------------------------------------------------------------------------------------------
     def check_health(self) -> AccountHealth:
+        """The token works, and the scopes X granted (kept from its token answers; unknown for pasted tokens) let
+        Chorus post: without tweet.write nothing goes out, without media.write only images stop, without
+        tweet.moderate.write only hiding replies."""
         try:
             me = self._me()
         except errors.NetworkError as exc:
             return AccountHealth(ok=False, message=exc.reason)
         self.channel.external_id = self.channel.external_id or me["id"]
-        return AccountHealth(ok=True, followers=me.get("public_metrics", {}).get("followers_count"))
+        followers = me.get("public_metrics", {}).get("followers_count")
+        scopes = self.channel.credentials.get("scope")
+        if scopes is None:
+            return AccountHealth(ok=True, followers=followers)
+        missing = [scope for scope in REQUIRED_SCOPES if scope not in scopes.split()]
+        if missing:
+            return AccountHealth(ok=False, message=_("X did not grant %(scopes)s: Chorus cannot post. Connect the "
+                                                     "channel again and allow them.") % {"scopes": ", ".join(missing)})
+        optional = {"media.write": _("Cannot publish images: X did not grant media.write."),
+                    "tweet.moderate.write": _("Cannot hide replies: X did not grant tweet.moderate.write.")}
+        warnings = [warning for scope, warning in optional.items() if scope not in scopes.split()]
+        return AccountHealth(ok=True, message=" ".join(warnings), followers=followers)
 
     def account_counters(self) -> AccountCounters:
         metrics = self._me().get("public_metrics", {})
@@ -245,19 +275,20 @@ class XConnector(Connector):
         body = {"text": publication.text or (publication.poll.question if publication.poll else "")}
         if publication.poll:
             body["poll"] = _poll(publication)
-        media_ids = [self._upload(path, facts)
-                     for path, facts in zip(publication.media_paths, publication.media, strict=False)]
+        media_ids = [self._upload(path, facts) for path, facts in publication.files]
         if media_ids:
             body["media"] = {"media_ids": media_ids}
         return body
 
     def _upload(self, path: str, facts) -> str:
-        """One image through the v2 chunked upload: initialize, append each segment, finalize, then wait while X
-        processes it. An upload is not a post (X drops unused media itself), so a failure here is safe to retry."""
+        """One image or video through the v2 chunked upload: initialize, append each segment, finalize, then ask
+        for its STATUS while X processes it (a video always, an image sometimes). An upload is not a post (X drops
+        unused media itself), so a failure here is safe to retry; media X could not process is rejected content."""
         with open(path, "rb") as file:
             content = file.read()
         media_id = self._api("POST", "/2/media/upload/initialize", json={
-            "media_type": facts.mime, "total_bytes": len(content), "media_category": "tweet_image"})["data"]["id"]
+            "media_type": facts.mime, "total_bytes": len(content),
+            "media_category": "tweet_video" if facts.is_video else "tweet_image"})["data"]["id"]
         for segment, start in enumerate(range(0, len(content), UPLOAD_CHUNK)):
             self._api("POST", f"/2/media/upload/{media_id}/append", data={"segment_index": str(segment)},
                       files={"media": (facts.name or "media", content[start:start + UPLOAD_CHUNK],
@@ -267,12 +298,12 @@ class XConnector(Connector):
             if not processing or processing.get("state") == "succeeded":
                 return media_id
             if processing.get("state") == "failed":
-                raise errors.ValidationRejected(_("X could not process the image %(name)s: %(why)s") % {
+                raise errors.ContentRejected(_("X could not process %(name)s: %(why)s") % {
                     "name": facts.name, "why": processing.get("error", {}).get("message", "")})
             time.sleep(processing.get("check_after_secs", 1))
             processing = self._api("GET", "/2/media/upload", params={"command": "STATUS", "media_id": media_id})[
                 "data"].get("processing_info")
-        raise errors.Transient(_("X is still processing the image; trying again later."))
+        raise errors.Transient(_("X is still processing %(name)s; trying again later.") % {"name": facts.name})
 
     @staticmethod
     def _remote(made: list[str], idempotency_key: str) -> RemotePost:
@@ -324,6 +355,19 @@ class XConnector(Connector):
 
     def reply(self, conversation: Conversation, text: str, idempotency_key: str) -> str:
         return self._tweet({"text": text, "reply": {"in_reply_to_tweet_id": conversation.remote_id}})
+
+    def moderate(self, conversation: Conversation, action: str) -> None:
+        self._hide(conversation, action, hidden=True)
+
+    def undo(self, conversation: Conversation, action: str) -> None:
+        self._hide(conversation, action, hidden=False)
+
+    def _hide(self, conversation: Conversation, action: str, hidden: bool) -> None:
+        """X hides replies only in a conversation the account started; hiding twice is harmless."""
+        if action != "hide" or conversation.kind != "reply" or not conversation.post_remote_id:
+            raise errors.ValidationRejected(_("X hides only replies to the channel's own posts; it cannot "
+                                              "%(action)s this.") % {"action": action})
+        self._api("PUT", f"/2/tweets/{conversation.remote_id}/hidden", changes_state=True, json={"hidden": hidden})
 
     # Public pages ----------------------------------------------------------------------------------------------
     def public_page(self, handle: str, limit: int = 20) -> PublicPage:

@@ -3,6 +3,7 @@ import uuid
 from django.conf import settings
 from django.db import models
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from chorus.channels.models import Channel
 from chorus.content.models import Variant
@@ -82,9 +83,10 @@ class PublishAttempt(models.Model):
         DELETED = "deleted", _("Deleted from the network")
 
     class Action(models.TextChoices):
-        PUBLISH = "publish", _("Publish")
-        EDIT = "edit", _("Edit")
-        DELETE = "delete", _("Delete")
+        # Nouns in the publication log ("Удаление"), not the buttons' verbs ("Удалить").
+        PUBLISH = "publish", pgettext_lazy("attempt action", "Publish")
+        EDIT = "edit", pgettext_lazy("attempt action", "Edit")
+        DELETE = "delete", pgettext_lazy("attempt action", "Delete")
 
     job = models.ForeignKey(PublishJob, on_delete=models.CASCADE, related_name="attempts_log")
     number = models.PositiveIntegerField()

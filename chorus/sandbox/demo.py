@@ -7,13 +7,15 @@ the coming week goes through `create_and_schedule`, so those posts really go out
 import random
 import secrets
 from dataclasses import dataclass, field
-from datetime import date, datetime, time, timedelta
+from datetime import UTC, date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
 from django.contrib.auth import get_user_model
 from django.db import transaction
 from django.utils import timezone
 
+from chorus.analytics.collection import collect_channel
+from chorus.analytics.store import AccountReading, store
 from chorus.channels.models import Channel
 from chorus.channels.services import connect_channel, set_queue_slots
 from chorus.content.models import Post, Variant
@@ -92,11 +94,21 @@ def seed_demo(*, seed: int = 0, now: datetime | None = None, progress=lambda mes
         for channel in Channel.objects.filter(workspace__slug__in=slugs):
             audience.record_follower_days(channel.connector._account(), now.date())
             audience.deliver_messages(channel.connector._account(), now)
+            _collect_history(channel, now)
         progress("the inbox: saved replies, rules, response targets and what the audience wrote, labelled "
                  "(the first time, the labeller trains itself first: about half a minute)")
         for spec in demo_content.WORKSPACES:
             _set_up_inbox(owner, Workspace.objects.get(slug=spec["slug"]), spec["inbox"])
     return summary
+
+
+def _collect_history(channel: Channel, now: datetime) -> None:
+    """What Chorus would have collected had it run through the demo's past: each day's follower count at the day's
+    end, and every post's counters now; so the dashboards and reports have 90 days to show from the first start."""
+    days = channel.connector._account().follower_days.filter(day__lt=now.date()).order_by("day")
+    store.ingest_accounts(AccountReading(channel.pk, datetime.combine(day.day, time(23, 59), UTC),
+                                         followers=day.followers) for day in days)
+    collect_channel(channel, now, watched_for=timedelta(days=HISTORY_DAYS + 1))
 
 
 def _set_up_inbox(owner, workspace: Workspace, spec: dict) -> None:

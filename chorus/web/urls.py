@@ -8,7 +8,6 @@ workspace_pages = [
     path("channels/", views.channels, name="channels"),
     path("channels/connect/", views.channel_connect, name="channel-connect"),
     path("channels/oauth/start/", oauth_views.channel_oauth_start, name="channel-oauth-start"),
-    path("channels/oauth/callback/", oauth_views.channel_oauth_callback, name="channel-oauth-callback"),
     path("channels/<int:channel_id>/slots/", views.channel_slots, name="channel-slots"),
     path("channels/<int:channel_id>/faults/", views.channel_faults, name="channel-faults"),
     path("channels/<int:channel_id>/push/", views.channel_push, name="channel-push"),
@@ -33,6 +32,8 @@ workspace_pages = [
     path("", include("chorus.web.member_urls")),
     path("sources/", include("chorus.sources.urls")),
     path("inbox/", include("chorus.inbox.urls")),
+    path("analytics/", include("chorus.analytics.urls")),
+    path("reports/", include("chorus.reports.urls")),
 ]
 
 urlpatterns = [
@@ -40,5 +41,7 @@ urlpatterns = [
     path("login/", auth_views.LoginView.as_view(redirect_authenticated_user=True), name="login"),
     path("logout/", auth_views.LogoutView.as_view(), name="logout"),
     path("language/", views.language, name="language"),
+    # One address for every workspace: the network apps register it once; the state says the workspace.
+    path("channels/oauth/callback/", oauth_views.channel_oauth_callback, name="channel-oauth-callback"),
     path("w/<slug:slug>/", include(workspace_pages)),
 ]

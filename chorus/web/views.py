@@ -117,7 +117,7 @@ def channels(request):
     networks = [(key, connector.label, connector.connect_fields) for key, connector in CONNECTORS.items()]
     return render(request, "web/channels.html", {
         "rows": rows, "networks": networks, "oauth_networks": oauth_networks(),
-        "oauth_callback": callback_url(request, request.workspace)})
+        "oauth_callback": callback_url(request)})
 
 
 def sandbox_account(channel):
@@ -429,7 +429,7 @@ def _upload(request) -> None:
         else:
             uploaded += 1
     if uploaded:
-        messages.success(request, ngettext("%(n)d image uploaded.", "%(n)d images uploaded.", uploaded)
+        messages.success(request, ngettext("%(n)d file uploaded.", "%(n)d files uploaded.", uploaded)
                          % {"n": uploaded})
 
 

@@ -9,6 +9,10 @@ from django.utils.translation import gettext_lazy as _
 from chorus.workspaces.roles import Role
 
 
+def logo_path(workspace: "Workspace", filename: str) -> str:
+    return f"workspaces/{workspace.pk}/logo/{filename}"
+
+
 class Workspace(models.Model):
     """One client or brand: its own time zone, language and branding (TEAM-1)."""
 
@@ -20,6 +24,7 @@ class Workspace(models.Model):
         _("brand colour"), max_length=7, default="#6f42c1",
         validators=[RegexValidator(r"^#[0-9a-fA-F]{6}$", _("Use a colour like #6f42c1."))],
     )
+    logo = models.FileField(_("logo"), upload_to=logo_path, blank=True, help_text=_("PNG or JPEG, for reports"))
     created_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:

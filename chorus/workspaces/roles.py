@@ -52,6 +52,13 @@ MATRIX: dict[str, frozenset[str]] = {
     "inbox.moderate": STAFF | {MODERATOR},
     "inbox.rules": STAFF | {MODERATOR},
     "inbox.templates": STAFF | {MODERATOR},
+    # Analytics (ANLT): everyone who reads the workspace's content reads its numbers; the contractor does not.
+    "analytics.view": READERS,
+    "analytics.import": WRITERS | {ANALYST},
+    # Client reports (ANLT-7): the client reads them; who measures makes and sends them.
+    "report.view": READERS,
+    "report.build": STAFF | {ANALYST},
+    "report.schedule": STAFF | {ANALYST},
 }
 
 # What an owner may grant a member beyond their role, per role. A contractor is never granted the inbox.

@@ -95,6 +95,42 @@ def create_workspace(*, owner, name: str, slug: str, timezone_name: str, languag
     return workspace
 
 
+LOGO_BYTES = 1_000_000
+
+
+def update_branding(*, actor, workspace: Workspace, brand_color: str, logo=None, remove_logo=False) -> Workspace:
+    """The colour and logo that reports (and the navbar) wear; the logo must be a PNG or JPEG of at most 1 MB."""
+    ensure_can(actor, "workspace.settings", workspace)
+    workspace.brand_color = brand_color.strip()
+    workspace.full_clean(exclude=["logo"])
+    if logo is not None:
+        extension = _logo_extension(logo)
+        workspace.logo.save(f"{secrets.token_hex(8)}.{extension}", logo, save=False)
+    elif remove_logo:
+        workspace.logo = ""
+    workspace.save(update_fields=["brand_color", "logo"])
+    return workspace
+
+
+def _logo_extension(logo) -> str:
+    from PIL import Image, UnidentifiedImageError
+
+    if logo.size > LOGO_BYTES:
+        raise ValidationError(_("The logo is %(kb)d KB; a logo of up to 1,000 KB is accepted.")
+                              % {"kb": logo.size // 1000})
+    try:
+        with Image.open(logo) as image:
+            kind = image.format
+            image.verify()
+    except (OSError, UnidentifiedImageError, SyntaxError) as exc:
+        raise ValidationError(_("The logo is not a picture that can be read; use a PNG or JPEG file.")) from exc
+    finally:
+        logo.seek(0)
+    if kind not in ("PNG", "JPEG"):
+        raise ValidationError(_("The logo is a %(kind)s; use a PNG or JPEG file.") % {"kind": kind})
+    return kind.lower().replace("jpeg", "jpg")
+
+
 # Members (TEAM-1, TEAM-2) -------------------------------------------------------------------------------------
 # Every change is guarded by members.manage. Two rules on top: only an owner touches an owner (a manager cannot
 # demote or remove the person above them), and a workspace always keeps at least one owner.

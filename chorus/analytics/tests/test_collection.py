@@ -26,7 +26,7 @@ def test_counters_are_kept_as_reported_and_missing_ones_stay_missing(editor, wor
     assert collect_due(now) == 2
     snapshots = PostSnapshot.objects.filter(channel=channel)
     assert {(s.views, s.likes, s.reach, s.saves) for s in snapshots} == {(120, 7, None, None)}
-    assert all(s.job and s.collected_at == now for s in snapshots)
+    assert all(s.post.job and s.collected_at == now for s in snapshots)
     assert AccountSnapshot.objects.get(channel=channel).followers > 0
 
 
@@ -38,7 +38,7 @@ def test_a_channel_is_collected_once_per_turn_and_counters_that_drop_are_kept(ed
     assert collect_due(now + timedelta(minutes=1)) == 0  # not due again yet
     SandboxPost.objects.update(likes=5)  # two people took their like back
     collect_due(now + timedelta(minutes=31))
-    history = list(PostSnapshot.objects.filter(remote_id=SandboxPost.objects.first().remote_id)
+    history = list(PostSnapshot.objects.filter(post__remote_id=SandboxPost.objects.first().remote_id)
                    .order_by("collected_at").values_list("likes", flat=True))
     assert history == [7, 5]
 

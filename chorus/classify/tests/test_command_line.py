@@ -17,7 +17,7 @@ COMPETITOR_PROMOS = [
     "В Зёрнышке на Ленина сегодня второй кофе бесплатно",
     "Кофейня Зёрнышко на Ленина открылась, там все дешевле",
 ]
-SIMILAR_PROMO = "в Зёрнышке на Ленина латте за 120, заходите все"
+SIMILAR_PROMO = "а в Зёрнышке на Ленина латте за 120"  # no call to come: only the rival's name gives it away
 
 
 def run(*arguments) -> tuple[str, str]:

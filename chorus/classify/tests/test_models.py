@@ -9,6 +9,7 @@ from chorus.classify import artefacts, corpus
 from chorus.classify import model as stored
 from chorus.classify.corpus import SHARED_DIR, in_test_split, own_examples, public_examples
 from chorus.classify.quality import held_out_scores
+from chorus.classify.text import normalise
 from chorus.classify.training import train
 
 # Floors a broken model fails (chance is 0.5 or lower), about 2-3 points under what the shipped trainer reaches
@@ -95,3 +96,28 @@ def test_the_fast_featurizer_computes_what_scikit_learn_computes(trained_shelf):
     fast, reference = model.features(texts), model.sklearn_features(texts)
     assert fast.shape == reference.shape
     assert abs(fast - reference).max() < 1e-5
+
+
+def test_a_workspaces_corrections_are_learnt_again_when_the_base_corpus_changes(tmp_path):
+    """An owner taught the coffee shop's model that a competitor's promo is spam; the next release ships a
+    larger corpus. The first comment labelled after the upgrade gets a model built on the new base that still
+    knows the correction, not the old base's featurizer and heads."""
+    own = own_examples(corpus.CORPUS_DIR / "own")
+    release = {"corpus": own[::3]}
+    promos = ["В «Зёрнышке» на Ленина капучино за 99 рублей, заходите", "Зёрнышко на Ленина: кофе дешевле вдвое",
+              "А в Зёрнышке на Ленина раф всего 150, приходите", "В Зёрнышке на Ленина второй кофе бесплатно"]
+    shelf = artefacts.Shelf(tmp_path, corpus=lambda: release["corpus"])
+    old_path = shelf.retrain("coffee", [corpus.Example(text, "ru", {"spam": 1.0}) for text in promos])
+
+    release["corpus"] = own[::2]
+    upgraded = artefacts.Shelf(tmp_path, corpus=lambda: release["corpus"])
+    model = upgraded.for_workspace("coffee")
+
+    new_path = upgraded.workspace_path("coffee")
+    assert new_path != old_path and new_path.exists() and not old_path.exists()
+    assert model.characters.vocabulary_ == upgraded.base().characters.vocabulary_
+    assert model.examples == len(own[::2]) + len(promos)
+    spam = artefacts.Model.column("spam")
+    features = model.features([normalise("в Зёрнышке на Ленина латте за 120, заходите")])
+    assert (features @ model.weights[:, spam])[0] + model.bias[spam] > 0
+    assert upgraded.for_workspace("tea") is upgraded.base()  # no corrections of its own: the base model

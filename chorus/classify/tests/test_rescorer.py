@@ -53,6 +53,18 @@ def test_a_rescorer_reads_the_fast_models_features_and_embeddings(tmp_path):
     assert sentiment.shape == (2, 3) and np.allclose(sentiment.sum(axis=1), 1, atol=1e-5)
     assert binary.shape == (2, 6) and ((binary >= 0) & (binary <= 1)).all()
 
+    # Heads built before the fast path had its last signals keep reading the same columns of the same vocabulary.
+    signals, width = fitted.signals(), rescoring.tfidf_width(model)
+    older = rescoring.Rescorer(np.delete(fitted.weights, [width + len(signals) - 2, width + len(signals) - 1], axis=0),
+                               fitted.bias, fitted.centre, fitted.spread, fitted.meta | {"signals": signals[:-2]})
+    fitted.weights[width + len(signals) - 2:width + len(signals)] = 0
+    assert older.matches(model)
+    texts = ["сколько стоит доставка? 😡", "I do not love this at all"]
+    vectors = embeddings.embed(texts)
+    for mine, theirs in zip(older.probabilities(model, texts, vectors), fitted.probabilities(model, texts, vectors),
+                            strict=True):
+        assert np.allclose(mine, theirs, atol=1e-5)
+
 
 def test_without_a_rescorer_for_this_model_the_fast_labels_are_kept(trained_shelf, monkeypatch):
     monkeypatch.setattr(rescoring, "_shipped", None)

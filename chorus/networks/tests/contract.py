@@ -11,15 +11,20 @@ import pytest
 import time_machine
 from django.utils import timezone
 
+from chorus.content.media import upload_media
 from chorus.content.services import create_and_schedule
+from chorus.content.tests.clips import mp4_bytes, upload
 from chorus.networks import errors
-from chorus.networks.base import Poll, Publication
+from chorus.networks.base import MediaFacts, Poll, Publication
 from chorus.publishing import dispatcher, reconciler, sender, services
 from chorus.publishing.models import Status
 
 TEXT = "Новый сорт: Эфиопия Иргачеффе ☕ — https://example.com/menu"
 # Faults on the second write of a post of several parts: nothing happened, or it happened and the answer was lost.
 SECOND_PART_FAULTS = ("refuse", "rate_limit", "reject", "hang_up", "error_after", "garbled")
+# Each refusal a network documents, and the one shared error it must become (fakes.server.REFUSALS).
+REFUSED_AS = {"forbidden": errors.PermissionMissing, "not_found": errors.RemoteNotFound,
+              "captcha": errors.CaptchaRequired, "content_refused": errors.ContentRejected}
 
 
 def needs(channel, feature: str):
@@ -126,10 +131,24 @@ class ConnectorContract:
         with pytest.raises(errors.AuthExpired):
             channel.connector.publish(Publication(TEXT), "key-expired")
 
-    def test_rejected_content_is_a_definite_failure(self, api, channel):
+    def test_a_request_the_network_finds_invalid_is_a_definite_validation_failure(self, api, channel):
         api.fail_next("reject")
-        with pytest.raises((errors.ValidationRejected, errors.ContentRejected)):
+        with pytest.raises(errors.NetworkError) as raised:
             channel.connector.publish(Publication(TEXT), "key-rejected")
+        assert type(raised.value) is errors.ValidationRejected and not raised.value.retryable
+        assert api.remote_posts() == []
+
+    @pytest.mark.parametrize("fault", sorted(REFUSED_AS))
+    def test_each_refusal_the_network_documents_is_named_as_such_and_never_retried(self, api, channel, fault):
+        """A lost right, a missing chat, a captcha or the network's own content rules: the person is told which,
+        and the outbox does not send again what will be refused again."""
+        if fault not in api.documented_refusals():
+            pytest.skip(f"{channel.network} has no such refusal")
+        api.fail_next(fault)
+        with pytest.raises(errors.NetworkError) as raised:
+            channel.connector.publish(Publication(TEXT), f"key-{fault}")
+        assert type(raised.value) is REFUSED_AS[fault], raised.value.reason
+        assert raised.value.definite and not raised.value.retryable
         assert api.remote_posts() == []
 
     def test_edit_and_delete_where_the_network_allows(self, api, channel):
@@ -160,6 +179,32 @@ class ConnectorContract:
         answer_id = channel.connector.reply(question, "До 22:00, ждём вас!", "reply-key")
         assert answer_id
 
+    def test_direct_messages_arrive_once_and_are_answered_where_declared(self, api, channel):
+        needs(channel, "messages")
+        api.add_direct_message("Анна", "Можно заказать зёрна оптом?")
+        page = channel.connector.conversations("")
+        [message] = [c for c in page.items if c.kind == "message"]
+        assert (message.text, message.author_name, message.from_page) == ("Можно заказать зёрна оптом?", "Анна", False)
+        assert channel.connector.conversations(page.cursor).items == []
+        assert channel.connector.reply(message, "Да, напишите объём.", "reply-dm")
+
+    def test_every_moderation_declared_is_done_on_the_network_and_every_undo_declared_takes_it_back(self, api,
+                                                                                                   channel):
+        """What `chorus networks --json` says a network moderates, it moderates: each action reaches the network as a
+        write, the ones it takes back first, a delete last."""
+        capabilities = channel.connector_class.capabilities
+        if not capabilities.moderation:
+            pytest.skip(f"{channel.network} declares no moderation")
+        remote = channel.connector.publish(Publication(TEXT), "key-moderated")
+        api.add_comment(remote.remote_id, "Spam Bot", "Заработок без вложений")
+        [comment] = [c for c in channel.connector.conversations("").items if c.text == "Заработок без вложений"]
+        for action in sorted(capabilities.moderation, key=lambda a: a == "delete"):
+            steps = [channel.connector.moderate] + ([channel.connector.undo] if action in capabilities.undo else [])
+            for step in steps:
+                writes = sum(1 for r in api.requests if api.changes_state(r))
+                step(comment, action)
+                assert sum(1 for r in api.requests if api.changes_state(r)) > writes, f"{step.__name__} {action}"
+
     def test_a_public_page_lists_its_recent_posts_with_counters(self, api, channel):
         needs(channel, "public_pages")
         page = channel.connector.public_page(api.public_handle)
@@ -181,6 +226,37 @@ class ConnectorContract:
         found = channel.connector_class.capabilities.find_published
         assert job.status == (Status.PUBLISHED if found else Status.NEEDS_REVIEW)
         assert len(api.remote_posts()) == 1
+
+    # Video ------------------------------------------------------------------------------------------------------
+
+    def test_a_scheduled_post_with_a_video_goes_out_once_with_the_video_on_the_network(self, api, channel, owner,
+                                                                                       workspace, settings, tmp_path):
+        """An editor uploads a clip to the library, attaches it and schedules the post: the outbox sends it once,
+        and the network holds the very file."""
+        needs(channel, "video")
+        settings.MEDIA_ROOT = tmp_path
+        clip = mp4_bytes(seconds=12.5)
+        asset = upload_media(actor=owner, workspace=workspace, uploaded_file=upload(clip, "pour-over.mp4"))
+        _post, [job] = create_and_schedule(actor=owner, workspace=workspace, text=TEXT, channel_ids=[channel.pk],
+                                           media_ids=[asset.pk], due_at=timezone.now())
+        for job_id in dispatcher.claim_due("contract-worker"):
+            sender.send(job_id, "contract-worker")
+        job.refresh_from_db()
+        assert job.status == Status.PUBLISHED, job.last_error
+        assert len(api.remote_posts()) == 1 and api.posted_videos() == [clip]
+
+    def test_a_video_the_network_cannot_process_is_rejected_and_nothing_is_posted(self, api, channel, tmp_path):
+        needs(channel, "video")
+        if not api.processes_video:
+            pytest.skip(f"{channel.network} has no processing step of its own before the post")
+        clip = tmp_path / "broken.mp4"
+        clip.write_bytes(mp4_bytes())
+        api.fail_video_processing()
+        publication = Publication(TEXT, media=[MediaFacts("video/mp4", clip.stat().st_size, 1280, 720, "broken.mp4",
+                                                          12.5)], media_paths=[str(clip)])
+        with pytest.raises(errors.ContentRejected, match="broken.mp4"):
+            channel.connector.publish(publication, "key-broken-video")
+        assert api.remote_posts() == []
 
     # Posts of several parts: a thread, a first comment, Telegram's poll after its text ------------------------
 

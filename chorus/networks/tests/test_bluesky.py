@@ -7,6 +7,8 @@ from django.core.exceptions import ValidationError
 
 from chorus.channels.models import Channel
 from chorus.channels.services import connect_channel
+from chorus.inbox import services as inbox
+from chorus.inbox.ingestion import record_conversations
 from chorus.networks import errors
 from chorus.networks.base import MediaFacts, Publication
 from chorus.networks.bluesky import BlueskyConnector, record_key
@@ -223,3 +225,76 @@ def test_a_competitors_public_page_has_its_posts_and_counters(api, channel):
     assert (page.name, page.followers, page.url) == ("Rival Tea", 3400, "https://bsky.app/profile/rival-tea.bsky.social")
     [post] = page.posts
     assert post.text == "Улун недели 🍵" and post.counters.likes == 12 and post.counters.views is None
+
+
+# Direct messages, blocks and hidden replies -----------------------------------------------------------------
+
+
+def test_a_direct_message_arrives_once_and_is_answered_in_its_conversation(api, channel, owner):
+    api.add_direct_message("Анна", "Можно заказать зёрна оптом?")
+    page = channel.connector.conversations("")
+    [item] = record_conversations(channel, page.items)
+    assert (item.kind, item.text, item.author.name) == ("message", "Можно заказать зёрна оптом?", "Анна")
+    assert channel.connector.conversations(page.cursor).items == []
+    reply = inbox.send_reply(inbox.reply_to(actor=owner, item=item, text="Да, напишите объём.").pk)
+    [convo] = api.convos.values()
+    assert reply.status == "sent" and [m["text"] for m in convo["messages"]] == ["Можно заказать зёрна оптом?",
+                                                                                 "Да, напишите объём."]
+    assert record_conversations(channel, channel.connector.conversations(page.cursor).items) == []  # our own
+    item.refresh_from_db()
+    assert item.status == "answered"
+    chat_calls = [r for r in api.requests if r.path.startswith("/xrpc/chat.bsky.convo.")]
+    assert chat_calls and {r.headers["atproto-proxy"] for r in chat_calls} == {"did:web:api.bsky.chat#bsky_chat"}
+
+
+def test_without_access_to_direct_messages_olga_is_told_how_to_fix_it_and_replies_still_arrive(api, channel):
+    api.dm_access = False
+    remote = channel.connector.publish(Publication("Вопросы?"), "dm-less")
+    api.add_comment(remote.remote_id, "Max", "Есть декаф?")
+    with pytest.raises(errors.PermissionMissing, match="Allow access to your direct messages"):
+        channel.connector.conversations("")
+    assert Channel.objects.get(pk=channel.pk).config["direct_messages"] is False
+    [reply] = Channel.objects.get(pk=channel.pk).connector.conversations("").items
+    assert reply.text == "Есть декаф?"
+
+
+def test_a_spammer_is_blocked_and_unblocked_with_one_block_record(api, channel, owner):
+    remote = channel.connector.publish(Publication("Вопросы?"), "block-root")
+    spammer = api.fan("Spam Bot")
+    api.add_comment(remote.remote_id, "Spam Bot", "Заработок без вложений", fan=spammer)
+    page = channel.connector.conversations("")
+    [item] = record_conversations(channel, page.items)
+    ban = inbox.moderate(actor=owner, item=item, action="ban")
+    inbox.moderate(actor=owner, item=item, action="ban")  # pressed twice: still one record
+    assert api.blocks() == {spammer} and len([u for u in api.records if "/app.bsky.graph.block/" in u]) == 1
+    api.add_comment(remote.remote_id, "Spam Bot", "Ещё раз", fan=spammer)
+    assert channel.connector.conversations(page.cursor).items == []
+    inbox.undo_moderation(actor=owner, action=ban)
+    assert api.blocks() == set()
+
+
+def test_a_rude_reply_is_hidden_in_the_threadgate_and_shown_again_keeping_who_may_reply(api, channel, owner):
+    remote = channel.connector.publish(Publication("Как вам раф?"), "gate-root")
+    rkey = remote.remote_id.rsplit("/", 1)[1]
+    gate_uri = f"at://{api.did}/app.bsky.feed.threadgate/{rkey}"
+    rude = api.add_comment(remote.remote_id, "Troll", "Гадость")
+    kind = api.add_comment(remote.remote_id, "Max", "Вкусно!")
+    items = {i.remote_id: i for i in record_conversations(channel, channel.connector.conversations("").items)}
+    hide = inbox.moderate(actor=owner, item=items[rude], action="hide")
+    inbox.moderate(actor=owner, item=items[kind], action="hide")
+    api.records[gate_uri]["value"]["allow"] = [{"$type": "app.bsky.feed.threadgate#followingRule"}]  # set in the app
+    assert api.records[gate_uri]["value"]["hiddenReplies"] == [rude, kind]
+    inbox.undo_moderation(actor=owner, action=hide)
+    gate = api.records[gate_uri]["value"]
+    assert gate["hiddenReplies"] == [kind] and gate["allow"] == [{"$type": "app.bsky.feed.threadgate#followingRule"}]
+    with pytest.raises(ValidationError, match="cannot delete"):
+        inbox.moderate(actor=owner, item=items[rude], action="delete")
+
+
+def test_a_reply_in_someone_elses_thread_cannot_be_hidden(api, channel, owner):
+    rival_post = next(uri for uri in api.records if uri.startswith("at://did:plc:rivaltea/"))
+    elsewhere = api.add_comment(rival_post, "Max", "@coffee.bsky.social у вас вкуснее", reason="mention")
+    [item] = record_conversations(channel, channel.connector.conversations("").items)
+    assert item.remote_id == elsewhere
+    with pytest.raises(ValidationError, match="only replies in threads of the channel's own posts"):
+        inbox.moderate(actor=owner, item=item, action="hide")

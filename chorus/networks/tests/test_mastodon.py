@@ -1,6 +1,7 @@
 """Mastodon: the shared contract against our fake instance, Mastodon's own rules (instance limits, the
 Idempotency-Key, threads, polls, media processing, scopes), and publishing against the third-party mastodon-mock."""
 
+import socket
 from datetime import UTC, datetime, timedelta
 
 import httpx
@@ -9,8 +10,11 @@ from django.core.exceptions import ValidationError
 from django.urls import reverse
 from django.utils import timezone
 
+from chorus.channels.models import Channel
 from chorus.channels.services import connect_channel
 from chorus.content.services import check_draft, create_and_schedule
+from chorus.inbox import services as inbox
+from chorus.inbox.ingestion import record_conversations
 from chorus.networks import errors
 from chorus.networks.base import MediaFacts, Poll, Publication
 from chorus.networks.mastodon import MastodonConnector
@@ -196,6 +200,46 @@ def test_a_reply_mentions_the_person_and_the_inbox_shows_their_words(api, channe
     assert api.statuses[answer_id]["in_reply_to_id"] == question.remote_id
 
 
+# The instance address is typed by a person: Chorus never reaches an internal address on their behalf -------------
+@pytest.fixture
+def private_dns(monkeypatch):
+    """mastodon.coffee.example resolves to an office network's address; every other name resolves as usual."""
+    resolve = socket.getaddrinfo
+
+    def getaddrinfo(host, port, *args, **kwargs):
+        if host == "mastodon.coffee.example":
+            return [(socket.AF_INET, socket.SOCK_STREAM, 6, "", ("192.168.1.20", port))]
+        return resolve(host, port, *args, **kwargs)
+
+    monkeypatch.setattr(socket, "getaddrinfo", getaddrinfo)
+
+
+@pytest.mark.parametrize("url, address", [("https://10.0.0.1", "10.0.0.1"),
+                                          ("https://mastodon.coffee.example", "192.168.1.20")])
+def test_an_instance_at_an_internal_address_is_refused_with_the_reason(owner, workspace, private_dns, url, address):
+    with pytest.raises(ValidationError, match=rf"points to an internal address \({address}\); Chorus only fetches "
+                                              "public addresses"):
+        connect(owner, workspace, url, "any-token")
+    assert not Channel.objects.exists()
+
+
+def test_this_machine_is_refused_unless_the_operator_lists_it(serve, owner, workspace, settings):
+    api = serve(FakeMastodon())
+    settings.CHORUS_OUTBOUND_ALLOWED_NETWORKS = []  # a production install: nothing internal is listed
+    with pytest.raises(ValidationError, match=r"127\.0\.0\.1 points to an internal address"):
+        connect(owner, workspace, api.url, api.token)
+    assert api.requests == []  # refused before anything was sent
+    settings.CHORUS_OUTBOUND_ALLOWED_NETWORKS = ["127.0.0.1/32"]
+    assert connect(owner, workspace, api.url, api.token).pk
+
+
+def test_an_instance_that_moves_to_an_internal_address_later_gets_no_post(api, channel, settings):
+    settings.CHORUS_OUTBOUND_ALLOWED_NETWORKS = []  # as if its name now resolved inside the network
+    with pytest.raises(errors.ValidationRejected, match="internal address"):
+        channel.connector.publish(Publication(TEXT), "key-moved")
+    assert status_posts(api) == [] and api.remote_posts() == []
+
+
 def test_followers_come_from_the_account(api, channel):
     counters = channel.connector.account_counters()
     assert (counters.followers, counters.posts) == (42, 0)
@@ -212,7 +256,8 @@ def mock_instance():
 
 
 @pytest.fixture
-def mock_channel(mock_instance, owner, workspace):
+def mock_channel(mock_instance, owner, workspace, settings):
+    settings.CHORUS_OUTBOUND_ALLOWED_NETWORKS = ["127.0.0.1/32"]
     httpx.delete(f"{mock_instance.base_url}/api/v1/_mock/faults")
     return connect(owner, workspace, mock_instance.base_url, "alice_token")
 
@@ -261,3 +306,34 @@ class TestAgainstMastodonMock:
         with pytest.raises(errors.ValidationRejected):
             mock_channel.connector.publish(Publication(text), "mock-key-4")
         assert alice_statuses(mock_instance, "ззз") == []
+
+
+def test_a_direct_message_arrives_as_a_message_and_is_answered_privately(api, channel, owner):
+    asked = api.add_direct_message("Анна", "Можно заказать зёрна оптом?")
+    [item] = record_conversations(channel, channel.connector.conversations("").items)
+    assert (item.kind, item.text, item.thread_key) == ("message", "Можно заказать зёрна оптом?",
+                                                      f"dm:{item.author.remote_id}")
+    reply = inbox.send_reply(inbox.reply_to(actor=owner, item=item, text="Да, напишите объём.").pk)
+    answer = api.statuses[reply.remote_id]
+    assert (answer["visibility"], answer["in_reply_to_id"], answer["text"]) == (
+        "direct", asked, "@max@other.example Да, напишите объём.")
+    item.refresh_from_db()
+    assert item.status == "answered" and api.remote_posts() == []  # nothing public was posted
+
+
+def test_a_troll_is_blocked_from_the_inbox_and_unblocked_when_it_was_a_mistake(api, channel, owner):
+    remote = channel.connector.publish(Publication(TEXT), "key-troll")
+    troll = api._account("troll", "Troll", domain="spam.example")
+    api.add_comment(remote.remote_id, "Troll", "Купи подписчиков дёшево", author=troll)
+    page = channel.connector.conversations("")
+    [item] = record_conversations(channel, page.items)
+    ban = inbox.moderate(actor=owner, item=item, action="ban")
+    assert api.blocked == {troll["id"]} and item.author.banned_at
+    api.add_comment(remote.remote_id, "Troll", "Ещё спам", author=troll)
+    assert channel.connector.conversations(page.cursor).items == []  # a blocked account no longer reaches us
+    inbox.undo_moderation(actor=owner, action=ban)
+    assert api.blocked == set()
+    with pytest.raises(ValidationError, match="cannot delete"):
+        inbox.moderate(actor=owner, item=item, action="delete")
+    [blocked] = [r for r in api.requests if r.path.endswith("/block")]
+    assert blocked.method == "POST" and blocked.path == f"/api/v1/accounts/{troll['id']}/block"

@@ -2,6 +2,7 @@
 network (a fake that approves at once, or refuses), comes back to the callback, and the channel works."""
 
 import logging
+import socket
 from datetime import UTC, datetime
 from urllib.parse import parse_qs, urlsplit
 
@@ -12,6 +13,7 @@ from django.db import connection
 
 from chorus.channels.models import Channel, NetworkApp
 from chorus.channels.oauth import SESSION_KEY
+from chorus.conftest import make_user
 from chorus.networks import errors
 from chorus.networks.base import Publication
 from chorus.networks.tests.fakes import ok as ok_fake
@@ -81,7 +83,7 @@ def test_owner_connects_a_mastodon_account_by_typing_only_the_instance_address(o
     location = go_to_network(start(owner_client, workspace, "mastodon", "Кофейня", instance_url=instance.url))
     asked = instance.authorizations[-1]
     assert asked["scope"] == "read write" and asked["code_challenge_method"] == "S256"
-    assert asked["redirect_uri"] == f"http://testserver/w/{workspace.slug}/channels/oauth/callback/"
+    assert asked["redirect_uri"] == "http://testserver/channels/oauth/callback/"
 
     response = come_back(owner_client, location)
 
@@ -130,7 +132,7 @@ def test_the_instance_refusing_the_code_is_told_without_the_code_or_any_secret(o
 def test_a_forged_a_reused_and_an_expired_state_are_refused(owner_client, workspace, instance, time_machine):
     location = go_to_network(start(owner_client, workspace, "mastodon", "Кофейня", instance_url=instance.url))
     query = parse_qs(urlsplit(location).query)
-    forged = owner_client.get(f"/w/{workspace.slug}/channels/oauth/callback/?code={query['code'][0]}&state=forged")
+    forged = owner_client.get(f"/channels/oauth/callback/?code={query['code'][0]}&state=forged")
     assert "cannot be finished" in said(owner_client, forged)
 
     assert "connected" in said(owner_client, come_back(owner_client, location))
@@ -143,22 +145,66 @@ def test_a_forged_a_reused_and_an_expired_state_are_refused(owner_client, worksp
     assert Channel.objects.filter(network="mastodon").count() == 1
 
 
-def test_a_state_begun_in_one_workspace_does_not_finish_in_another(owner_client, owner, workspace, other_workspace,
-                                                                    instance):
+def test_a_sign_in_connects_the_channel_to_the_workspace_it_was_begun_in(owner_client, owner, workspace,
+                                                                         other_workspace, instance):
     from chorus.workspaces.models import Membership
     from chorus.workspaces.roles import Role
 
     Membership.objects.create(workspace=other_workspace, user=owner, role=Role.OWNER)
     location = go_to_network(start(owner_client, workspace, "mastodon", "Кофейня", instance_url=instance.url))
-    back = urlsplit(location)
-    response = owner_client.get(f"/w/{other_workspace.slug}/channels/oauth/callback/?{back.query}")
-    assert "cannot be finished" in said(owner_client, response)
+    owner_client.get(f"/w/{other_workspace.slug}/")  # the owner looks at another client while the network asks
+
+    response = come_back(owner_client, location)
+
+    assert response.url == f"/w/{workspace.slug}/channels/"
+    assert Channel.objects.get(network="mastodon").workspace == workspace
+
+
+def test_a_manager_made_editor_during_the_sign_in_connects_nothing(client, workspace, instance):
+    from chorus.workspaces.models import Membership
+    from chorus.workspaces.roles import Role
+
+    manager = make_user("nadia")
+    membership = Membership.objects.create(workspace=workspace, user=manager, role=Role.MANAGER)
+    client.force_login(manager)
+    location = go_to_network(start(client, workspace, "mastodon", "Кофейня", instance_url=instance.url))
+    membership.role = Role.EDITOR
+    membership.save()
+
+    assert come_back(client, location).status_code == 403
     assert not Channel.objects.exists()
+
+
+def test_coming_back_with_an_unknown_state_goes_home_and_says_why(owner_client):
+    response = owner_client.get("/channels/oauth/callback/?code=abc&state=never-issued")
+    assert response.url == "/"
+    assert "cannot be finished" in said(owner_client, response)
 
 
 def test_a_plain_http_instance_is_refused_before_leaving_chorus(owner_client, workspace):
     response = start(owner_client, workspace, "mastodon", "Кофейня", instance_url="http://mastodon.example")
     assert "must start with https://" in said(owner_client, response)
+
+
+def test_an_instance_whose_name_resolves_inside_the_network_is_refused_before_anything_is_sent(
+        owner_client, workspace, monkeypatch):
+    resolve = socket.getaddrinfo
+    monkeypatch.setattr(socket, "getaddrinfo", lambda host, port, *a, **k: (
+        [(socket.AF_INET, socket.SOCK_STREAM, 6, "", ("10.0.0.1", port))] if host == "mastodon.office.example"
+        else resolve(host, port, *a, **k)))
+    response = start(owner_client, workspace, "mastodon", "Кофейня", instance_url="mastodon.office.example")
+    assert ("mastodon.office.example points to an internal address (10.0.0.1)"
+            in said(owner_client, response))
+    assert not NetworkApp.objects.exists()
+
+
+def test_the_oauth_callback_does_not_reach_an_instance_that_became_internal(owner_client, workspace, instance,
+                                                                            settings):
+    location = go_to_network(start(owner_client, workspace, "mastodon", "Кофейня", instance_url=instance.url))
+    settings.CHORUS_OUTBOUND_ALLOWED_NETWORKS = []
+    asked = len(instance.requests)
+    assert "internal address" in said(owner_client, come_back(owner_client, location))
+    assert len(instance.requests) == asked and not Channel.objects.exists()
 
 
 # X ----------------------------------------------------------------------------------------------------------------
@@ -316,4 +362,4 @@ def test_the_channels_page_offers_a_sign_in_button_for_each_network_that_has_one
     for label in ("Mastodon", "X (Twitter)", "VKontakte", "Odnoklassniki"):
         assert f"Connect with {label}" in page
     assert "Connect with Telegram" not in page
-    assert f"http://testserver/w/{workspace.slug}/channels/oauth/callback/" in page
+    assert "http://testserver/channels/oauth/callback/" in page

@@ -8,6 +8,8 @@ import pytest
 from django.core.exceptions import ValidationError
 
 from chorus.channels.services import connect_channel, split_connect_fields
+from chorus.inbox import services as inbox
+from chorus.inbox.ingestion import ingest_channel
 from chorus.networks import errors
 from chorus.networks.base import Poll, Publication
 from chorus.networks.ok import OkConnector, session_secret, signature
@@ -175,3 +177,61 @@ def test_blocks_and_limits_are_rate_limits_with_a_time_to_come_back(api, channel
 def test_deleting_a_topic_that_is_gone_is_not_found(channel):
     with pytest.raises(errors.RemoteNotFound):
         channel.connector.delete("404404")
+
+
+def test_olga_sees_which_rights_ok_has_not_granted_and_what_they_stop(api, channel):
+    api.granted_rights -= {"PHOTO_CONTENT"}
+    health = channel.connector.check_health()
+    assert health.ok and health.message == "Cannot publish photos: OK has not granted the application PHOTO_CONTENT."
+    api.granted_rights -= {"GROUP_CONTENT"}
+    health = channel.connector.check_health()
+    assert not health.ok and health.message.startswith("OK has not granted the application GROUP_CONTENT: nothing")
+
+
+# Comments in the inbox ---------------------------------------------------------------------------------------------
+def test_olga_reads_ok_comments_in_the_inbox_once_answers_one_and_deletes_the_spam(api, channel, owner):
+    first = channel.connector.publish(Publication(TEXT), "key-first")
+    second = channel.connector.publish(Publication("Осенняя карта напитков"), "key-second")
+    question = api.add_comment(first.remote_id, "Анна Петрова", "А до скольки вы работаете?", author_id="5001")
+    api.add_comment(second.remote_id, "Заработок", "Заработок без вложений, пиши в личку", author_id="5002")
+    arrived = ingest_channel(channel)
+    assert sorted(item.text for item in arrived) == ["А до скольки вы работаете?",
+                                                     "Заработок без вложений, пиши в личку"]
+    assert ingest_channel(channel) == []  # read once
+    [asked] = [item for item in arrived if item.remote_id == question]
+    assert (asked.author.name, asked.post_remote_id, asked.job_id) == ("Анна Петрова", first.remote_id, None)
+
+    reply = inbox.send_reply(inbox.reply_to(actor=owner, item=asked, text="До 22:00, ждём вас!").pk)
+    [answer] = [c for c in api.topics[first.remote_id]["comments"] if c["author_ref"] == f"group:{fake.GROUP_ID}"]
+    assert (reply.status, reply.remote_id) == ("sent", answer["id"]) and answer["reply_to_comment_id"] == question
+    assert ingest_channel(channel) == []  # the group's own answer is not a new item
+    asked.refresh_from_db()
+    assert asked.status == "answered"
+
+    [spam] = [item for item in arrived if item.remote_id != question]
+    inbox.moderate(actor=owner, item=spam, action="delete")
+    assert api.topics[second.remote_id]["comments"] == [] and spam.deleted_on_network
+    with pytest.raises(ValidationError, match="cannot ban"):
+        inbox.moderate(actor=owner, item=spam, action="ban")
+
+
+def test_comments_written_in_the_same_second_are_neither_lost_nor_read_twice(api, channel):
+    topic = channel.connector.publish(Publication(TEXT), "key-second")
+    moment = datetime.now(UTC).replace(microsecond=0)
+    api.add_comment(topic.remote_id, "Max", "Первый", at=moment)
+    page = channel.connector.conversations("")
+    assert [c.text for c in page.items] == ["Первый"]
+    api.add_comment(topic.remote_id, "Ira", "Второй в ту же секунду", at=moment)
+    again = channel.connector.conversations(page.cursor)
+    assert [c.text for c in again.items] == ["Второй в ту же секунду"]
+    assert again.items[0].created_at == moment and channel.connector.conversations(again.cursor).items == []
+
+
+def test_an_answer_ok_refuses_fails_with_its_reason_and_is_not_sent_twice(api, channel, owner):
+    topic = channel.connector.publish(Publication(TEXT), "key-refused")
+    api.add_comment(topic.remote_id, "Max", "Есть декаф?")
+    [item] = ingest_channel(channel)
+    api.m_discussions_comment = lambda params: ok_error(10, "PERMISSION_DENIED : No GROUP_CONTENT right")
+    reply = inbox.send_reply(inbox.reply_to(actor=owner, item=item, text="Да!").pk)
+    assert reply.status == "failed" and "OK error 10" in reply.error
+    assert OkConnector.capabilities.moderation == ("delete",) and not OkConnector.capabilities.messages

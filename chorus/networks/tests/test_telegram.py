@@ -12,19 +12,26 @@ from django.utils import timezone
 
 from chorus.channels.services import connect_channel
 from chorus.content.services import create_and_schedule
+from chorus.content.tests.clips import mp4_bytes
 from chorus.inbox import services as inbox
 from chorus.inbox.ingestion import record_conversations
-from chorus.networks import errors
+from chorus.networks import errors, telegram_preview
 from chorus.networks.base import MediaFacts, Poll, Publication
 from chorus.networks.telegram import TelegramConnector
 from chorus.networks.tests.contract import TEXT, ConnectorContract
 from chorus.networks.tests.fakes.telegram import CHANNEL, GROUP, TOKEN, FakeTelegram
+from chorus.networks.tests.fakes.telegram_web import START, FakeTelegramWeb
 from chorus.publishing import dispatcher, reconciler, sender, services
 from chorus.publishing.models import Status
 
 
 @pytest.fixture
-def api(serve):
+def web(serve):
+    return serve(FakeTelegramWeb())
+
+
+@pytest.fixture
+def api(serve, web):
     return serve(FakeTelegram())
 
 
@@ -120,6 +127,32 @@ def test_one_photo_goes_out_with_its_caption(api, channel, tmp_path):
                                        "key")
     [post] = api.remote_posts()
     assert post == {"remote_id": remote.remote_id, "text": "Новый лот"}
+
+
+def test_a_photo_and_a_video_go_out_as_one_album_and_the_video_says_its_size_and_length(api, channel, tmp_path):
+    clip = tmp_path / "pour-over.mp4"
+    clip.write_bytes(mp4_bytes(seconds=12.4))
+    video = MediaFacts("video/mp4", clip.stat().st_size, 1280, 720, "pour-over.mp4", 12.4)
+    remote = channel.connector.publish(Publication("Как мы варим", media=[*facts(1), video],
+                                                   media_paths=[*photos(tmp_path, 1), str(clip)]), "key")
+    first, second = (api.messages[(CHANNEL["id"], int(m))] for m in remote.remote_id.split(","))
+    assert first["media_group_id"] == second["media_group_id"] and "photo" in first
+    assert {k: second["video"][k] for k in ("width", "height", "duration")} == {"width": 1280, "height": 720,
+                                                                               "duration": 12}
+    assert api.posted_videos() == [clip.read_bytes()] and first["caption"] == "Как мы варим"
+
+
+def test_a_lone_video_goes_by_send_video_and_a_file_over_the_bots_50_mb_never_posts(api, channel, tmp_path):
+    clip = tmp_path / "reel.mp4"
+    clip.write_bytes(mp4_bytes())
+    video = MediaFacts("video/mp4", clip.stat().st_size, 720, 1280, "reel.mp4", 12.5)
+    channel.connector.publish(Publication("Рилс", media=[video], media_paths=[str(clip)]), "key")
+    assert [r.path.rsplit("/", 1)[-1] for r in api.requests][-1] == "sendVideo"
+    with clip.open("r+b") as grown:  # the library refuses it first; a bot upload of this size is refused too
+        grown.truncate(51 * 2**20)
+    with pytest.raises(errors.NetworkError, match="Request Entity Too Large"):
+        channel.connector.publish(Publication("Рилс 2", media=[video], media_paths=[str(clip)]), "key-2")
+    assert len(api.remote_posts()) == 1
 
 
 def test_an_album_of_three_is_one_post_and_is_deleted_whole(api, channel, tmp_path):
@@ -422,3 +455,61 @@ def test_a_copy_telegram_has_not_made_yet_leaves_the_comment_out_and_the_retry_s
                                        already=partial.value.made)
     assert [m["text"] for m in api.comments_under("101")] == ["Меню"] and len(remote.parts) == 2
     assert [p["text"] for p in api.remote_posts()] == ["Новый сорт"]
+
+
+# Competitors: a public channel read from its web preview (t.me/s/<channel>) ---------------------------------------
+def test_a_competitors_channel_is_read_from_its_public_preview_with_rounded_counts(web, channel):
+    page = channel.connector.public_page("https://t.me/rival_tea")
+    assert (page.handle, page.name, page.url) == ("rival_tea", "Rival Tea & Co", "https://t.me/rival_tea")
+    assert page.followers == 12_500 and page.rounded  # 12,480 subscribers, which Telegram shows as "12.5K"
+    assert [(p.remote_id, p.text, p.counters.views) for p in page.posts] == [
+        ("3", "Улун недели №3", 3_400_000), ("2", "Улун недели №2", 1_200), ("1", "Улун недели №1", 812)]
+    assert page.posts[0].url == "https://t.me/rival_tea/3" and page.posts[0].published_at == START + timedelta(hours=3)
+    assert page.posts[0].counters.likes is None  # the preview shows views only
+
+
+def test_a_preview_post_is_stored_as_its_text_without_markup_or_the_message_it_quotes(web, channel):
+    web.add_post("rival_tea", '<b>Скидка</b> 20%<br/>на <a href="https://example.com/tea">улуны</a> &amp; пуэры '
+                              '<i class="emoji" style="background-image:url(x)"><b>🍵</b></i><br/>'
+                              "&lt;script&gt;alert(1)&lt;/script&gt;", views=None, reply_to="Старый пост про улун")
+    [post] = channel.connector.public_page("@rival_tea", limit=1).posts
+    assert post.text == "Скидка 20%\nна улуны & пуэры 🍵\n<script>alert(1)</script>"  # text, escaped when shown
+    assert post.counters.views is None  # no views shown: missing, not 0
+
+
+def test_more_posts_than_one_preview_page_are_read_page_by_page(web, channel):
+    for n in range(4, 31):
+        web.add_post("rival_tea", f"Пост {n}", views=n)
+    page = channel.connector.public_page("t.me/s/rival_tea/30", limit=25)
+    assert [p.remote_id for p in page.posts] == [str(n) for n in range(30, 5, -1)]
+    asked = [r.query.get("before") for r in web.requests if r.path == "/s/rival_tea"]
+    assert asked == [None, "11"]
+
+
+@pytest.mark.parametrize("handle", ["@nobody_here", "rival_tea_chat"])
+def test_a_missing_channel_or_a_group_has_no_public_page(web, channel, handle):
+    with pytest.raises(errors.RemoteNotFound, match="private, a group, or no channel has this name"):
+        channel.connector.public_page(handle)
+
+
+def test_a_private_channels_invite_link_and_a_mistyped_name_are_told_apart(web, channel):
+    with pytest.raises(errors.RemoteNotFound, match="private channel's invite link"):
+        channel.connector.public_page("https://t.me/+AbCdEf123")
+    with pytest.raises(errors.ValidationRejected, match="not a public Telegram channel"):
+        channel.connector.public_page("кофе рядом")
+    assert not [r for r in web.requests if r.path != "/s/rival_tea"]
+
+
+def test_a_preview_page_is_fetched_through_the_outbound_guard_capped_in_size(web, channel, settings, monkeypatch):
+    monkeypatch.setattr(telegram_preview, "PAGE_BYTES", 4_000)
+    with pytest.raises(errors.ValidationRejected, match="larger than"):
+        channel.connector.public_page("rival_tea")
+    settings.CHORUS_OUTBOUND_ALLOWED_NETWORKS = []
+    with pytest.raises(errors.ValidationRejected, match="internal address"):
+        channel.connector.public_page("rival_tea")
+
+
+@pytest.mark.parametrize("shown, count", [("812", 812), ("1.2K", 1_200), ("12.5K", 12_500), ("3.4M", 3_400_000),
+                                          ("1,5K", 1_500), ("12 345", 12_345), ("views", None), ("", None)])
+def test_counts_are_read_as_telegram_shows_them(shown, count):
+    assert telegram_preview.shown_count(shown) == count

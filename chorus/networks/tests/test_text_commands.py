@@ -59,3 +59,23 @@ def test_networks_lists_every_registered_connector_with_its_capabilities():
     sandbox = next(n for n in networks if n["network"] == "sandbox")
     assert sandbox["sandbox"] is True
     assert sandbox["capabilities"] == json.loads(json.dumps(CONNECTORS["sandbox"].capabilities.as_dict()))
+
+
+def test_networks_declares_native_deferred_posting_where_the_network_has_it():
+    """VK's wall.post publish_date and Mastodon's scheduled_at; Telegram's Bot API and X have none. Chorus declares
+    it and still sends from its own outbox (docs/decisions.md)."""
+    declared = {n["network"]: n["capabilities"]["native_scheduling"] for n in json.loads(run("networks", "--json"))}
+    assert (declared["vk"], declared["mastodon"]) == (True, True)
+    assert (declared["telegram"], declared["x"], declared["bluesky"]) == (False, False, False)
+    assert "native_scheduling" in run("networks").splitlines()[sorted(CONNECTORS).index("vk")]
+
+
+def test_an_operator_reads_each_networks_video_rule_from_the_shell():
+    networks = {n["network"]: n["capabilities"]["video"] for n in json.loads(run("networks", "--json"))}
+    assert networks["bluesky"] == {"max_count": 1, "max_bytes": 100_000_000, "max_seconds": 180,
+                                   "formats": ["video/mp4"], "with_images": False}
+    assert networks["telegram"]["max_bytes"] == 50 * 2**20 and networks["telegram"]["with_images"] is True
+    assert all(networks.values())  # every network here takes video through its API
+    lines = {line.split()[0]: line for line in run("networks").splitlines()}
+    assert "video: 1 of 95 MB, up to 180 s, mp4" in lines["bluesky"]
+    assert "video: 10 of 50 MB, any length, mp4, with images" in lines["telegram"]

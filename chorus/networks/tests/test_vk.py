@@ -11,7 +11,7 @@ from chorus.inbox.ingestion import record_conversations
 from chorus.networks import errors
 from chorus.networks.base import Poll, Publication
 from chorus.networks.tests.contract import TEXT, ConnectorContract
-from chorus.networks.tests.fakes.vk import COMMUNITY_TOKEN, GROUP_ID, USER_TOKEN, FakeVk
+from chorus.networks.tests.fakes.vk import COMMUNITY_TOKEN, GROUP_ID, STATS, USER_TOKEN, FakeVk
 from chorus.networks.vk import VkConnector, next_moscow_midnight
 
 CONFIG = {"group_id": str(GROUP_ID)}
@@ -53,6 +53,17 @@ def test_a_token_without_the_wall_right_is_named_at_connect(api, owner, workspac
     api.app_rights = 4 | 262144
     with pytest.raises(ValidationError, match="wall"):
         connect(owner, workspace, user_token=USER_TOKEN)
+
+
+def test_a_token_without_the_media_and_stats_rights_connects_and_names_what_it_cannot_do(api, owner, workspace):
+    api.app_rights = 8192 | 262144
+    api.community_rights = ["messages"]
+    channel = connect(owner, workspace, user_token=USER_TOKEN, community_token=COMMUNITY_TOKEN)
+    health = channel.connector.check_health()
+    assert health.ok and health.message == (
+        "Cannot publish photos: the user token lacks the photos right. Cannot publish videos: the user token lacks "
+        "the video right. Cannot count post reach: the user token lacks the stats right. Cannot have comments and "
+        "messages pushed the moment they come (Callback API): the community key lacks the manage right.")
 
 
 def test_a_user_who_is_not_an_admin_cannot_connect_the_community(api, owner, workspace):
@@ -175,7 +186,6 @@ def test_counters_come_from_wall_get_by_id(api, channel):
     api.add_comment(remote.remote_id, "Max", "Отлично!")
     [counters] = channel.connector.fetch_counters([remote.remote_id])
     assert (counters.views, counters.likes, counters.reposts, counters.comments) == (310, 12, 3, 1)
-    assert counters.reach is None
 
 
 def test_a_reply_in_a_comment_thread_arrives_with_its_parent_and_our_answers_do_not(api, channel):
@@ -238,6 +248,32 @@ def test_a_competitor_page_is_read_by_its_screen_name(api, channel):
     assert (page.name, page.followers, page.url) == ("Rival Tea", 8700, "https://vk.com/rival_tea")
     [post] = page.posts
     assert post.counters.views == 940 and post.counters.likes == 31 and post.counters.reach is None
+
+
+# Reach: post statistics, for an admin's token with the stats right ----------------------------------------------
+def test_reach_comes_from_the_post_statistics_beside_views_and_likes(api, channel):
+    remote = channel.connector.publish(Publication(TEXT), "job-reach")
+    post_id = int(remote.remote_id.rsplit("_", 1)[1])
+    api.walls[-GROUP_ID][post_id].update(views=410, likes=12, reach_total=380, reach_subscribers=250)
+    [counters] = channel.connector.fetch_counters([remote.remote_id])
+    assert (counters.views, counters.likes, counters.reach) == (410, 12, 380)
+    [asked] = [r for r in api.requests if r.path == "/method/stats.getPostReach"]
+    assert asked.form["post_ids"] == str(post_id) and asked.form["owner_id"] == str(-GROUP_ID)
+
+
+def test_a_token_without_the_stats_right_leaves_reach_missing_not_zero_and_the_counters_still_come(api, channel):
+    remote = channel.connector.publish(Publication(TEXT), "job-no-stats")
+    api.walls[-GROUP_ID][int(remote.remote_id.rsplit("_", 1)[1])].update(views=75, likes=4)
+    api.app_rights &= ~STATS
+    [counters] = channel.connector.fetch_counters([remote.remote_id])
+    assert (counters.views, counters.likes, counters.reach) == (75, 4, None)
+
+
+def test_reach_of_a_month_of_posts_is_asked_thirty_at_a_time(api, channel):
+    posts = [api._post(-GROUP_ID, f"Пост {n}", views=100 + n) for n in range(31)]
+    counters = channel.connector.fetch_counters([f"{-GROUP_ID}_{p['id']}" for p in posts])
+    assert [c.reach for c in counters] == [100 + n for n in range(31)]
+    assert len([r for r in api.requests if r.path == "/method/stats.getPostReach"]) == 2
 
 
 def test_the_composer_shows_the_show_more_cut():

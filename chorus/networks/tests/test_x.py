@@ -7,12 +7,15 @@ from datetime import UTC, datetime, timedelta
 import httpx
 import pytest
 import time_machine
+from django.core.exceptions import ValidationError
 from django.db import connections
 from django.utils import timezone
 
 from chorus.channels.models import Channel
 from chorus.channels.services import connect_channel
 from chorus.content.services import create_and_schedule
+from chorus.inbox import services as inbox
+from chorus.inbox.ingestion import record_conversations
 from chorus.networks import errors
 from chorus.networks.base import MediaFacts, Poll, Publication
 from chorus.networks.registry import connector_class
@@ -53,6 +56,18 @@ def test_olga_connects_with_her_tokens_and_the_account_is_known(api, channel):
     assert set(stored.credentials) == {"access_token", "refresh_token"}
     assert stored.connector.check_health().followers == 120
     assert stored.connector.account_counters().followers == 120
+
+
+def test_the_scopes_x_granted_are_kept_from_its_token_answer_and_checked(api, channel):
+    api.granted_scope = "tweet.read tweet.write users.read offline.access"  # media.write and moderation unticked
+    api.expire_access_tokens()
+    health = channel.connector.check_health()  # renews the token first
+    assert health.ok and health.message == ("Cannot publish images: X did not grant media.write. "
+                                            "Cannot hide replies: X did not grant tweet.moderate.write.")
+    api.granted_scope = "tweet.read users.read offline.access"
+    api.expire_access_tokens()
+    health = channel.connector.check_health()
+    assert not health.ok and health.message.startswith("X did not grant tweet.write: Chorus cannot post.")
 
 
 def test_the_connect_form_says_the_pkce_flow_is_done_elsewhere():
@@ -370,3 +385,24 @@ def test_a_competitors_public_page_has_its_posts_and_counters(api, channel):
     assert (page.name, page.followers, page.url) == ("Rival Tea", 3400, "https://x.com/rivaltea")
     [post] = page.posts
     assert post.text == "Улун недели 🍵 & пирог" and post.counters.likes == 12 and post.counters.views == 900
+
+
+def test_a_rude_reply_under_our_post_is_hidden_and_shown_again_but_not_one_in_another_conversation(api, channel,
+                                                                                                     owner):
+    remote = channel.connector.publish(Publication("Как вам новый раф?"), "root-hide")
+    rude = api.add_comment(remote.remote_id, "Troll", "Гадость, а не кофе, идиоты")
+    rival_post = next(t["id"] for t in api.tweets.values() if t["author_id"] != api.user_id)
+    elsewhere = api.store(api.users[api.tweets[rude]["author_id"]]["id"], "@democoffee у вас лучше",
+                          reply_to=rival_post)["id"]
+    items = {item.remote_id: item for item in record_conversations(channel, channel.connector.conversations("").items)}
+    hide = inbox.moderate(actor=owner, item=items[rude], action="hide")
+    assert api.tweets[rude]["hidden"] is True and items[rude].hidden
+    inbox.undo_moderation(actor=owner, action=hide)
+    assert api.tweets[rude]["hidden"] is False
+    with pytest.raises(ValidationError, match="not authored by you"):
+        inbox.moderate(actor=owner, item=items[elsewhere], action="hide")
+    assert "hidden" not in api.tweets[elsewhere]
+    [sent] = [r for r in api.requests if r.method == "PUT"][:1]
+    assert sent.path == f"/2/tweets/{rude}/hidden" and sent.json == {"hidden": True}
+    with pytest.raises(ValidationError, match="cannot delete"):
+        inbox.moderate(actor=owner, item=items[rude], action="delete")

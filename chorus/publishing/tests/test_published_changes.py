@@ -123,7 +123,7 @@ def test_owner_deletes_a_post_and_metrics_stop_asking_for_it(editor, owner, work
     assert on_sandbox(job).deleted_at is not None
     assert job.attempts_log.last().outcome == Outcome.DELETED
     collect_channel(channel, timezone.now())
-    assert set(PostSnapshot.objects.values_list("job", flat=True)) == {kept.pk}
+    assert set(PostSnapshot.objects.values_list("post__job", flat=True)) == {kept.pk}
     with pytest.raises(ValidationError):
         delete_published(actor=owner, job=job)
 

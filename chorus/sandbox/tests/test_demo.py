@@ -54,6 +54,24 @@ def test_ninety_days_of_published_history_with_an_audience(seeded):
     assert SandboxAccount.objects.get(name__contains="VK").follower_days.count() >= 90
 
 
+def test_the_dashboards_show_the_ninety_days_from_the_first_start(seeded):
+    from chorus.analytics.models import PublishedPost
+    from chorus.analytics.services import workspace_figures
+
+    coffee = Workspace.objects.get(slug="demo-coffee")
+    assert PublishedPost.objects.filter(workspace=coffee).count() == PublishJob.objects.filter(
+        workspace=coffee, status=Status.PUBLISHED).count()
+    board = workspace_figures(coffee, (NOW - timedelta(days=60)).date(), (NOW - timedelta(days=31)).date())
+    figures = board["figures"]
+    assert figures["followers"]["current"]["value"] > 0 and figures["followers"]["previous"]["value"] > 0
+    assert figures["posts"]["current"]["value"] > 0 and figures["views"]["current"]["value"] > 0
+    assert figures["er-followers:per-post"]["current"]["value"] > 0  # followers known at each post's time
+    sandbox = SandboxAccount.objects.get(name__contains="VK")
+    line = next(c for c in board["channels"] if c["name"] == sandbox.name)
+    last_day = sandbox.follower_days.filter(day__lte=(NOW - timedelta(days=31)).date()).order_by("-day").first()
+    assert line["values"]["followers"] == last_day.followers  # as the sandbox counted them that day
+
+
 def test_the_inbox_is_full_and_its_rules_and_replies_are_ready(seeded, client):
     coffee = Workspace.objects.get(slug="demo-coffee")
     items = InboxItem.objects.filter(workspace=coffee)

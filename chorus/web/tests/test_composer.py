@@ -10,6 +10,7 @@ from PIL import Image
 from chorus.channels.services import set_queue_slots
 from chorus.content.media import upload_media
 from chorus.content.models import Post
+from chorus.content.tests.clips import mp4_bytes, upload
 from chorus.publishing import dispatcher, sender
 from chorus.publishing.models import PublishJob, Status
 from chorus.sandbox.models import SandboxPost
@@ -128,6 +129,19 @@ def library_image(person, workspace, name="latte-art.png"):
     Image.new("RGB", (120, 80), "peru").save(buffer, "PNG")
     return upload_media(actor=person, workspace=workspace,
                         uploaded_file=SimpleUploadedFile(name, buffer.getvalue(), content_type="image/png"))
+
+
+def test_editor_picks_a_library_video_sees_it_in_the_composer_and_a_too_long_clip_is_refused_live(
+        signed_in, editor, workspace, channel):
+    clip = upload_media(actor=editor, workspace=workspace, uploaded_file=upload(mp4_bytes(seconds=700), "talk.mp4"))
+    client = signed_in(editor)
+    page = client.get(NEW).content.decode()
+    assert f'<video class="thumb rounded" src="{reverse("media-file", args=["coffee", clip.pk])}"' in page
+    assert f'name="media" value="{clip.pk}"' in page
+    response = client.post(NEW, {"text": "Доклад о кофе", "channels": [channel.pk], "media": [clip.pk],
+                                 "intent": "now"})
+    assert "Sandbox takes videos up to 600 s; talk.mp4 is 700 s." in response.content.decode()
+    assert not PublishJob.objects.exists()
 
 
 def test_editor_attaches_a_library_image_and_the_sandbox_post_carries_it(signed_in, editor, workspace, channel):

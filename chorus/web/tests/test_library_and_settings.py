@@ -8,6 +8,7 @@ from PIL import Image
 
 from chorus.channels.models import Channel
 from chorus.content.models import MediaAsset
+from chorus.content.tests.clips import mp4_bytes, upload
 from chorus.notifications.models import Notification
 from chorus.notifications.services import notify
 from chorus.sources.models import Feed
@@ -79,17 +80,30 @@ def test_editor_uploads_two_images_and_sees_each_checked_against_the_sandbox(sig
     response = client.post(MEDIA, {"files": [png_file("latte.png"), png_file("beans.png")], "tags": "autumn"},
                            follow=True)
     page = response.content.decode()
-    assert "2 images uploaded" in page
+    assert "2 files uploaded" in page
     assert "latte.png" in page and "✓ Sandbox" in page
     asset = MediaAsset.objects.get(original_name="latte.png")
     served = client.get(reverse("media-file", args=["coffee", asset.pk]))
     assert served["Content-Type"] == "image/png"
 
 
+def test_editor_uploads_a_clip_and_sees_it_play_with_its_length_and_each_networks_verdict(signed_in, editor,
+                                                                                        channel):
+    client = signed_in(editor)
+    page = client.post(MEDIA, {"files": [upload(mp4_bytes(seconds=200), '<i onmouseover=x>reel.mp4')]},
+                       follow=True).content.decode()
+    asset = MediaAsset.objects.get()
+    source = reverse("media-file", args=["coffee", asset.pk])
+    assert "1 file uploaded" in page and f'<video class="thumb rounded" src="{source}"' in page
+    assert "video/mp4 · 1280×720 · 200 s" in page and "✓ Sandbox" in page
+    assert "<i onmouseover" not in page and "&lt;i onmouseover=x&gt;reel.mp4" in page
+    assert client.get(source)["Content-Type"] == "video/mp4"
+
+
 def test_a_text_file_renamed_png_is_refused_with_a_message(signed_in, editor, workspace):
     fake = SimpleUploadedFile("invoice.png", b"Total: 100 RUB", content_type="image/png")
     page = signed_in(editor).post(MEDIA, {"files": [fake]}, follow=True).content.decode()
-    assert "invoice.png is not an image Chorus can read" in page
+    assert "invoice.png is not an image or a video Chorus can read" in page
     assert not MediaAsset.objects.exists()
 
 

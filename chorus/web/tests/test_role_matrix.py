@@ -4,9 +4,10 @@ The pages are found by walking the URL configuration, so a new page is covered t
 """
 
 import io
-from datetime import timedelta
+from datetime import date, timedelta
 
 import pytest
+from django.core.files.base import ContentFile
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.urls import URLPattern, URLResolver, get_resolver
 from django.utils import timezone
@@ -18,6 +19,7 @@ from chorus.content.services import create_and_schedule
 from chorus.inbox.ingestion import record_conversations
 from chorus.inbox.models import ModerationAction, ModerationRule
 from chorus.networks.base import Conversation
+from chorus.reports.models import Report
 from chorus.sources.models import Feed
 from chorus.workspaces.roles import Role, can
 
@@ -26,7 +28,7 @@ PAGE_ACTIONS = {
     "workspace-home": "workspace.view",
     "channels": "channel.view", "channel-connect": "channel.connect", "channel-slots": "channel.queue",
     "channel-faults": "sandbox.faults", "channel-push": "channel.connect",
-    "channel-oauth-start": "channel.connect", "channel-oauth-callback": "channel.connect",
+    "channel-oauth-start": "channel.connect",
     "posts": "post.view", "post-detail": "post.view", "composer": "post.create", "composer-check": "post.create",
     "post-edit": "post.create", "post-unschedule": "post.schedule",
     "publication-retry": "publication.resolve", "publication-mark-posted": "publication.resolve",
@@ -46,6 +48,12 @@ PAGE_ACTIONS = {
     "inbox-rule": "inbox.rules", "inbox-retrain": "inbox.moderate",
     "inbox-rule-switch": "inbox.rules", "inbox-response-times": "inbox.view", "inbox-undo": "inbox.moderate",
     "inbox-alerts": "inbox.rules", "inbox-alerts-test": "inbox.rules",
+    "analytics": "analytics.view", "analytics-channel": "analytics.view", "analytics-what-works": "analytics.view",
+    "analytics-formulas": "analytics.view", "analytics-import": "analytics.import",
+    "analytics-mapping-save": "analytics.import", "analytics-mapping-delete": "analytics.import",
+    "reports": "report.view", "report-build": "report.build", "report-schedule": "report.schedule",
+    "report-branding": "workspace.settings", "report-page": "report.view", "report-pdf": "report.view",
+    "report-email": "report.schedule",
 }
 
 
@@ -77,9 +85,14 @@ def places(workspace, team, channel):
     rule = ModerationRule.objects.create(workspace=workspace, name="Спам", conditions={"labels": {"spam": 0.9}},
                                          actions=["hide"])
     ban = ModerationAction.objects.create(item=item, action="ban", rule_name="Спам")
+    # A report as kept after building; building one for real is the reports app's own story.
+    report = Report(workspace=workspace, cadence="month", period_start=date(2026, 10, 1),
+                    period_end=date(2026, 11, 1), title="Отчёт", language="ru", page="<p>Отчёт</p>")
+    report.pdf.save("report.pdf", ContentFile(b"%PDF-1.7"), save=True)
     return {"slug": workspace.slug, "post_id": post.pk, "job_id": job.pk, "channel_id": channel.pk,
             "asset_id": asset.pk, "file_format": "csv", "feed_id": feed.pk,
-            "item_id": item.pk, "rule_id": rule.pk, "action_id": ban.pk, "user_id": team[Role.CLIENT].pk}
+            "item_id": item.pk, "rule_id": rule.pk, "action_id": ban.pk, "user_id": team[Role.CLIENT].pk,
+            "report_id": report.pk}
 
 
 def url_of(route: str, places: dict) -> str:

@@ -5,9 +5,10 @@ actions gets 2xx, another member 403, a stranger 404 (the workspace "does not ex
 """
 
 from dataclasses import dataclass, field
-from datetime import time, timedelta
+from datetime import date, time, timedelta
 
 import pytest
+from django.core.files.base import ContentFile
 from django.test import Client
 from django.utils import timezone
 
@@ -20,6 +21,7 @@ from chorus.inbox.models import ModerationAction
 from chorus.networks.base import Conversation
 from chorus.publishing import states
 from chorus.publishing.models import Status
+from chorus.reports.models import Report
 from chorus.workspaces.roles import Role, can
 from chorus.workspaces.services import add_member, create_api_token
 
@@ -29,7 +31,7 @@ NEXT_YEAR = (timezone.now() + timedelta(days=365)).strftime("%Y-%m-%dT10:00")
 # The scene's objects, as the OpenAPI schema names the path parameters they fill.
 ROUTE_PARAMETERS = {"{draft}": "{post_id}", "{scheduled}": "{post_id}", "{failed_job}": "{job_id}",
                     "{published_job}": "{job_id}", "{item}": "{item_id}", "{member}": "{user_id}",
-                    "{ban}": "{action_id}"}
+                    "{ban}": "{action_id}", "{channel}": "{channel_id}", "{report}": "{report_id}"}
 
 
 @dataclass(frozen=True)
@@ -81,6 +83,12 @@ ENDPOINTS = [
     Endpoint("undo a ban", ("inbox.moderate",), "post", "/inbox/actions/{ban}/undo"),
     Endpoint("correct an inbox label", ("inbox.moderate",), "post", "/inbox/{item}/label",
              {"name": "spam", "value": "no"}),
+    Endpoint("analytics dashboard", ("analytics.view",), "get", "/analytics/dashboard",
+             {"first": "2026-11-01", "last": "2026-11-30"}),
+    Endpoint("formulas of the metrics", ("analytics.view",), "get", "/analytics/metrics"),
+    Endpoint("breakdown of a channel", ("analytics.view",), "get", "/channels/{channel}/breakdown",
+             {"by": "hour-weekday", "metric": "er-reach", "average": "pooled"}),
+    Endpoint("best time to post", ("analytics.view",), "get", "/channels/{channel}/best-time"),
     Endpoint("list members", ("members.manage",), "get", "/members"),
     Endpoint("add a member", ("members.manage",), "post", "/members", {"username": "{newcomer}", "role": "client"}),
     Endpoint("make an account for a new member", ("members.manage",), "post", "/members",
@@ -88,6 +96,11 @@ ENDPOINTS = [
     Endpoint("change a member's role and grants", ("members.manage",), "patch", "/members/{member}",
              {"role": "editor", "grants": ["inbox.moderate"]}),
     Endpoint("remove a member", ("members.manage",), "delete", "/members/{member}"),
+    Endpoint("list reports", ("report.view",), "get", "/reports"),
+    Endpoint("build a report", ("report.build",), "post", "/reports", {"period": "2026-10"}),
+    Endpoint("download a report", ("report.view",), "get", "/reports/{report}/pdf"),
+    Endpoint("e-mail a report", ("report.schedule",), "post", "/reports/{report}/email",
+             {"to": ["client@example.com"]}),
 ]
 PEOPLE = [*Role.values, "stranger", "anonymous"]
 
@@ -101,7 +114,7 @@ def expected_status(person: str, endpoint: Endpoint) -> str:
 
 
 @pytest.fixture
-def scene(workspace, team, channel, owner, other_workspace):
+def scene(workspace, team, channel, owner, other_workspace, settings, tmp_path):
     """Coffee's channel with queue slots, a draft, a scheduled post, a publication that failed and one that is
     out."""
     set_queue_slots(actor=owner, channel=channel, slots=[(day, time(10)) for day in range(7)])
@@ -124,10 +137,14 @@ def scene(workspace, team, channel, owner, other_workspace):
     # Someone to add, and a member to change or remove who is none of the people calling.
     newcomer, vera = make_user("newcomer"), make_user("vera")
     add_member(actor=owner, workspace=workspace, user=vera, role=Role.CLIENT)
+    settings.MEDIA_ROOT = tmp_path
+    report = Report(workspace=workspace, cadence="month", period_start=date(2026, 10, 1),
+                    period_end=date(2026, 11, 1), title="Отчёт", language="ru", page="<p>Отчёт</p>")
+    report.pdf.save("report.pdf", ContentFile(b"%PDF-1.7"), save=True)
     return {"draft": draft.pk, "scheduled": scheduled.pk, "failed_job": job.pk, "published_job": out.pk,
             "channel": channel.pk, "item": item.pk, "ban": ban.pk, "newcomer": newcomer.username, "member": vera.pk,
-            "team": team, "workspace": workspace, "stranger": other_workspace.memberships.get().user,
-            "other_workspace": other_workspace}
+            "report": report.pk, "team": team, "workspace": workspace,
+            "stranger": other_workspace.memberships.get().user, "other_workspace": other_workspace}
 
 
 def fill(value, scene):

@@ -44,7 +44,15 @@ def test_a_stranger_gets_not_found_and_a_client_gets_forbidden(workspace, team, 
 
 def test_contractor_sees_the_workspace_but_none_of_its_content():
     assert can(Role.CONTRACTOR, "workspace.view")
-    assert not [a for a, roles in MATRIX.items() if Role.CONTRACTOR in roles and a.startswith(("post.", "channel."))]
+    assert not [a for a, roles in MATRIX.items()
+                if Role.CONTRACTOR in roles and a.startswith(("post.", "channel.", "analytics."))]
+
+
+def test_everyone_who_reads_content_reads_analytics_and_analysts_may_import_history():
+    readers = {role for role in Role.values if can(role, "analytics.view")}
+    assert readers == {role for role in Role.values if can(role, "post.view")}
+    assert {role for role in Role.values if can(role, "analytics.import")} == {
+        Role.OWNER, Role.MANAGER, Role.EDITOR, Role.ANALYST}
 
 
 def test_a_manager_cannot_make_an_owner_but_an_owner_can(workspace, team):

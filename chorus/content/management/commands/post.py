@@ -82,10 +82,7 @@ class Command(ChorusCommand):
 
     def do_import(self, options) -> Answer:
         workspace, actor = self.workspace_and_actor(options)
-        try:
-            source = Path(options["file"]).read_bytes()
-        except OSError as exc:
-            raise CommandError(f"Cannot read {options['file']}: {exc.strerror}") from exc
+        source = self.file_bytes(options["file"])
         self.progress(f"Checking and importing {options['file']}…")
         report = bulk.import_posts(
             actor=actor, workspace=workspace, source=source, file_format=options["format"],

@@ -23,8 +23,17 @@ class Command(BaseCommand):
             self.stdout.write(json.dumps(networks, ensure_ascii=False))
             return
         for network in networks:
-            text = network["capabilities"]["text"]
+            text, video = network["capabilities"]["text"], network["capabilities"]["video"]
             supported = [name for name, value in network["capabilities"].items() if value is True]
             self.stdout.write(f"{network['network']:<12} {network['label']:<14} "
                               + _("%(limit)d %(unit)s") % {"limit": text["limit"], "unit": text["unit"]}
+                              + (f"; {self._video(video)}" if video else "")
                               + (f"; {', '.join(supported)}" if supported else ""))
+
+    @staticmethod
+    def _video(rule: dict) -> str:
+        length = (_("up to %(s)d s") % {"s": rule["max_seconds"]}) if rule["max_seconds"] else _("any length")
+        return _("video: %(n)d of %(mb)d MB, %(length)s, %(formats)s%(mixed)s") % {
+            "n": rule["max_count"], "mb": rule["max_bytes"] // 2**20, "length": length,
+            "formats": "/".join(f.removeprefix("video/") for f in rule["formats"]),
+            "mixed": _(", with images") if rule["with_images"] else ""}

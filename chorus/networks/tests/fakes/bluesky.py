@@ -16,7 +16,11 @@ import regex
 from chorus.networks.tests.fakes.server import Answer, FakeApi, Request, route
 
 POST = "app.bsky.feed.post"
+BLOCK = "app.bsky.graph.block"
+THREADGATE = "app.bsky.feed.threadgate"
+CHAT_SERVICE = "did:web:api.bsky.chat#bsky_chat"
 TID = re.compile(r"[234567abcdefghij][234567abcdefghijklmnopqrstuvwxyz]{12}")
+MAX_VIDEO_BLOB = 100_000_000  # app.bsky.embed.video's blob
 MAX_BLOB = 1_000_000
 
 
@@ -41,6 +45,7 @@ class FakeBluesky(FakeApi):
 
     def __init__(self):
         super().__init__()
+        self.blobs: dict[str, bytes] = {}  # cid → what was uploaded
         self.actors = {self.did: {"did": self.did, "handle": self.account_handle, "displayName": "Demo Coffee",
                                   "followersCount": 120, "followsCount": 8}}
         self.records: dict[str, dict] = {}  # at-uri → {"uri", "cid", "value", "indexedAt", counters}
@@ -49,6 +54,9 @@ class FakeBluesky(FakeApi):
         self.expired: set[str] = set()
         self.refresh: dict[str, str] = {}  # refresh token → did; each is good for one refresh
         self.logins = 0
+        self.dm_access = True  # the app password was made with "Allow access to your direct messages"
+        self.convos: dict[str, dict] = {}  # id → {"id", "members": [did], "messages": [newest last]}
+        self.revs = 0
         self.last_moment = datetime.now(UTC)
         rival = "did:plc:rivaltea"
         self.actors[rival] = {"did": rival, "handle": self.public_handle, "displayName": "Rival Tea",
@@ -75,24 +83,61 @@ class FakeBluesky(FakeApi):
     def rejected(self, request: Request) -> Answer:
         return error(400, "InvalidRequest", "Invalid app.bsky.feed.post record: Record/text is invalid")
 
+    def forbidden(self, request: Request) -> Answer:
+        return error(400, "InvalidToken", "Bad token scope")  # the app password may not do this
+
+    def not_found(self, request: Request) -> Answer:
+        return error(400, "RecordNotFound", "Could not locate record")
+
+    def posted_videos(self) -> list[bytes]:
+        return [self.blobs[r["value"]["embed"]["video"]["ref"]["$link"]] for uri, r in self.records.items()
+                if uri.startswith(f"at://{self.did}/{POST}/")
+                and r["value"].get("embed", {}).get("$type") == "app.bsky.embed.video"]
+
     def remote_posts(self) -> list[dict]:
         return [{"remote_id": uri, "text": r["value"]["text"]} for uri, r in self.records.items()
                 if uri.startswith(f"at://{self.did}/{POST}/")]
 
-    def add_comment(self, post_remote_id: str, author_name: str, text: str, reason: str = "reply") -> str:
-        fan = f"did:plc:fan{len(self.actors)}"
-        self.actors[fan] = {"did": fan, "handle": f"fan{len(self.actors)}.bsky.social", "displayName": author_name,
+    def fan(self, name: str) -> str:
+        did = f"did:plc:fan{len(self.actors)}"
+        self.actors[did] = {"did": did, "handle": f"fan{len(self.actors)}.bsky.social", "displayName": name,
                             "followersCount": 1, "followsCount": 1}
+        return did
+
+    def blocks(self) -> set[str]:
+        """The DIDs our account blocks: the subjects of its block records."""
+        return {r["value"]["subject"] for uri, r in self.records.items() if uri.startswith(f"at://{self.did}/{BLOCK}/")}
+
+    def add_comment(self, post_remote_id: str, author_name: str, text: str, reason: str = "reply",
+                    fan: str = "") -> str:
+        fan = fan or self.fan(author_name)
         record = {"$type": POST, "text": text, "createdAt": self.moment()}
         if post_remote_id:
             post = self.records[post_remote_id]
             root = post["value"].get("reply", {}).get("root") or {"uri": post["uri"], "cid": post["cid"]}
             record["reply"] = {"root": root, "parent": {"uri": post["uri"], "cid": post["cid"]}}
         made = self.store(fan, f"fan{len(self.records)}", record)
-        self.notifications.append({"uri": made["uri"], "cid": made["cid"], "author": self.actors[fan],
-                                   "reason": reason, "record": record, "isRead": False,
-                                   "indexedAt": made["indexedAt"]})
+        if fan not in self.blocks():  # the AppView leaves out what blocked accounts do
+            self.notifications.append({"uri": made["uri"], "cid": made["cid"], "author": self.actors[fan],
+                                       "reason": reason, "record": record, "isRead": False,
+                                       "indexedAt": made["indexedAt"]})
         return made["uri"]
+
+    def add_direct_message(self, author_name: str, text: str, fan: str = "") -> str:
+        """A message to our account in its conversation with the person (made on first contact)."""
+        fan = fan or self.fan(author_name)
+        convo = next((c for c in self.convos.values() if c["members"] == [self.did, fan]), None)
+        if convo is None:
+            convo = {"id": f"convo{len(self.convos) + 1}", "members": [self.did, fan], "messages": []}
+            self.convos[convo["id"]] = convo
+        return self.message(convo, fan, text)["id"]
+
+    def message(self, convo: dict, sender: str, text: str) -> dict:
+        self.revs += 1
+        message = {"$type": "chat.bsky.convo.defs#messageView", "id": f"msg{self.revs}",
+                   "rev": f"22222{self.revs:08d}", "text": text, "sender": {"did": sender}, "sentAt": self.moment()}
+        convo["messages"].append(message)
+        return message
 
     # Test helpers ---------------------------------------------------------------------------------------------
     def expire_access_tokens(self) -> None:
@@ -105,8 +150,9 @@ class FakeBluesky(FakeApi):
         self.last_moment = now
         return now.isoformat(timespec="microseconds").replace("+00:00", "Z")
 
-    def store(self, did: str, rkey: str, record: dict, likes: int = 0, reposts: int = 0) -> dict:
-        uri = f"at://{did}/{POST}/{rkey}"
+    def store(self, did: str, rkey: str, record: dict, likes: int = 0, reposts: int = 0,
+              collection: str = POST) -> dict:
+        uri = f"at://{did}/{collection}/{rkey}"
         self.records[uri] = {"uri": uri, "cid": cid_of(record), "value": record, "indexedAt": self.moment(),
                              "likes": likes, "reposts": reposts, "quotes": 0}
         return self.records[uri]
@@ -162,18 +208,43 @@ class FakeBluesky(FakeApi):
             return did
         body = request.json
         rkey, record = body.get("rkey", ""), body.get("record", {})
-        if body.get("repo") != did or body.get("collection") != POST:
+        collection = body.get("collection")
+        if body.get("repo") != did or collection not in (POST, BLOCK):
             return error(400, "InvalidRequest", "Invalid repo or collection")
         if not TID.fullmatch(rkey):
             return error(400, "InvalidRequest", "Invalid record key: must be a TID")
-        problem = self.invalid(record)
+        problem = self.invalid(record) if collection == POST else self.invalid_block(record)
         if problem:
-            return error(400, "InvalidRequest", f"Invalid app.bsky.feed.post record: {problem}")
-        if f"at://{did}/{POST}/{rkey}" in self.records:
+            return error(400, "InvalidRequest", f"Invalid {collection} record: {problem}")
+        if f"at://{did}/{collection}/{rkey}" in self.records:
             return error(500, "InternalServerError", "Internal Server Error")
-        made = self.store(did, rkey, record)
+        made = self.store(did, rkey, record, collection=collection)
         return Answer(200, {"uri": made["uri"], "cid": made["cid"],
                             "commit": {"cid": cid_of(made["uri"]), "rev": rkey}, "validationStatus": "valid"})
+
+    def invalid_block(self, record: dict) -> str:
+        if record.get("$type") != BLOCK or not record.get("createdAt"):
+            return "Record/$type and createdAt are required"
+        return "" if str(record.get("subject", "")).startswith("did:") else "Record/subject must be a did"
+
+    @route("POST", xrpc("com.atproto.repo.putRecord"))
+    def put_record(self, request: Request) -> Answer:
+        did = self.viewer(request)
+        if isinstance(did, Answer):
+            return did
+        body = request.json
+        if body.get("repo") != did or body.get("collection") != THREADGATE:
+            return error(400, "InvalidRequest", "Invalid repo or collection")
+        uri, record = f"at://{did}/{THREADGATE}/{body.get('rkey')}", body.get("record", {})
+        if record.get("post") != f"at://{did}/{POST}/{body.get('rkey')}" or record.get("post") not in self.records:
+            return error(400, "InvalidRequest", "Invalid app.bsky.feed.threadgate record: Record/post must be the "
+                                                "thread's root with the same record key")
+        if len(record.get("hiddenReplies", [])) > 300:
+            return error(400, "InvalidRequest", "Record/hiddenReplies must not have more than 300 elements")
+        if "swapRecord" in body and self.records.get(uri, {}).get("cid") != body["swapRecord"]:
+            return error(400, "InvalidSwap", "Record was at a different cid")
+        made = self.store(did, body["rkey"], record, collection=THREADGATE)
+        return Answer(200, {"uri": made["uri"], "cid": made["cid"]})
 
     def invalid(self, record: dict) -> str:
         text = record.get("text", "")
@@ -187,9 +258,13 @@ class FakeBluesky(FakeApi):
         for ref in record.get("reply", {}).values():
             if self.records.get(ref["uri"], {}).get("cid") != ref["cid"]:
                 return "Record/reply must refer to an existing post"
-        images = record.get("embed", {}).get("images", [])
-        if len(images) > 4:
+        embed = record.get("embed", {})
+        if len(embed.get("images", [])) > 4:
             return "Record/embed/images must not have more than 4 elements"
+        if embed.get("$type") == "app.bsky.embed.video":
+            video = embed.get("video", {})
+            if video.get("mimeType") != "video/mp4" or video.get("ref", {}).get("$link") not in self.blobs:
+                return "Record/embed/video/video must be an uploaded blob of type video/mp4"
         return ""
 
     @route("GET", xrpc("com.atproto.repo.getRecord"))
@@ -216,9 +291,12 @@ class FakeBluesky(FakeApi):
         did = self.viewer(request)
         if isinstance(did, Answer):
             return did
-        if len(request.body) > MAX_BLOB:
+        kind = request.headers.get("content-type", "")
+        if len(request.body) > (MAX_VIDEO_BLOB if kind == "video/mp4" else MAX_BLOB):
             return error(400, "BlobTooLarge", "This file is too large. It is 1.2MB but the maximum size is 976.56KB.")
-        return Answer(200, {"blob": {"$type": "blob", "ref": {"$link": cid_of(request.body.hex())},
+        cid = cid_of(request.body.hex())
+        self.blobs[cid] = request.body
+        return Answer(200, {"blob": {"$type": "blob", "ref": {"$link": cid},
                                      "mimeType": request.headers.get("content-type", ""),
                                      "size": len(request.body)}})
 
@@ -272,3 +350,53 @@ class FakeBluesky(FakeApi):
         page = newest_first[start:start + limit]
         more = start + limit < len(newest_first)
         return Answer(200, {"notifications": page, **({"cursor": str(start + limit)} if more else {})})
+
+    # Chat: chat.bsky.convo.*, which the PDS forwards to the chat service named in the atproto-proxy header -----
+    def chat_viewer(self, request: Request) -> str | Answer:
+        did = self.viewer(request)
+        if isinstance(did, Answer):
+            return did
+        if request.headers.get("atproto-proxy") != CHAT_SERVICE:
+            return error(501, "MethodNotImplemented", "Method Not Implemented")
+        if not self.dm_access:
+            return error(400, "InvalidToken", "Bad token method")
+        return did
+
+    def convo_view(self, convo: dict) -> dict:
+        return {"id": convo["id"], "rev": convo["messages"][-1]["rev"] if convo["messages"] else "",
+                "members": [self.actors[m] for m in convo["members"]],
+                "lastMessage": convo["messages"][-1] if convo["messages"] else None, "muted": False,
+                "unreadCount": 0}
+
+    @route("GET", xrpc("chat.bsky.convo.listConvos"))
+    def list_convos(self, request: Request) -> Answer:
+        did = self.chat_viewer(request)
+        if isinstance(did, Answer):
+            return did
+        mine = [c for c in self.convos.values() if did in c["members"]]
+        mine.sort(key=lambda c: c["messages"][-1]["rev"] if c["messages"] else "", reverse=True)
+        return Answer(200, {"convos": [self.convo_view(c) for c in mine[:int(request.arg("limit", "50"))]]})
+
+    @route("GET", xrpc("chat.bsky.convo.getMessages"))
+    def get_messages(self, request: Request) -> Answer:
+        did = self.chat_viewer(request)
+        if isinstance(did, Answer):
+            return did
+        convo = self.convos.get(request.arg("convoId"))
+        if convo is None or did not in convo["members"]:
+            return error(400, "InvalidRequest", "Convo not found")
+        return Answer(200, {"messages": convo["messages"][::-1][:int(request.arg("limit", "50"))]})
+
+    @route("POST", xrpc("chat.bsky.convo.sendMessage"))
+    def send_message(self, request: Request) -> Answer:
+        did = self.chat_viewer(request)
+        if isinstance(did, Answer):
+            return did
+        body = request.json
+        convo = self.convos.get(body.get("convoId", ""))
+        if convo is None or did not in convo["members"]:
+            return error(400, "InvalidRequest", "Convo not found")
+        text = (body.get("message") or {}).get("text", "")
+        if not text or len(regex.findall(r"\X", text)) > 1000:
+            return error(400, "InvalidRequest", "Message text must be 1 to 1000 graphemes")
+        return Answer(200, self.message(convo, did, text))

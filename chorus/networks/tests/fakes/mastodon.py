@@ -42,6 +42,7 @@ def render(text: str) -> str:
 
 class FakeMastodon(AuthorizationServer, FakeApi):
     network = "mastodon"
+    processes_video = True
     token = "mastodon-token-coffee"
     read_only_token = "mastodon-token-read-only"
     public_handle = "rival_tea@tea.example"
@@ -54,8 +55,11 @@ class FakeMastodon(AuthorizationServer, FakeApi):
         self.accounts: dict[str, dict] = {}
         self.statuses: dict[str, dict] = {}
         self.media: dict[str, dict] = {}
+        self.files: dict[str, bytes] = {}  # what each upload carried
+        self.processing_fails = False
         self.notifications: list[dict] = []
         self.idempotency: dict[tuple[str, str], str] = {}
+        self.blocked: set[str] = set()  # account ids our account blocks
         self.me = self._account("demo_coffee", "Demo Coffee")["id"]
         self.setup_oauth({})  # apps register themselves: POST /api/v1/apps
         rival = self._account("rival_tea", "Rival Tea", domain="tea.example", followers=1200)
@@ -110,14 +114,21 @@ class FakeMastodon(AuthorizationServer, FakeApi):
     def replies_to(self, remote_id: str) -> list[dict]:
         return [s for s in self.statuses.values() if s["in_reply_to_id"] == remote_id]
 
-    def add_comment(self, post_remote_id: str, author_name: str, text: str) -> str:
-        author = self._account("max", author_name, domain="other.example")
+    def add_comment(self, post_remote_id: str, author_name: str, text: str, author: dict | None = None,
+                    visibility: str = "public") -> str:
+        """Someone's status mentioning us: a reply to `post_remote_id`, or a direct message when it is ""."""
+        author = author or self._account("max", author_name, domain="other.example")
         me = self.accounts[self.me]
-        status = self._status(author["id"], f"@{me['acct']}@coffee.example {text}", in_reply_to_id=post_remote_id,
-                              in_reply_to_account_id=self.me)
-        self.notifications.append({"id": self._id(), "type": "mention", "status_id": status["id"],
-                                   "account_id": author["id"], "created_at": now_iso()})
+        status = self._status(author["id"], f"@{me['acct']}@coffee.example {text}",
+                              in_reply_to_id=post_remote_id or None, visibility=visibility,
+                              in_reply_to_account_id=self.me if post_remote_id else None)
+        if author["id"] not in self.blocked:  # a blocked account's mentions never notify
+            self.notifications.append({"id": self._id(), "type": "mention", "status_id": status["id"],
+                                       "account_id": author["id"], "created_at": now_iso()})
         return status["id"]
+
+    def add_direct_message(self, author_name: str, text: str, author: dict | None = None) -> str:
+        return self.add_comment("", author_name, text, author=author, visibility="direct")
 
     # Error shapes ---------------------------------------------------------------------------------------------
     def refused(self, request: Request) -> Answer:
@@ -133,6 +144,12 @@ class FakeMastodon(AuthorizationServer, FakeApi):
 
     def rejected(self, request: Request) -> Answer:
         return Answer(422, {"error": f"Validation failed: Text character limit of {self.max_characters} exceeded"})
+
+    def forbidden(self, request: Request) -> Answer:
+        return Answer(403, {"error": "This action is not allowed"})
+
+    def not_found(self, request: Request) -> Answer:
+        return Answer(404, {"error": "Record not found"})
 
     def handle(self, request: Request) -> Answer:
         if request.path.startswith("/api/") and request.path not in ("/api/v2/instance", "/api/v1/apps"):
@@ -199,14 +216,22 @@ class FakeMastodon(AuthorizationServer, FakeApi):
         found.sort(key=lambda s: int(s["id"]), reverse=True)
         return Answer(200, [self.serialize(s) for s in found[:int(request.arg("limit") or 20)]])
 
+    def posted_videos(self) -> list[bytes]:
+        return [self.files[m] for s in sorted(self.statuses.values(), key=lambda s: int(s["id"]))
+                if s["account_id"] == self.me for m in s["media_ids"] if self.media[m]["type"] == "video"]
+
+    def fail_video_processing(self) -> None:
+        self.processing_fails = True
+
     @route("POST", r"/api/v2/media")
     def upload(self, request: Request) -> Answer:
-        mime = re.search(rb"Content-Type: ([\w/.+-]+)", request.body.split(b"\r\n\r\n", 1)[0])
-        if not request.headers.get("content-type", "").startswith("multipart/form-data") or not mime:
+        if "file" not in request.uploads:
             return Answer(422, {"error": "Validation failed: File can't be blank"})
-        kind = mime.group(1).decode().split("/")[0]
+        _name, mime, content = request.uploads["file"]
+        kind = mime.split("/")[0]
         media = {"id": self._id(), "type": kind, "url": None, "description": None}
         self.media[media["id"]] = media
+        self.files[media["id"]] = content
         if kind == "video":  # processed in the background: 202 now, a url later
             return Answer(202, media)
         media["url"] = f"https://coffee.example/media/{media['id']}"
@@ -215,6 +240,8 @@ class FakeMastodon(AuthorizationServer, FakeApi):
     @route("GET", r"/api/v1/media/(?P<media_id>\d+)")
     def media_status(self, request: Request) -> Answer:
         media = self.media[request.params["media_id"]]
+        if self.processing_fails and media["type"] == "video":
+            return Answer(422, {"error": "Error processing thumbnail for uploaded media"})
         media["url"] = f"https://coffee.example/media/{media['id']}"  # processing finished meanwhile
         return Answer(200, media)
 
@@ -231,6 +258,8 @@ class FakeMastodon(AuthorizationServer, FakeApi):
             return Answer(422, self.rejected(request).body)
         if poll and media_ids:
             return Answer(422, {"error": "Validation failed: Poll cannot be attached with media"})
+        if len(media_ids) > 1 and any(self.media.get(m, {}).get("type") == "video" for m in media_ids):
+            return Answer(422, {"error": "Cannot attach a video to a post that already contains images"})
         if any(not self.media.get(m, {}).get("url") for m in media_ids):
             return Answer(422, {"error": "Validation failed: Media attachments are not processed yet"})
         parent = body.get("in_reply_to_id")
@@ -289,6 +318,20 @@ class FakeMastodon(AuthorizationServer, FakeApi):
             return Answer(404, {"error": "Record not found"})
         del self.statuses[status["id"]]
         return Answer(200, {**self.serialize(status), "text": status["text"]})
+
+    @route("POST", r"/api/v1/accounts/(?P<account_id>\d+)/(?P<verb>block|unblock)")
+    def block(self, request: Request) -> Answer:
+        account_id = request.params["account_id"]
+        if account_id not in self.accounts:
+            return Answer(404, {"error": "Record not found"})
+        if account_id == self.me:
+            return Answer(422, {"error": "Validation failed: You cannot block yourself"})
+        if request.params["verb"] == "block":
+            self.blocked.add(account_id)
+        else:
+            self.blocked.discard(account_id)
+        return Answer(200, {"id": account_id, "following": False, "followed_by": False,
+                            "blocking": account_id in self.blocked, "muting": False, "requested": False})
 
     @route("GET", r"/api/v1/notifications")
     def list_notifications(self, request: Request) -> Answer:

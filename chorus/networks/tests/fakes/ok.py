@@ -8,6 +8,7 @@ import hashlib
 import itertools
 import json
 import time
+from datetime import UTC, datetime, timedelta, timezone
 
 from chorus.networks.tests.fakes.oauth import AuthorizationServer
 from chorus.networks.tests.fakes.server import Answer, FakeApi, Request, route
@@ -19,6 +20,12 @@ ACCESS_TOKEN = "tkn1-fake-long-access-token"
 GROUP_ID = "53038939046008"
 COMPETITOR_ID = "54116239147097"
 TEXT_LIMIT = 16000
+MOSCOW = timezone(timedelta(hours=3))
+
+
+def moscow_date(moment: datetime | None = None) -> str:
+    """A comment's date as discussions.getComments gives it: Moscow time to the second."""
+    return (moment or datetime.now(UTC)).astimezone(MOSCOW).strftime("%Y-%m-%d %H:%M:%S")
 
 
 def ok_error(code: int, message: str) -> Answer:
@@ -28,13 +35,15 @@ def ok_error(code: int, message: str) -> Answer:
 class FakeOk(AuthorizationServer, FakeApi):
     network = "ok"
     public_handle = "ok.ru/competitor.coffee"
-    writes = {"mediatopic.post", "mediatopic.edit", "mediatopic.deleteTopic"}
+    writes = {"mediatopic.post", "mediatopic.edit", "mediatopic.deleteTopic", "discussions.comment",
+              "discussions.deleteComment"}
     upload_host_down = False
     pkce_required = False  # OK's OAuth documents none; the secret key authenticates the exchange
 
     def __init__(self):
         super().__init__()
         self.tokens = {ACCESS_TOKEN}
+        self.granted_rights = {"VALUABLE_ACCESS", "GROUP_CONTENT", "PHOTO_CONTENT", "LONG_ACCESS_TOKEN"}
         self.setup_oauth({APPLICATION_ID: APPLICATION_SECRET_KEY})
         self.ids = itertools.count(67761823446361)
         self.groups = {GROUP_ID: {"uid": GROUP_ID, "name": "Demo Coffee", "members_count": 1250},
@@ -43,6 +52,7 @@ class FakeOk(AuthorizationServer, FakeApi):
         self.topics: dict[str, dict] = {}
         self.pending_photos: set[str] = set()
         self.photo_tokens: set[str] = set()
+        self.videos: dict[str, dict] = {}  # video id → {"name", "size", "content" once uploaded}
         self.add_topic(COMPETITOR_ID, "Скидка 20% на капучино до пятницы", likes=14, reshares=2, views=830)
 
     # State ------------------------------------------------------------------------------------------------------
@@ -58,10 +68,22 @@ class FakeOk(AuthorizationServer, FakeApi):
         return [{"remote_id": t["id"], "text": self.text_of(t)} for t in self.topics.values()
                 if t["gid"] == GROUP_ID]
 
-    def add_comment(self, post_remote_id: str, author_name: str, text: str) -> str:
-        comment_id = f"c{next(self.ids)}"
-        self.topics[post_remote_id]["comments"].append({"id": comment_id, "author_name": author_name, "text": text})
+    def posted_videos(self) -> list[bytes]:
+        return [self.videos[item["id"]]["content"] for topic in self.topics.values() if topic["gid"] == GROUP_ID
+                for block in topic["media"] if block["type"] == "movie" for item in block["list"]]
+
+    def add_comment(self, post_remote_id: str, author_name: str, text: str, author_id: str = "",
+                    reply_to: str = "", at: datetime | None = None) -> str:
+        """A member's comment under a topic; ids are opaque strings, as OK's are."""
+        comment_id = f"MTc{next(self.ids)}"
+        self.topics[post_remote_id]["comments"].append({
+            "id": comment_id, "author_id": author_id or str(next(self.ids)), "author_name": author_name,
+            "author_ref": f"user:{author_id}", "text": text, "date": moscow_date(at),
+            "reply_to_comment_id": reply_to})
         return comment_id
+
+    def comment_of(self, comment_id: str) -> dict | None:
+        return next((c for t in self.topics.values() for c in t["comments"] if c["id"] == comment_id), None)
 
     @staticmethod
     def text_of(topic: dict) -> str:
@@ -92,6 +114,18 @@ class FakeOk(AuthorizationServer, FakeApi):
         return ok_error(102, "PARAM_SESSION_EXPIRED : Session expired")
 
     def rejected(self, request):
+        return ok_error(601, "MEDIA_TOPIC_TEXT_LIMIT : Text limit reached")
+
+    def forbidden(self, request):
+        return ok_error(10, "PERMISSION_DENIED : No GROUP_CONTENT right in this group")
+
+    def not_found(self, request):
+        return ok_error(300, "NOT_FOUND : Group not found")
+
+    def captcha(self, request):
+        return ok_error(514, "IDS_SESSION_VERIFICATION_REQUIRED : Session verification required")
+
+    def content_refused(self, request):
         return ok_error(454, "CENSOR_MATCH : Text is censored")
 
     # OAuth: connect.ok.ru's sign-in page (tests point "ok-connect" here) and api.ok.ru's token.do ------------------
@@ -139,6 +173,10 @@ class FakeOk(AuthorizationServer, FakeApi):
     def m_users_getCurrentUser(self, params):
         return Answer(200, {"uid": "574829301", "name": "Ольга Смирнова"})
 
+    def m_users_hasAppPermission(self, params):
+        """true or false: whether the user gave the application this right (OK grants some only on request)."""
+        return Answer(200, params.get("ext_perm") in self.granted_rights)
+
     def m_group_getInfo(self, params):
         return Answer(200, [self.groups[uid] for uid in params["uids"].split(",") if uid in self.groups])
 
@@ -185,7 +223,28 @@ class FakeOk(AuthorizationServer, FakeApi):
                for item in block["list"]}
         if not (self.photo_tokens | own).issuperset(photos):
             return ok_error(121, "PARAM_PHOTO_ID : Unknown photo token")
+        movies = [item["id"] for block in media if block.get("type") == "movie" for item in block["list"]]
+        if any("content" not in self.videos.get(movie, {}) for movie in movies):
+            return ok_error(100, "PARAM : Unknown or not uploaded video")
         return media
+
+    def m_video_getUploadUrl(self, params):
+        if params.get("gid") != GROUP_ID:
+            return ok_error(10, "PERMISSION_DENIED : No VIDEO_CONTENT right in this group")
+        if not params.get("file_name") or not str(params.get("file_size", "")).isdigit():
+            return ok_error(100, "PARAM : file_name and file_size are required")
+        video_id = str(next(self.ids))
+        self.videos[video_id] = {"name": params["file_name"], "size": int(params["file_size"])}
+        return Answer(200, {"upload_url": f"{self.url}/upload/video/{video_id}", "video_id": int(video_id)})
+
+    @route("POST", r"/upload/video/(?P<video_id>[0-9]+)")
+    def upload_video(self, request):
+        video = self.videos.get(request.params["video_id"])
+        content = next(iter(request.uploads.values()), ("", "", b""))[2]
+        if video is None or len(content) != video["size"]:
+            return Answer(200, {"error_code": 100, "error_msg": "PARAM : the file is not the size announced"})
+        video["content"] = content
+        return Answer(200, {})
 
     def m_photosV2_getUploadUrl(self, params):
         if params.get("gid") != GROUP_ID:
@@ -241,6 +300,49 @@ class FakeOk(AuthorizationServer, FakeApi):
     def m_mediatopic_getByIds(self, params):
         wanted = params["topic_ids"].split(",")
         return Answer(200, {"media_topics": [self.as_media_topic(self.topics[i]) for i in wanted if i in self.topics]})
+
+    def discussion(self, params) -> dict | Answer:
+        if params.get("discussionType") != "GROUP_TOPIC":
+            return ok_error(100, "PARAM : discussionType")
+        topic = self.topics.get(params.get("discussionId", ""))
+        return topic if topic is not None else ok_error(300, "NOT_FOUND : Discussion not found")
+
+    def m_discussions_getComments(self, params):
+        topic = self.discussion(params)
+        if isinstance(topic, Answer):
+            return topic
+        newest = topic["comments"][-int(params.get("count", 20)):]
+        return Answer(200, {"discussionId": topic["id"], "discussionType": "GROUP_TOPIC", "has_more": False,
+                            "anchor": "", "comments": newest})
+
+    def administered(self, params) -> dict | Answer:
+        """The discussion, when it is under a topic of the group our token administers."""
+        topic = self.discussion(params)
+        if not isinstance(topic, Answer) and topic["gid"] != GROUP_ID:
+            return ok_error(10, "PERMISSION_DENIED : Not an administrator of this group")
+        return topic
+
+    def m_discussions_comment(self, params):
+        topic = self.administered(params)
+        if isinstance(topic, Answer):
+            return topic
+        if not params.get("text", "").strip():
+            return ok_error(100, "PARAM : text")
+        comment = {"id": f"MTc{next(self.ids)}", "author_id": GROUP_ID, "author_name": self.groups[GROUP_ID]["name"],
+                   "author_ref": f"group:{GROUP_ID}", "text": params["text"], "date": moscow_date(),
+                   "reply_to_comment_id": params.get("reply_to_comment_id", "")}
+        topic["comments"].append(comment)
+        return Answer(200, {"id": comment["id"]})
+
+    def m_discussions_deleteComment(self, params):
+        topic = self.administered(params)
+        if isinstance(topic, Answer):
+            return topic
+        kept = [c for c in topic["comments"] if c["id"] != params.get("comment_id")]
+        if len(kept) == len(topic["comments"]):
+            return ok_error(300, "NOT_FOUND : Comment not found")
+        topic["comments"] = kept
+        return Answer(200, {"success": True})
 
     def m_mediatopic_getTopics(self, params):
         if params.get("gid") not in self.groups:

@@ -10,6 +10,8 @@ import json
 import re
 import threading
 from dataclasses import dataclass, field
+from email.parser import BytesParser
+from email.policy import HTTP
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from urllib.parse import parse_qs, urlsplit
 
@@ -40,6 +42,17 @@ class Request:
     def json(self) -> dict:
         return json.loads(self.body or b"{}")
 
+    @property
+    def uploads(self) -> dict[str, tuple[str, str, bytes]]:
+        """The files of a multipart/form-data body: {field: (file name, content type, bytes)}."""
+        kind = self.headers.get("content-type", "")
+        if not kind.startswith("multipart/form-data"):
+            return {}
+        message = BytesParser(policy=HTTP).parsebytes(f"Content-Type: {kind}\r\n\r\n".encode() + self.body)
+        return {part.get_param("name", header="content-disposition"):
+                (part.get_filename(), part.get_content_type(), part.get_payload(decode=True))
+                for part in message.iter_parts() if part.get_filename()}
+
     def arg(self, name: str, default: str = "") -> str:
         """A parameter from the query string, a form body or a JSON body, as APIs accept them interchangeably."""
         if name in self.query:
@@ -60,12 +73,14 @@ class Answer:
 
 
 HANG_UP = Answer(0, b"")  # close the connection without answering
+REFUSALS = ("forbidden", "not_found", "captcha", "content_refused")
 
 
 class FakeApi:
     """Subclass per network. State lives on the instance; `faults` holds what the next requests will suffer."""
 
     network = ""
+    processes_video = False  # the network processes an uploaded video before a post may carry it
 
     def __init__(self):
         self.server: ThreadingHTTPServer | None = None
@@ -79,8 +94,8 @@ class FakeApi:
     # Faults -------------------------------------------------------------------------------------------------
     def fail_next(self, *faults: str) -> None:
         """Queue faults for the next requests that change state, one each: refuse, rate_limit, auth_expired,
-        reject (nothing happens), or hang_up, error_after, garbled (it happened, the answer is lost). "pass" lets
-        one request through untouched: `fail_next("pass", "hang_up")` strikes the second write."""
+        reject or one of REFUSALS (nothing happens), or hang_up, error_after, garbled (it happened, the answer is
+        lost). "pass" lets one request through untouched: `fail_next("pass", "hang_up")` strikes the second write."""
         self.faults.extend(faults)
 
     def failed_after(self, request: Request) -> Answer:
@@ -100,9 +115,37 @@ class FakeApi:
         """The network refuses the content itself (too long, forbidden words, bad media)."""
         return Answer(400, {"error": "content rejected"})
 
+    # Refusals only some networks have, in the network's own words; None where it has no such answer.
+    def forbidden(self, request: Request) -> Answer | None:
+        """The account may not do this (a right was taken away, the bot was removed)."""
+        return None
+
+    def not_found(self, request: Request) -> Answer | None:
+        """What the request names (the chat, the group, the post replied to) is not there."""
+        return None
+
+    def captcha(self, request: Request) -> Answer | None:
+        """A person has to prove to the network that they are human before it goes on."""
+        return None
+
+    def content_refused(self, request: Request) -> Answer | None:
+        """The network's own rules refuse this content (a censor match, a duplicate), whatever its form."""
+        return None
+
+    def documented_refusals(self) -> set[str]:
+        return {name for name in REFUSALS if getattr(type(self), name) is not getattr(FakeApi, name)}
+
     # What the contract tests read on the network's side; each fake implements them over its own state.
     def remote_posts(self) -> list[dict]:
         """Posts that exist now: [{"remote_id", "text"}]."""
+        raise NotImplementedError
+
+    def posted_videos(self) -> list[bytes]:
+        """The video files attached to the posts that exist now, as the network received them, in order."""
+        raise NotImplementedError
+
+    def fail_video_processing(self) -> None:
+        """The network takes the next video but cannot process it (a broken stream, a codec it lacks)."""
         raise NotImplementedError
 
     def own_parts(self) -> list[dict]:
@@ -110,6 +153,10 @@ class FakeApi:
         return self.remote_posts()
 
     def add_comment(self, post_remote_id: str, author_name: str, text: str) -> str:
+        raise NotImplementedError
+
+    def add_direct_message(self, author_name: str, text: str) -> str:
+        """A person writes to the account or community privately (where the network has messages)."""
         raise NotImplementedError
 
     public_handle = ""  # a public page the fake serves, with at least one post
@@ -130,6 +177,8 @@ class FakeApi:
                 return self.auth_expired(request)
             if fault == "reject":
                 return self.rejected(request)
+            if fault in REFUSALS:
+                return getattr(self, fault)(request)
             answer = self.dispatch(request)
             if fault == "error_after":
                 return self.failed_after(request)

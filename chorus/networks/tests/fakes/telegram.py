@@ -22,7 +22,7 @@ CHANNEL = {"id": -1001111111111, "type": "channel", "title": "Demo Coffee", "use
 GROUP = {"id": -1002222222222, "type": "supergroup", "title": "Demo Coffee chat"}
 ALERTS = {"id": -1003333333333, "type": "group", "title": "Coffee team alerts"}  # where a workspace's bot alerts
 TELEGRAM = {"id": 777000, "is_bot": False, "first_name": "Telegram"}  # who auto-forwards posts into the group
-STATE_CHANGING = {"sendMessage", "sendPhoto", "sendMediaGroup", "sendPoll", "editMessageText",
+STATE_CHANGING = {"sendMessage", "sendPhoto", "sendVideo", "sendMediaGroup", "sendPoll", "editMessageText",
                   "editMessageCaption", "deleteMessage", "banChatMember", "banChatSenderChat", "unbanChatMember",
                   "unbanChatSenderChat"}
 STRUCTURED = {"media", "options", "reply_parameters", "allowed_updates"}  # JSON-encoded inside a form
@@ -30,6 +30,7 @@ TAGS = {"b", "strong", "i", "em", "u", "ins", "s", "strike", "del", "span", "tg-
         "blockquote", "tg-emoji"}
 TAG = re.compile(r"</?([a-zA-Z][\w-]*)[^<>]*>")
 ENTITY = re.compile(r"&(lt|gt|amp|quot|#\d+|#x[0-9a-fA-F]+);")
+UPLOAD_LIMIT = 50 * 2**20  # what a bot may upload through api.telegram.org
 ADMIN = {"user": BOT, "status": "administrator", "can_post_messages": True, "can_edit_messages": True,
          "can_delete_messages": True}
 
@@ -59,7 +60,7 @@ def visible(text: str) -> str:
 
 class FakeTelegram(FakeApi):
     network = "telegram"
-    public_handle = ""  # the Bot API reads no public channels
+    public_handle = "rival_tea"  # the Bot API reads no public channels: served by the t.me preview fake (telegram_web)
 
     def __init__(self):
         super().__init__()
@@ -78,6 +79,7 @@ class FakeTelegram(FakeApi):
         self.banned: set[int] = set()
         self.may_restrict = True  # the bot's "Ban users" right in the discussion group
         self.kicked: set[int] = set()  # members an unban without only_if_banned removed from the group
+        self.files: dict[str, bytes] = {}  # file_id → what was uploaded
 
     @property
     def url(self) -> str:
@@ -101,6 +103,12 @@ class FakeTelegram(FakeApi):
     def rejected(self, request: Request) -> Answer:
         return bad_request("message is too long").answer
 
+    def forbidden(self, request: Request) -> Answer:
+        return Refusal(403, "Forbidden: bot is not a member of the channel chat").answer
+
+    def not_found(self, request: Request) -> Answer:
+        return bad_request("chat not found").answer
+
     def changes_state(self, request: Request) -> bool:
         return request.path.rsplit("/", 1)[-1] in STATE_CHANGING
 
@@ -115,6 +123,10 @@ class FakeTelegram(FakeApi):
         return self.remote_posts() + [{"remote_id": f"{GROUP['id']}:{m['message_id']}", "text": self._text_of(m)}
                                       for (chat, _id), m in sorted(self.messages.items())
                                       if chat == GROUP["id"] and m.get("from") == BOT]
+
+    def posted_videos(self) -> list[bytes]:
+        return [self.files[m["video"]["file_id"]] for (chat, _id), m in sorted(self.messages.items())
+                if chat == CHANNEL["id"] and "video" in m]
 
     def comments_under(self, post_remote_id: str) -> list[dict]:
         """The messages of the discussion group that answer the post's automatic forward."""
@@ -157,6 +169,8 @@ class FakeTelegram(FakeApi):
             return Refusal(401, "Unauthorized").answer
         if handler is None:
             return Refusal(404, "Not Found").answer
+        if len(request.body) > UPLOAD_LIMIT:
+            return Refusal(413, "Request Entity Too Large").answer
         try:
             return Answer(200, {"ok": True, "result": handler(self._fields(request))})
         except Refusal as refusal:
@@ -208,7 +222,8 @@ class FakeTelegram(FakeApi):
         if not self.linked or self.forwards_late:
             return
         origin = {"type": "channel", "chat": CHANNEL, "message_id": post["message_id"], "date": post["date"]}
-        copy = {key: post[key] for key in ("text", "caption", "media_group_id", "photo", "poll") if key in post}
+        copy = {key: post[key] for key in ("text", "caption", "media_group_id", "photo", "video", "poll")
+                if key in post}
         forward = self._store(GROUP, {"from": TELEGRAM, "sender_chat": CHANNEL, "is_automatic_forward": True,
                                       "forward_origin": origin, **copy})
         self._update("message", forward)
@@ -272,6 +287,19 @@ class FakeTelegram(FakeApi):
         return self._post(fields, {"photo": [{"file_id": f"photo-{len(photo)}", "file_size": len(photo)}],
                                    "caption": self._caption(fields)})
 
+    def do_sendVideo(self, fields: dict) -> dict:
+        return self._post(fields, {"video": self._video(fields, fields), "caption": self._caption(fields)})
+
+    def _video(self, item: dict, fields: dict) -> dict:
+        """A Video object for an uploaded file; its sizes are what the sender said (Telegram reads them alike)."""
+        content = fields.get("files", {}).get(str(item.get("media") or item.get("video", "")).removeprefix("attach://"))
+        if not content:
+            raise bad_request("there is no video in the request")
+        file_id = f"video-{len(self.files) + 1}"
+        self.files[file_id] = content
+        return {"file_id": file_id, "file_size": len(content), "mime_type": "video/mp4",
+                **{key: int(item[key]) for key in ("width", "height", "duration") if key in item}}
+
     def do_sendMediaGroup(self, fields: dict) -> list[dict]:
         media = fields["media"]
         if not 2 <= len(media) <= 10:
@@ -280,8 +308,9 @@ class FakeTelegram(FakeApi):
         files = fields.get("files", {})
         if any(item["media"].removeprefix("attach://") not in files for item in media):
             raise bad_request("wrong file identifier/HTTP URL specified")
-        return [self._post(fields, {"media_group_id": group_id, "photo": [{"file_id": item["media"]}],
-                                    "caption": self._caption(item)}) for item in media]
+        return [self._post(fields, {"media_group_id": group_id, "caption": self._caption(item),
+                                    **({"video": self._video(item, fields)} if item["type"] == "video"
+                                       else {"photo": [{"file_id": item["media"]}]})}) for item in media]
 
     def do_sendPoll(self, fields: dict) -> dict:
         options = [o["text"] for o in fields["options"]]

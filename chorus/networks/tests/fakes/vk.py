@@ -13,7 +13,8 @@ GROUP_ID = 218000111
 RIVAL_ID = 218000222
 
 USER_ONLY = {"wall.post", "wall.edit", "wall.delete", "photos.getWallUploadServer", "photos.saveWallPhoto",
-             "account.getAppPermissions"}
+             "video.save", "account.getAppPermissions", "stats.getPostReach"}
+STATS = 1048576  # account.getAppPermissions' bit for the stats right
 COMMUNITY_ONLY = {"messages.getConversations", "messages.getHistory", "messages.send",
                   "groups.getTokenPermissions"}
 STATE_CHANGING = {"wall.post", "wall.edit", "wall.delete", "wall.createComment", "wall.deleteComment",
@@ -53,13 +54,14 @@ class FakeVk(FakeApi):
         self.people: dict[int, str] = {}
         self.banned: set[int] = set()
         self.photos: dict[int, str] = {}
+        self.videos: dict[int, bytes | None] = {}  # video.save made the entry; the upload fills it
         self.polls: dict[int, dict] = {}
-        self.app_rights = 8192 | 4 | 262144
+        self.app_rights = 8192 | 4 | 16 | 262144 | STATS
         self.community_rights = ["messages", "manage"]
         self.is_admin = True
         self.error_codes: list[int] = []  # VK errors the next state-changing calls answer with
         self.rate_limit_code = 6
-        self.reject_code = 214
+        self.reject_code = 100  # a parameter VK refuses; its content rules are `content_refused`
         self._post(-RIVAL_ID, "Улун недели: Те Гуань Инь", views=940, likes=31)
 
     @property
@@ -83,7 +85,23 @@ class FakeVk(FakeApi):
     def rejected(self, request):
         return error(self.reject_code)
 
+    def forbidden(self, request):
+        return error(15)  # access denied: the user is no longer an editor of the community
+
+    def not_found(self, request):
+        return error(104)
+
+    def captcha(self, request):
+        return error(14, captcha_sid="239633676097", captcha_img="https://api.vk.com/captcha.php?sid=239633676097")
+
+    def content_refused(self, request):
+        return error(214)  # adding the post is denied (VK's anti-spam, or the community's rules)
+
     # What the contract reads --------------------------------------------------------------------------
+    def posted_videos(self) -> list[bytes]:
+        return [self.videos[int(name.split("_")[1])] for post in self.walls.get(-GROUP_ID, {}).values()
+                for name in post["attachments"].split(",") if name.startswith("video")]
+
     def remote_posts(self) -> list[dict]:
         return [{"remote_id": f"{-GROUP_ID}_{p['id']}", "text": p["text"], "attachments": p["attachments"]}
                 for p in self.walls[-GROUP_ID].values()]
@@ -111,10 +129,13 @@ class FakeVk(FakeApi):
             self.messages.append(message)
             return message["id"]
 
+    add_direct_message = add_message
+
     # State --------------------------------------------------------------------------------------------
     def _post(self, owner_id: int, text: str, attachments: str = "", views: int = 1, likes: int = 0) -> dict:
         post = {"id": next(self.ids), "owner_id": owner_id, "from_id": owner_id, "date": int(time.time()),
-                "text": text, "attachments": attachments, "views": views, "likes": likes, "reposts": 0}
+                "text": text, "attachments": attachments, "views": views, "likes": likes, "reposts": 0,
+                "reach_total": views, "reach_subscribers": views}
         self.walls[owner_id][post["id"]] = post
         return post
 
@@ -180,6 +201,20 @@ class FakeVk(FakeApi):
     def account_getAppPermissions(self, request):
         return ok(self.app_rights)
 
+    def stats_getPostReach(self, request):
+        """Reach of up to 30 of the community's posts, for an admin's token with the stats right; else error 15
+        (VK's "Access denied: no access to call this method")."""
+        if not self.app_rights & STATS or not self.is_admin:
+            return error(15)
+        post_ids = [int(i) for i in request.arg("post_ids").split(",") if i]
+        if not post_ids or len(post_ids) > 30:
+            return error(100)
+        wall = self.walls.get(int(request.arg("owner_id") or 0), {})
+        return ok([{"post_id": i, "reach_total": wall[i]["reach_total"],
+                    "reach_subscribers": wall[i]["reach_subscribers"], "reach_viral": 0, "reach_ads": 0, "links": 0,
+                    "to_group": 0, "join_group": 0, "hide": 0, "report": 0, "unsubscribe": 0}
+                   for i in post_ids if i in wall])
+
     def groups_getTokenPermissions(self, request):
         return ok({"mask": 4096, "permissions": [{"name": n, "setting": 1} for n in self.community_rights]})
 
@@ -217,6 +252,10 @@ class FakeVk(FakeApi):
             return error(100)
         if len(text) > 16384:
             return error(100)
+        media = [name for name in attachments.split(",") if name.startswith(("photo", "video"))]
+        if len(media) > 10 or any(self.videos.get(int(name.split("_")[1])) is None
+                                  for name in media if name.startswith("video")):
+            return error(100)  # over ten media, or a video whose file never arrived
         post = self._post(owner_id, text, attachments)
         if guid:
             self.guids[guid] = post["id"]
@@ -320,6 +359,22 @@ class FakeVk(FakeApi):
         photo_id = next(self.ids)
         self.photos[photo_id] = "uploaded"
         return Answer(200, {"server": 1, "photo": json.dumps([{"photo": str(photo_id)}]), "hash": "h"})
+
+    def video_save(self, request):
+        if int(request.arg("group_id") or 0) != GROUP_ID:
+            return error(15)
+        video_id = next(self.ids)
+        self.videos[video_id] = None
+        return ok({"upload_url": f"{self.url}/upload/video?vid={video_id}", "video_id": video_id,
+                   "owner_id": -GROUP_ID, "title": request.arg("name"), "access_key": "k"})
+
+    @route("POST", r"/upload/video")
+    def upload_video(self, request: Request) -> Answer:
+        video_id = int(request.arg("vid") or 0)
+        if video_id not in self.videos or "video_file" not in request.uploads:
+            return Answer(200, {"error": "invalid video file"})
+        self.videos[video_id] = request.uploads["video_file"][2]
+        return Answer(200, {"size": len(self.videos[video_id]), "video_id": video_id, "owner_id": -GROUP_ID})
 
     def photos_saveWallPhoto(self, request):
         [uploaded] = json.loads(request.arg("photo"))

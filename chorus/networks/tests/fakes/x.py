@@ -21,6 +21,7 @@ TOKEN_PATH = "/2/oauth2/token"
 ID = r"(?P<id>[0-9]+)"
 IMAGE_TYPES = {"image/jpeg", "image/png", "image/gif", "image/webp"}
 IMAGE_BYTES, SEGMENT_BYTES = 5 * 2**20, 5 * 2**20
+VIDEO_TYPES, VIDEO_BYTES = {"video/mp4", "video/quicktime"}, 512 * 2**20
 
 
 def problem(status: int, title: str, detail: str, kind: str = "about:blank", headers: dict | None = None) -> Answer:
@@ -43,6 +44,7 @@ class FakeX(AuthorizationServer, FakeApi):
     user_id = "1500000000000000001"
     username = "democoffee"
     public_handle = "rivaltea"
+    processes_video = True
 
     def __init__(self):
         super().__init__()
@@ -54,6 +56,7 @@ class FakeX(AuthorizationServer, FakeApi):
         self.refresh: dict[str, str] = {}  # refresh token → user id; each is good for one refresh
         self.next_id = 1800000000000000000
         self.media: dict[str, dict] = {}  # media id → {"type", "total", "segments": {index: bytes}, "done"}
+        self.processing_fails = False
         self.daily_limit_over = ""  # "app" or "user": the next POST /2/tweets hits that 24-hour posting limit
         self.unauthorised_posts = 0
         self.refresh_waits_for: int = 0  # hold a refresh until this many posts were refused with a 401
@@ -88,6 +91,24 @@ class FakeX(AuthorizationServer, FakeApi):
 
     def rejected(self, request: Request) -> Answer:
         return invalid("Your Tweet text is too long.")
+
+    def forbidden(self, request: Request) -> Answer:
+        return problem(403, "Forbidden", "You are not permitted to perform this action.")
+
+    def not_found(self, request: Request) -> Answer:
+        return problem(404, "Not Found Error", "Could not find the resource.",
+                       "https://api.twitter.com/2/problems/resource-not-found")
+
+    def content_refused(self, request: Request) -> Answer:
+        return problem(403, "Forbidden", "You are not allowed to create a Tweet with duplicate content.")
+
+    def posted_videos(self) -> list[bytes]:
+        return [b"".join(segment for _index, segment in sorted(self.media[m]["segments"].items()))
+                for tweet in self.tweets.values() if tweet["author_id"] == self.user_id
+                for m in tweet.get("media_ids", []) if self.media[m]["type"] in VIDEO_TYPES]
+
+    def fail_video_processing(self) -> None:
+        self.processing_fails = True
 
     def remote_posts(self) -> list[dict]:
         return [{"remote_id": t["id"], "text": t["text"]} for t in self.tweets.values()
@@ -174,6 +195,13 @@ class FakeX(AuthorizationServer, FakeApi):
                                    "tweet_count": tweets, "listed_count": 0}}
 
     # OAuth 2 ----------------------------------------------------------------------------------------------------
+    granted_scope = "tweet.read tweet.write users.read offline.access media.write tweet.moderate.write"
+    withheld_scopes: tuple[str, ...] = ()  # scopes the person unticked on X's consent page
+    refresh_days: int | None = None  # a refresh token's announced lifetime (refresh_token_expires_in), if any
+
+    def refresh_lifetime(self) -> dict:
+        return {"refresh_token_expires_in": self.refresh_days * 86400} if self.refresh_days else {}
+
     @route("POST", TOKEN_PATH)
     def token(self, request: Request) -> Answer:
         if request.form.get("grant_type") == "authorization_code":
@@ -181,8 +209,9 @@ class FakeX(AuthorizationServer, FakeApi):
             if isinstance(issued, Answer):
                 return issued
             access, refresh = self.issue(self.user_id)
+            self.granted_scope = " ".join(s for s in issued["scope"].split() if s not in self.withheld_scopes)
             return Answer(200, {"token_type": "bearer", "expires_in": 7200, "access_token": access,
-                                "scope": issued["scope"], "refresh_token": refresh})
+                                "scope": self.granted_scope, "refresh_token": refresh, **self.refresh_lifetime()})
         if request.form.get("grant_type") != "refresh_token" or request.form.get("client_id") != self.client_id:
             return Answer(400, {"error": "invalid_request", "error_description": "Missing required parameter."})
         user_id = self.refresh.pop(request.form.get("refresh_token", ""), None)  # rotation: good once
@@ -191,7 +220,7 @@ class FakeX(AuthorizationServer, FakeApi):
                                                                                   "invalid."})
         access, refresh = self.issue(user_id)
         return Answer(200, {"token_type": "bearer", "expires_in": 7200, "access_token": access,
-                            "scope": "tweet.read tweet.write users.read offline.access", "refresh_token": refresh})
+                            "scope": self.granted_scope, "refresh_token": refresh, **self.refresh_lifetime()})
 
     @route("GET", "/i/oauth2/authorize")  # on x.com; tests point "x-authorize" at this fake too
     def oauth_authorize(self, request: Request) -> Answer:
@@ -271,6 +300,8 @@ class FakeX(AuthorizationServer, FakeApi):
         media_ids = body.get("media", {}).get("media_ids", [])
         if len(media_ids) > 4:
             return invalid("A post has at most 4 images.")
+        if len(media_ids) > 1 and any(self.media.get(m, {}).get("type") in VIDEO_TYPES for m in media_ids):
+            return invalid("A post may have one video, alone, or up to 4 images.")
         if any(not self.media.get(m, {}).get("done") or self.media[m]["owner"] != viewer for m in media_ids):
             return invalid("Your media IDs are invalid.")
         poll = body.get("poll")
@@ -308,6 +339,8 @@ class FakeX(AuthorizationServer, FakeApi):
             return invalid(f"media type unrecognized: {kind}")
         if body.get("media_category", "tweet_image") == "tweet_image" and total > IMAGE_BYTES:
             return invalid(f"File size exceeds {IMAGE_BYTES} bytes.")
+        if body.get("media_category") == "tweet_video" and (kind not in VIDEO_TYPES or total > VIDEO_BYTES):
+            return invalid(f"media type unrecognized or file size exceeds {VIDEO_BYTES} bytes: {kind}")
         self.next_id += 1
         media_id = str(self.next_id)
         self.media[media_id] = {"type": kind, "total": total, "segments": {}, "done": False, "owner": viewer}
@@ -343,9 +376,27 @@ class FakeX(AuthorizationServer, FakeApi):
         size = sum(len(segment) for segment in media["segments"].values())
         if size != media["total"] or sorted(media["segments"]) != list(range(len(media["segments"]))):
             return invalid("File size does not match the total_bytes given at initialize.")
+        data = {"id": request.params["id"], "media_key": f"3_{request.params['id']}", "size": size,
+                "expires_after_secs": 86400}
+        if media["type"] in VIDEO_TYPES:  # transcoded in the background: usable once STATUS says succeeded
+            media["state"] = "failed" if self.processing_fails else "succeeded"
+            return Answer(200, {"data": data | {"processing_info": {"state": "pending", "check_after_secs": 1}}})
         media["done"] = True
-        return Answer(200, {"data": {"id": request.params["id"], "media_key": f"3_{request.params['id']}",
-                                     "size": size, "expires_after_secs": 86400}})
+        return Answer(200, {"data": data})
+
+    @route("GET", "/2/media/upload")
+    def media_status(self, request: Request) -> Answer:
+        viewer = self.viewer(request)
+        if isinstance(viewer, Answer):
+            return viewer
+        media = self.media.get(request.arg("media_id"))
+        if request.arg("command") != "STATUS" or media is None:
+            return invalid("The media_id is not valid for this upload.")
+        info = {"state": media.get("state", "succeeded"), "progress_percent": 100}
+        if info["state"] == "failed":
+            info |= {"error": {"code": 1, "name": "InvalidMedia", "message": "Unsupported video format"}}
+        media["done"] = info["state"] == "succeeded"
+        return Answer(200, {"data": {"id": request.arg("media_id"), "processing_info": info}})
 
     @route("DELETE", rf"/2/tweets/{ID}")
     def delete_tweet(self, request: Request) -> Answer:
@@ -357,6 +408,25 @@ class FakeX(AuthorizationServer, FakeApi):
             return problem(403, "Forbidden", "You are not authorized to delete this Tweet.")
         self.tweets.pop(request.params["id"], None)
         return Answer(200, {"data": {"deleted": tweet is not None}})
+
+    @route("PUT", rf"/2/tweets/{ID}/hidden")
+    def hide_reply(self, request: Request) -> Answer:
+        viewer = self.viewer(request)
+        if isinstance(viewer, Answer):
+            return viewer
+        tweet = self.tweets.get(request.params["id"])
+        if tweet is None:
+            return problem(404, "Not Found Error", f"Could not find tweet with id: [{request.params['id']}].",
+                           "https://api.twitter.com/2/problems/resource-not-found")
+        root = self.tweets.get(tweet["conversation_id"])
+        if not tweet["reply_to"] or root is None or root["author_id"] != viewer:
+            return problem(403, "Forbidden", "You cannot hide or unhide replies to a conversation that is not "
+                                             "authored by you.")
+        hidden = request.json.get("hidden")
+        if not isinstance(hidden, bool):
+            return invalid("`hidden` must be true or false.")
+        tweet["hidden"] = hidden
+        return Answer(200, {"data": {"hidden": hidden}})
 
     @route("GET", "/2/tweets")
     def lookup(self, request: Request) -> Answer:

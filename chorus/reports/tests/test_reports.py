@@ -1,0 +1,152 @@
+"""An owner builds the coffee shop's October report; the client reads it on screen and as a PDF."""
+
+import io
+
+import pytest
+from django.core import mail
+from django.core.files.uploadedfile import SimpleUploadedFile
+from PIL import Image
+from pypdf import PdfReader
+
+from chorus.reports import services
+from chorus.reports.models import Report
+from chorus.reports.periods import parse_period
+from chorus.workspaces.roles import Role
+from chorus.workspaces.services import update_branding
+
+
+def pdf_text(report: Report) -> str:
+    with report.pdf.open("rb") as pdf:
+        return " ".join(page.extract_text() for page in PdfReader(io.BytesIO(pdf.read())).pages)
+
+
+def png(colour="red", size=(64, 32)) -> SimpleUploadedFile:
+    out = io.BytesIO()
+    Image.new("RGB", size, colour).save(out, format="PNG")
+    return SimpleUploadedFile("logo.png", out.getvalue(), content_type="image/png")
+
+
+def test_the_october_report_compares_each_number_with_september(owner, workspace, coffee_history):
+    report = services.build_report(actor=owner, workspace=workspace, period=parse_period("2026-10"))
+
+    figures = services.figures.report_figures(workspace, parse_period("2026-10"))
+    lines = {line.key: line for line in figures["summary"]}
+    assert lines["followers"].value == 1040 and lines["followers"].previous == 950
+    assert lines["followers-growth"].value == 1040 - 950  # from the last count before October to its last
+    assert lines["posts"].value == 2 and lines["posts"].previous == 1
+    assert lines["interactions"].value == 50 + 30
+    assert lines["interactions"].change == pytest.approx((80 - 20) / 20 * 100)
+    er = lines["er-followers:per-post"]
+    assert er.value == pytest.approx((50 / 1000 + 30 / 1000) / 2 * 100)  # followers when each post went out
+    assert er.previous == pytest.approx(20 / 900 * 100) and er.change == pytest.approx(er.value - er.previous)
+    assert lines["reach"].value == 2000  # the second post's reach is missing, not zero
+    assert report.title == "Отчёт Demo Coffee: Октябрь 2026"
+
+
+def test_the_report_is_in_the_workspace_language_on_screen_and_in_the_pdf(owner, workspace, coffee_history):
+    report = services.build_report(actor=owner, workspace=workspace, period=parse_period("2026-10"))
+
+    text = pdf_text(report)
+    assert "Demo Coffee" in text and "Октябрь 2026" in text  # Cyrillic survives into the PDF
+    assert "Подписчики" in text
+    assert "4,00 %" in text  # ER by followers, mean of per-post rates, as Russians write it
+    assert "<svg" in report.page and report.page.count("<svg") == 2
+
+
+def test_a_client_reads_the_report_but_a_contractor_does_not_see_it(signed_in, workspace, team, coffee_history):
+    report = services.build_report(actor=team[Role.OWNER], workspace=workspace, period=parse_period("2026-10"))
+    client = signed_in(team[Role.CLIENT])
+
+    page = client.get(f"/w/{workspace.slug}/reports/{report.pk}/")
+    assert page.status_code == 200 and "Demo Coffee" in page.content.decode()
+    assert page["Content-Security-Policy"].startswith("default-src 'none'")  # the stored page runs nothing
+    pdf = client.get(f"/w/{workspace.slug}/reports/{report.pk}/pdf/")
+    assert pdf["Content-Type"] == "application/pdf" and b"".join(pdf.streaming_content).startswith(b"%PDF")
+    assert client.post(f"/w/{workspace.slug}/reports/build/", {"period": "2026-10"}).status_code == 403
+
+    contractor = signed_in(team[Role.CONTRACTOR])
+    assert contractor.get(f"/w/{workspace.slug}/reports/{report.pk}/").status_code == 403
+
+
+def test_another_workspaces_report_is_not_found(signed_in, other_workspace, workspace, owner, coffee_history):
+    report = services.build_report(actor=owner, workspace=workspace, period=parse_period("2026-10"))
+    stranger = signed_in(other_workspace.memberships.get().user)
+    assert stranger.get(f"/w/{other_workspace.slug}/reports/{report.pk}/").status_code == 404
+
+
+def test_an_analyst_builds_a_report_from_the_page(signed_in, workspace, team, coffee_history):
+    analyst = signed_in(team[Role.ANALYST])
+    response = analyst.post(f"/w/{workspace.slug}/reports/build/", {"period": "2026-W43"})
+    report = Report.objects.get()
+    assert response.url == f"/w/{workspace.slug}/reports/{report.pk}/"
+    assert (report.period_start.isoformat(), report.period_end.isoformat()) == ("2026-10-19", "2026-10-26")
+    assert report.built_by == team[Role.ANALYST]
+
+
+def test_a_period_that_cannot_be_read_is_refused_with_the_forms_it_takes(signed_in, workspace, owner):
+    response = signed_in(owner).post(f"/w/{workspace.slug}/reports/build/", {"period": "October"}, follow=True)
+    assert "2026-W44" in response.content.decode()
+    assert not Report.objects.exists()
+
+
+def test_network_text_in_a_top_post_is_shown_as_text(owner, workspace, channel, coffee_history):
+    from chorus.analytics.store import MetricsStore, PostReading
+    from chorus.content.services import create_and_schedule
+    from chorus.publishing.models import PublishJob, Status
+
+    _post, (job,) = create_and_schedule(actor=owner, workspace=workspace, channel_ids=[channel.pk],
+                                        text='<script>alert("x")</script><img src=http://10.0.0.1/x>',
+                                        due_at=coffee_history["october"][0].published_at)
+    PublishJob.objects.filter(pk=job.pk).update(status=Status.PUBLISHED, remote_id="oct-3",
+                                                published_at=coffee_history["october"][0].published_at)
+    store = MetricsStore()
+    registered, = store.register(channel, [store.facts_of_job(PublishJob.objects.get(pk=job.pk))])
+    store.ingest_posts([PostReading(registered.pk, coffee_history["october"][0].published_at, likes=500)])
+
+    report = services.build_report(actor=owner, workspace=workspace, period=parse_period("2026-10"))
+
+    assert "&lt;script&gt;" in report.page and "<script>" not in report.page
+    assert "10.0.0.1" not in report.page.replace("&lt;img src=http://10.0.0.1/x&gt;", "")
+
+
+def test_the_report_wears_the_workspace_logo_and_colour(owner, workspace, coffee_history):
+    update_branding(actor=owner, workspace=workspace, brand_color="#123456", logo=png())
+    report = services.build_report(actor=owner, workspace=workspace, period=parse_period("2026-10"))
+    assert "data:image/png;base64," in report.page and "#123456" in report.page
+
+
+def test_a_logo_that_is_not_png_or_jpeg_is_refused_and_the_old_one_stays(owner, workspace):
+    from django.core.exceptions import ValidationError
+
+    update_branding(actor=owner, workspace=workspace, brand_color="#123456", logo=png())
+    gif = io.BytesIO()
+    Image.new("RGB", (8, 8)).save(gif, format="GIF")
+    with pytest.raises(ValidationError, match="GIF; use a PNG or JPEG"):
+        update_branding(actor=owner, workspace=workspace, brand_color="#123456",
+                        logo=SimpleUploadedFile("logo.gif", gif.getvalue()))
+    workspace.refresh_from_db()
+    assert workspace.logo.name.endswith(".png")
+
+
+def test_the_owner_e_mails_a_report_and_the_outbox_shows_it(owner, workspace, coffee_history, signed_in,
+                                                            django_capture_on_commit_callbacks, settings):
+    settings.CELERY_TASK_ALWAYS_EAGER = True
+    report = services.build_report(actor=owner, workspace=workspace, period=parse_period("2026-10"))
+    with django_capture_on_commit_callbacks(execute=True):
+        services.email_report(actor=owner, report=report, recipients="Client@Example.com; boss@example.com")
+
+    assert sorted(m.to[0] for m in mail.outbox) == ["boss@example.com", "client@example.com"]
+    letter = mail.outbox[0]
+    assert letter.subject == report.title
+    (name, content, kind), = letter.attachments
+    assert kind == "application/pdf" and content.startswith(b"%PDF") and name.endswith(".pdf")
+    page = signed_in(owner).get(f"/w/{workspace.slug}/reports/").content.decode()
+    assert "client@example.com" in page and "Sent" in page
+
+
+def test_an_address_that_is_not_one_is_named(owner, workspace, coffee_history):
+    from django.core.exceptions import ValidationError
+
+    report = services.build_report(actor=owner, workspace=workspace, period=parse_period("2026-10"))
+    with pytest.raises(ValidationError, match="client-at-example.com is not an e-mail address"):
+        services.email_report(actor=owner, report=report, recipients="client-at-example.com")
