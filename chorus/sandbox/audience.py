@@ -27,6 +27,7 @@ from chorus.sandbox.models import (
 
 SETTLE_HOURS = 18  # the time constant of the curve: 1 - e^(-72/18) ≈ 98% after three days
 ACTIVE_DAYS = 7  # posts older than this no longer change
+SETTLE_CHUNK = 200  # posts settled at a time: a busy week's posts and their comments are never all in memory
 CYRILLIC = re.compile("[а-яё]", re.IGNORECASE)
 HOSTILE_NAME_SHARE = 0.04
 OTHER_LANGUAGE_SHARE = 0.12
@@ -163,7 +164,7 @@ def settle_posts(posts: list[SandboxPost], now: datetime) -> int:
     """Bring the posts' counters and comments up to `now`. Returns how many comments were added."""
     histories = {}
     banned = _banned_authors(posts)
-    arrived_plans = []
+    arrived_plans, changed = [], []
     for post in posts:
         account = post.account
         if account.pk not in histories:
@@ -173,19 +174,34 @@ def settle_posts(posts: list[SandboxPost], now: datetime) -> int:
         share = settled_share(now - post.created_at)
         arrived = [p for p in planned_comments(post, account.seed, plan.comment_count)
                    if _arrives(p, now, banned.get(account.pk, {}))]
+        counted = (post.views, post.likes, post.reposts, post.comments)
         post.views = int(plan.views * share)
         post.likes = int(post.views * plan.like_rate)
         post.reposts = int(post.views * plan.repost_rate)
         post.comments = len(arrived)
+        if counted != (post.views, post.likes, post.reposts, post.comments):
+            changed.append(post)
         arrived_plans += arrived
     with transaction.atomic():
-        SandboxPost.objects.bulk_update(posts, ["views", "likes", "reposts", "comments"], batch_size=500)
+        # Most of a week's posts gain nothing in a minute: only those whose counters moved are written.
+        SandboxPost.objects.bulk_update(changed, ["views", "likes", "reposts", "comments"], batch_size=500)
         before = SandboxComment.objects.filter(post__in=posts).count()
         SandboxComment.objects.bulk_create([p.comment for p in arrived_plans], batch_size=500,
                                            ignore_conflicts=True)
         added = SandboxComment.objects.filter(post__in=posts).count() - before
         _apply_authors_changes([p for p in arrived_plans if p.edit_at or p.delete_at], now)
         return added
+
+
+def recent_posts_in_chunks(now: datetime, size: int):
+    """The posts of the last week that are still up, `size` at a time (by id, so a chunk's writes never move
+    the next chunk's start)."""
+    recent = (SandboxPost.objects.select_related("account").order_by("pk")
+              .filter(created_at__gte=now - timedelta(days=ACTIVE_DAYS), created_at__lte=now, deleted_at=None))
+    last = 0
+    while chunk := list(recent.filter(pk__gt=last)[:size]):
+        yield chunk
+        last = chunk[-1].pk
 
 
 def planned_messages(account: SandboxAccount, day: date) -> list[SandboxMessage]:
@@ -258,9 +274,7 @@ def record_follower_days(account: SandboxAccount, until: date) -> None:
 def simulate(now: datetime) -> int:
     """The periodic tick: posts of the last week catch up to `now`, the week's direct messages arrive, and today's
     follower count is written. Returns how many comments and messages arrived."""
-    posts = list(SandboxPost.objects.select_related("account")
-                 .filter(created_at__gte=now - timedelta(days=ACTIVE_DAYS), created_at__lte=now, deleted_at=None))
-    added = settle_posts(posts, now) if posts else 0
+    added = sum(settle_posts(chunk, now) for chunk in recent_posts_in_chunks(now, SETTLE_CHUNK))
     for account in SandboxAccount.objects.all():
         record_follower_days(account, now.date())
         added += deliver_messages(account, now)

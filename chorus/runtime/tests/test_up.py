@@ -55,9 +55,15 @@ def wait_for_login_page(port: int, up: subprocess.Popen, timeout: float = 90) ->
     pytest.fail("the login page never answered")
 
 
+def environment(pid: int) -> dict[str, str]:
+    pairs = Path(f"/proc/{pid}/environ").read_bytes().decode().split("\0")
+    return dict(pair.split("=", 1) for pair in pairs if "=" in pair)
+
+
 def stop_with_ctrl_c(up: subprocess.Popen) -> None:
     family = descendants(up.pid)
-    assert len(family) >= 4  # gunicorn with 2 workers, the celery worker and its beat
+    assert len(family) >= 3  # gunicorn and its worker, the celery worker (beat is one of its threads)
+    assert {environment(pid).get("MALLOC_ARENA_MAX") for pid in family | {up.pid}} == {"2"}
     up.send_signal(signal.SIGINT)
     assert up.wait(timeout=60) == 0
     assert [pid for pid in family if alive(pid)] == []

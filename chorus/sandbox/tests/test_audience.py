@@ -7,7 +7,7 @@ from django.utils import timezone
 
 from chorus.sandbox import audience
 from chorus.sandbox.models import SandboxComment, SandboxFollowerDay, SandboxPost
-from chorus.sandbox.network import create_post, open_account
+from chorus.sandbox.network import create_post, delete_post, open_account
 from chorus.sandbox.tasks import simulate_audience
 
 
@@ -85,3 +85,32 @@ def test_a_different_seed_is_a_different_audience(db):
         audience.settle_posts([post], now)
         views.append(counters(post)[0])
     assert views[0] != views[1]
+
+
+def test_a_busy_week_is_settled_a_few_posts_at_a_time_with_the_same_audience(db, monkeypatch):
+    """A page that posted a lot this week: each tick holds a few of its posts at a time, and the audience it
+    gets is the one it would get with all of them at once."""
+    now = timezone.now()
+    account = open_account("Busy page (sandbox)", seed=7, followers=20000, created_at=now - timedelta(days=30))
+    week = [create_post(account, text=f"Новинка недели №{n}: что скажете?", media_count=1, idempotency_key="",
+                        at=now - timedelta(hours=7 * n + 2)) for n in range(5)]
+    create_post(account, text="Old news", media_count=0, idempotency_key="", at=now - timedelta(days=9))
+    removed = create_post(account, text="Oops", media_count=0, idempotency_key="", at=now - timedelta(hours=1))
+    delete_post(account, removed.remote_id)
+
+    assert [[p.pk for p in chunk] for chunk in audience.recent_posts_in_chunks(now, 2)] == [
+        [week[0].pk, week[1].pk], [week[2].pk, week[3].pk], [week[4].pk]]
+
+    audience.settle_posts(week, now)  # all at once
+    at_once = [counters(post) for post in week], comments_of(account)
+    SandboxComment.objects.all().delete()
+    SandboxPost.objects.update(views=0, likes=0, reposts=0, comments=0)
+    monkeypatch.setattr(audience, "SETTLE_CHUNK", 2)
+    audience.simulate(now)
+    assert ([counters(post) for post in week], comments_of(account)) == at_once
+    assert sum(c[3] for c in at_once[0]) > 0
+
+
+def comments_of(account) -> list[tuple]:
+    return list(SandboxComment.objects.filter(post__account=account).order_by("remote_id")
+                .values_list("remote_id", "text", "created_at"))

@@ -21,7 +21,8 @@ class Command(BaseCommand):
         summary = demo.seed_demo(progress=self._progress) if first_start else None
         processes.prepare_web()
         connections.close_all()  # the children open their own
-        children = {"web": processes.web_argv(port), "worker": processes.worker_argv(beat=True)}
+        # One web process: a small team's clicks do not need a second copy of Django (docs/decisions.md).
+        children = {"web": processes.web_argv(port, workers=1), "worker": processes.worker_argv(beat=True)}
         processes.supervise(children, port, self._welcome(port, summary.password if summary else None))
 
     def _progress(self, message: str) -> None:
