@@ -61,6 +61,7 @@ COMMENT_FIELDS = ("comment.ID,comment.AUTHOR_ID,comment.AUTHOR_NAME,comment.AUTH
 
 # OK's error_code → the shared errors (apiok.ru/dev/errors; the list is mirrored by every OK client).
 AUTH_CODES = {101, 102, 103, 104, 105}  # PARAM_API_KEY, SESSION_EXPIRED, SESSION_KEY, SIGNATURE, RESIGNATURE
+SESSION_EXPIRED = 102  # the half-hour access token ran out: the 30-day refresh token renews it
 PERMISSION_CODES = {10, 24, 50, 200, 210, 453, 456, 457, 458}  # PERMISSION_DENIED, NOT_OWNER, NOT_ADMIN, ...
 VALIDATION_CODES = {3, 4, 100, 160, 600, 601, 602, 603, 604, 607, 704}  # PARAM, GROUP_ID, TEXT_LIMIT, ...
 CONTENT_CODES = {454, 511}  # CENSOR_MATCH, IDS_BLOCKED (anti-spam)
@@ -68,6 +69,10 @@ CONTENT_CODES = {454, 511}  # CENSOR_MATCH, IDS_BLOCKED (anti-spam)
 RATE_LIMITS = {8: ("channel", 600), 7: ("channel", 3600), 9: ("app", 3600), 11: ("app", 3600)}
 REFUSED_CODES = {2, 30}  # SERVICE (temporarily unavailable), NETWORK (body refused)
 UNKNOWN_CODES = {1, 31, 9999}  # UNKNOWN, NETWORK_TIMEOUT, SYSTEM: a write may or may not have happened
+
+
+class SessionExpired(errors.AuthExpired):
+    """OK's 102: the access token ran out; where the channel holds a refresh token, it renews the session."""
 
 
 def session_secret(access_token: str, application_secret_key: str) -> str:
@@ -213,6 +218,36 @@ class OkConnector(Connector):
 
     # One signed call -------------------------------------------------------------------------------------------
     def call(self, method: str, **params):
+        """One signed call; an expired session is renewed once with the refresh token and the call made again (OK
+        refuses an expired session before doing anything, so a write is not made twice)."""
+        try:
+            return self._signed_call(method, **params)
+        except SessionExpired:
+            if not self.channel.credentials.get("refresh_token"):
+                raise
+        self._renew_session()
+        return self._signed_call(method, **params)
+
+    def _renew_session(self) -> None:
+        from chorus.channels.services import rotate_credentials  # channels.services imports the registry
+
+        # OK keeps the refresh token and issues a new access token: another worker's renewal shows as a new one.
+        rotate_credentials(self.channel, "access_token", lambda _old: self._renewed())
+
+    def _renewed(self) -> dict:
+        credentials = self.channel.credentials
+        try:
+            answer = request_token(self.network, API_URL, TOKEN_PATH, form={}, label=self.label,
+                                   base_url=self.channel.config.get("api_base_url", ""), params={
+                                       "refresh_token": credentials["refresh_token"], "grant_type": "refresh_token",
+                                       "client_id": self.channel.config.get("application_id", ""),
+                                       "client_secret": credentials.get("application_secret_key", "")})
+        except errors.AuthExpired as exc:
+            raise errors.AuthExpired(_("OK did not renew the session (%(reason)s): connect the channel again.")
+                                     % {"reason": exc.reason}) from exc
+        return {"access_token": answer["access_token"]}
+
+    def _signed_call(self, method: str, **params):
         credentials = self.channel.credentials
         token = credentials.get("access_token", "")
         params = {"application_key": self.channel.config.get("application_key", ""), "format": "json",
@@ -241,6 +276,8 @@ class OkConnector(Connector):
         if code in RATE_LIMITS:
             scope, seconds = RATE_LIMITS[code]
             return errors.RateLimited(reason, http.retry_at(response.headers, seconds), scope)
+        if code == SESSION_EXPIRED:
+            return SessionExpired(reason)
         if code in AUTH_CODES:
             return errors.AuthExpired(reason)
         if code in PERMISSION_CODES:

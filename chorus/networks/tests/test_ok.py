@@ -12,7 +12,7 @@ from chorus.inbox import services as inbox
 from chorus.inbox.ingestion import ingest_channel
 from chorus.networks import errors
 from chorus.networks.base import Poll, Publication
-from chorus.networks.ok import OkConnector, session_secret, signature
+from chorus.networks.ok import OkConnector, SessionExpired, session_secret, signature
 from chorus.networks.tests.contract import TEXT, ConnectorContract
 from chorus.networks.tests.fakes import ok as fake
 from chorus.networks.tests.fakes.ok import FakeOk, ok_error
@@ -146,7 +146,7 @@ def test_a_text_over_the_limit_is_refused_before_and_by_ok(api, channel):
 
 
 @pytest.mark.parametrize(("code", "error"), [
-    (102, errors.AuthExpired), (103, errors.AuthExpired), (104, errors.AuthExpired),
+    (102, SessionExpired), (103, errors.AuthExpired), (104, errors.AuthExpired),
     (10, errors.PermissionMissing), (100, errors.ValidationRejected), (454, errors.ContentRejected),
     (514, errors.CaptchaRequired), (300, errors.RemoteNotFound), (2, errors.Transient),
     (1, errors.AmbiguousOutcome), (9999, errors.AmbiguousOutcome),
@@ -157,6 +157,7 @@ def test_each_ok_error_code_on_a_publish_means_what_the_scheduler_needs(api, cha
     with pytest.raises(error) as raised:
         channel.connector.publish(Publication(TEXT), "key")
     assert type(raised.value) is error and fake.ACCESS_TOKEN not in raised.value.reason
+    assert isinstance(raised.value, errors.AuthExpired) == (code in (102, 103, 104))  # an expired session is one
 
 
 def test_an_unknown_error_while_reading_is_only_transient(api, channel):
@@ -235,3 +236,42 @@ def test_an_answer_ok_refuses_fails_with_its_reason_and_is_not_sent_twice(api, c
     reply = inbox.send_reply(inbox.reply_to(actor=owner, item=item, text="Да!").pk)
     assert reply.status == "failed" and "OK error 10" in reply.error
     assert OkConnector.capabilities.moderation == ("delete",) and not OkConnector.capabilities.messages
+
+
+# Sessions ------------------------------------------------------------------------------------------------------
+def signed_in_channel(owner, workspace):
+    """A channel connected through OK's sign-in page: a half-hour access token and a 30-day refresh token."""
+    return connect_channel(actor=owner, workspace=workspace, network="ok", name="Demo Coffee в ОК",
+                           external_id=fake.GROUP_ID,
+                           credentials={**CREDENTIALS, "refresh_token": fake.REFRESH_TOKEN},
+                           config={**CONFIG, "application_id": fake.APPLICATION_ID})
+
+
+def test_olga_posts_an_hour_after_signing_in_because_the_session_renews_itself(api, owner, workspace):
+    channel = signed_in_channel(owner, workspace)
+    api.expire_sessions()  # half an hour has passed
+
+    posted = channel.connector.publish(Publication(TEXT), "key-after-an-hour")
+
+    assert api.text_of(api.topics[posted.remote_id]) == TEXT and api.renewals == 1
+    channel.refresh_from_db()
+    assert channel.credentials["access_token"] in api.tokens  # kept for the next call, encrypted as ever
+    assert channel.credentials["refresh_token"] == fake.REFRESH_TOKEN
+    channel.connector.publish(Publication("Ещё один пост"), "key-next")
+    assert api.renewals == 1  # the renewed session serves the next call
+
+
+def test_a_pasted_token_that_expires_asks_for_reconnecting_instead_of_retrying(api, channel):
+    topics = len(api.topics)
+    api.expire_sessions()
+    with pytest.raises(errors.AuthExpired, match="PARAM_SESSION_EXPIRED"):
+        channel.connector.publish(Publication(TEXT), "key-expired")
+    assert api.renewals == 0 and len(api.topics) == topics
+
+
+def test_a_refresh_token_ok_no_longer_takes_says_to_connect_again(api, owner, workspace):
+    channel = signed_in_channel(owner, workspace)
+    api.expire_sessions()
+    api.refresh_tokens.clear()  # thirty days have passed
+    with pytest.raises(errors.AuthExpired, match="OK did not renew the session .*connect the channel again"):
+        channel.connector.publish(Publication(TEXT), "key-late")

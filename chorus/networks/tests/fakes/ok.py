@@ -10,13 +10,14 @@ import json
 import time
 from datetime import UTC, datetime, timedelta, timezone
 
-from chorus.networks.tests.fakes.oauth import AuthorizationServer
+from chorus.networks.tests.fakes.oauth import AuthorizationServer, oauth_error
 from chorus.networks.tests.fakes.server import Answer, FakeApi, Request, route
 
 APPLICATION_ID = "512000111222"
 APPLICATION_KEY = "CBAFAKEKEY"
 APPLICATION_SECRET_KEY = "0123456789ABCDEF0123456789ABCDEF"
 ACCESS_TOKEN = "tkn1-fake-long-access-token"
+REFRESH_TOKEN = "ok-refresh-1"
 GROUP_ID = "53038939046008"
 COMPETITOR_ID = "54116239147097"
 TEXT_LIMIT = 16000
@@ -43,6 +44,8 @@ class FakeOk(AuthorizationServer, FakeApi):
     def __init__(self):
         super().__init__()
         self.tokens = {ACCESS_TOKEN}
+        self.refresh_tokens = {REFRESH_TOKEN}
+        self.renewals = 0
         self.granted_rights = {"VALUABLE_ACCESS", "GROUP_CONTENT", "PHOTO_CONTENT", "LONG_ACCESS_TOKEN"}
         self.setup_oauth({APPLICATION_ID: APPLICATION_SECRET_KEY})
         self.ids = itertools.count(67761823446361)
@@ -135,11 +138,28 @@ class FakeOk(AuthorizationServer, FakeApi):
 
     @route("POST", r"/oauth/token\.do")
     def oauth_token(self, request: Request) -> Answer:
+        if request.arg("grant_type") == "refresh_token":
+            return self.renew_session(request)
         issued = self.grant(request)
         if isinstance(issued, Answer):
             return issued
-        return Answer(200, {"access_token": ACCESS_TOKEN, "token_type": "session", "refresh_token": "ok-refresh-1",
+        return Answer(200, {"access_token": ACCESS_TOKEN, "token_type": "session", "refresh_token": REFRESH_TOKEN,
                             "expires_in": 1800})
+
+    def renew_session(self, request: Request) -> Answer:
+        """OK's refresh: a new half-hour access token for the 30-day refresh token, which itself stays the same."""
+        if self.oauth_clients.get(request.arg("client_id")) != request.arg("client_secret"):
+            return oauth_error("invalid_client", "Client authentication failed", 401)
+        if request.arg("refresh_token") not in self.refresh_tokens:
+            return oauth_error("invalid_grant", "Refresh token is invalid or expired")
+        token = f"tkn1-renewed-{next(self.ids)}"
+        self.tokens.add(token)
+        self.renewals += 1
+        return Answer(200, {"access_token": token, "token_type": "session", "expires_in": 1800})
+
+    def expire_sessions(self) -> None:
+        """Half an hour has passed: every access token is refused with 102."""
+        self.tokens.clear()
 
     # The endpoint -----------------------------------------------------------------------------------------------
     @route("GET", r"/fb\.do")
