@@ -5,7 +5,7 @@ for rates and top posts. Every number comes as a `formulas.Figure`: value, formu
 """
 
 from collections import defaultdict, namedtuple
-from datetime import date, timedelta
+from datetime import date, time, timedelta
 
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
@@ -17,6 +17,7 @@ from chorus.analytics import breakdowns, formulas, history_import
 from chorus.analytics.models import DAY_SUMS, ImportMapping
 from chorus.analytics.store import store
 from chorus.channels.models import Channel
+from chorus.channels.services import set_queue_slots
 from chorus.workspaces.services import ensure_can, workspace_object
 
 RATES = ("er-followers", "er-reach", "er-views", "love-rate", "talk-rate", "amplification-rate", "virality-rate")
@@ -241,6 +242,17 @@ def _check_breakdown(by: str, metric: str, average: str) -> None:
 def best_time(actor, workspace, channel_id: int, days: int = 180) -> dict:
     """The channel's best slots over the `days` up to its latest post (recent habits of its audience)."""
     return channel_best_time(channel_for(actor, workspace, channel_id), days)
+
+
+def queue_best_times(*, actor, workspace, channel_id: int) -> list:
+    """Add the channel's best slots to its posting queue, so "add to queue" in the composer fills them first."""
+    channel = channel_for(actor, workspace, channel_id, "channel.queue")
+    card = channel_best_time(channel)
+    if not card["slots"]:
+        raise ValidationError(card["note"])
+    kept = [(slot.weekday, slot.time) for slot in channel.queue_slots.all()]
+    best = [(slot["weekday"], time(slot["hour"])) for slot in card["slots"]]
+    return set_queue_slots(actor=actor, channel=channel, slots=kept + best)
 
 
 def channel_best_time(channel: Channel, days: int = 180) -> dict:

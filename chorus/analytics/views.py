@@ -14,7 +14,7 @@ from django.core.exceptions import ValidationError
 from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy
+from django.utils.translation import gettext_lazy, ngettext
 from django.views.decorators.http import require_POST
 
 from chorus.analytics import breakdowns, formulas, history_import, services
@@ -242,6 +242,21 @@ def what_works(request, channel_id):
         "metrics": [(slug, m.name) for slug, m in formulas.METRICS.items()], "averages": AVERAGE_LABELS.items(),
         "query": _query_without_export(request), "k_prior": shown(breakdowns.K_PRIOR),
         "k_max": shown(breakdowns.K_MAX)})
+
+
+@workspace_view("channel.queue")
+@require_POST
+def queue_best_times(request, channel_id):
+    try:
+        slots = services.queue_best_times(actor=request.user, workspace=request.workspace, channel_id=channel_id)
+    except ValidationError as exc:
+        messages.error(request, " ".join(exc.messages))
+    else:
+        messages.success(request, ngettext(
+            "The best times are in the channel's queue: %(count)d slot a week in all.",
+            "The best times are in the channel's queue: %(count)d slots a week in all.", len(slots))
+                         % {"count": len(slots)})
+    return redirect("analytics-what-works", request.workspace.slug, channel_id)
 
 
 # How is this computed ----------------------------------------------------------------------------------------

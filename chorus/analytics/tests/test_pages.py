@@ -297,6 +297,37 @@ def test_the_best_time_card_names_the_slots_and_how_sure_they_are(signed_in, own
     assert shown_slots[0] == ("Tue 18:00", "12", "high")
 
 
+def test_an_editor_puts_the_best_times_in_the_queue_and_add_to_queue_fills_them(signed_in, editor, workspace,
+                                                                              channel):
+    from datetime import time
+
+    from chorus.content.services import write_post
+    from chorus.publishing.models import PublishJob
+
+    moments = [(datetime(2026, 10, day, 15, minute, tzinfo=UTC), 20 + minute) for day in (6, 13, 20, 27)
+               for minute in range(0, 50, 10)]
+    moments += [(datetime(2026, 10, day, 7, 0, tzinfo=UTC), 2) for day in (5, 12, 19, 26)]  # Monday mornings
+    posts = store.register(channel, [PostFacts(published_at=when, remote_id=f"q{i}")
+                                     for i, (when, _likes) in enumerate(moments)])
+    store.ingest_posts([PostReading(post.pk, at(30, 0), likes=likes)
+                        for post, (_when, likes) in zip(posts, moments, strict=True)])
+    browser = signed_in(editor)
+    best = services.best_time(editor, workspace, channel.pk)["slots"][0]
+    assert (best["weekday"], best["hour"]) == (1, 18)  # Tuesdays at 18:00 Moscow time
+
+    browser.post(f"/w/{workspace.slug}/analytics/channels/{channel.pk}/what-works/queue/")
+
+    assert (1, time(18)) in {(s.weekday, s.time) for s in channel.queue_slots.all()}
+    monday = datetime(2026, 12, 7, 9, tzinfo=UTC)
+    with time_machine.travel(monday, tick=False):
+        draft = write_post(actor=editor, workspace=workspace, text="Осенний раф", channel_ids=[channel.pk])
+        response = browser.post(f"/api/v1/workspaces/{workspace.slug}/posts/{draft.pk}/queue",
+                                content_type="application/json")
+    assert response.status_code in (200, 201), response.content
+    job = PublishJob.objects.get(variant__post=draft)
+    assert job.due_at == datetime(2026, 12, 8, 15, tzinfo=UTC)  # Monday 10:00 has passed: Tuesday, 18:00 in Moscow
+
+
 def test_the_pages_open_in_russian(signed_in, owner, workspace, october):
     client = signed_in(owner, "ru")
     for page in (OCTOBER, f"channels/{october.pk}/{OCTOBER}", f"channels/{october.pk}/what-works/",
