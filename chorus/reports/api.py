@@ -47,7 +47,9 @@ def build(request, slug: str, payload: BuildIn):
     return 201, report
 
 
-@router.get("/workspaces/{slug}/reports/{report_id}/pdf", summary="The report as a PDF file (application/pdf)")
+@router.get("/workspaces/{slug}/reports/{report_id}/pdf", response=answers(200, None),
+            summary="The report as a PDF file (application/pdf)",
+            openapi_extra={"responses": {200: {"description": "The PDF", "content": {"application/pdf": {}}}}})
 def pdf(request, slug: str, report_id: int):
     report = services.report_for(caller(request), workspace_of(request, slug), report_id)
     return FileResponse(report.pdf.open("rb"), content_type="application/pdf",

@@ -44,7 +44,10 @@ def outbox(settings, tmp_path):
 
 
 def letters(outbox) -> list[str]:
-    return [path.read_text() for path in sorted(outbox.glob("*"))] if outbox.exists() else []
+    """Every letter in the outbox. Django's file backend names a file by the second and its connection's id, so two
+    letters sent in one second may share a file, each followed by a line of 79 dashes."""
+    files = sorted(outbox.glob("*")) if outbox.exists() else []
+    return [letter for path in files for letter in path.read_text().split("\n" + "-" * 79 + "\n") if letter.strip()]
 
 
 def comment(channel, text: str):
