@@ -53,21 +53,11 @@ class DeliveryStatus(models.TextChoices):
     FAILED = "failed", _("Failed")
 
 
-class AlertDelivery(models.Model):
-    """One alert on its way to one outlet; a failure stays here with its reason, for the settings page."""
-
-    class Outlet(models.TextChoices):
-        EMAIL = "email", _("E-mail")
-        TELEGRAM = "telegram", _("Telegram")
+class Delivery(models.Model):
+    """A message on its way out of Chorus: its state, the last failure's reason, and when it went."""
 
     Status = DeliveryStatus
 
-    workspace = models.ForeignKey(Workspace, on_delete=models.CASCADE, related_name="alert_deliveries")
-    outlet = models.CharField(max_length=16, choices=Outlet.choices)
-    kind = models.CharField(max_length=32)
-    message = models.TextField()
-    link = models.CharField(max_length=300, blank=True)
-    recipients = models.JSONField(default=list, blank=True, help_text="e-mail addresses, for the e-mail outlet")
     status = models.CharField(max_length=10, choices=Status.choices, default=Status.QUEUED)
     error = models.CharField(max_length=300, blank=True)
     attempts = models.PositiveSmallIntegerField(default=0)
@@ -75,4 +65,21 @@ class AlertDelivery(models.Model):
     sent_at = models.DateTimeField(null=True, blank=True)
 
     class Meta:
+        abstract = True
         ordering = ["-created_at", "-pk"]
+
+
+class AlertDelivery(Delivery):
+    """One alert on its way to one outlet; a failure stays here with its reason, for the settings page."""
+
+    class Outlet(models.TextChoices):
+        EMAIL = "email", _("E-mail")
+        TELEGRAM = "telegram", _("Telegram")
+
+    workspace = models.ForeignKey(Workspace, on_delete=models.CASCADE, related_name="alert_deliveries")
+    outlet = models.CharField(max_length=16, choices=Outlet.choices)
+    kind = models.CharField(max_length=32)
+    message = models.TextField()
+    link = models.CharField(max_length=300, blank=True)
+    recipients = models.JSONField(default=list, blank=True, help_text="e-mail addresses, for the e-mail outlet")
+

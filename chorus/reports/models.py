@@ -5,7 +5,7 @@ from django.conf import settings
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
-from chorus.notifications.models import DeliveryStatus
+from chorus.notifications.models import Delivery
 from chorus.workspaces.models import Workspace
 
 
@@ -55,19 +55,9 @@ class ReportSchedule(models.Model):
         indexes = [models.Index(fields=["active", "next_run_at"])]
 
 
-class ReportDelivery(models.Model):
+class ReportDelivery(Delivery):
     """One e-mail carrying one report to one address; a failure stays here with its reason."""
-
-    Status = DeliveryStatus
 
     report = models.ForeignKey(Report, on_delete=models.CASCADE, related_name="deliveries")
     recipient = models.EmailField()
     subject = models.CharField(max_length=200)
-    status = models.CharField(max_length=10, choices=Status.choices, default=Status.QUEUED)
-    error = models.CharField(max_length=300, blank=True)
-    attempts = models.PositiveSmallIntegerField(default=0)
-    created_at = models.DateTimeField(auto_now_add=True)
-    sent_at = models.DateTimeField(null=True, blank=True)
-
-    class Meta:
-        ordering = ["-created_at", "-pk"]
