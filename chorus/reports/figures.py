@@ -5,6 +5,7 @@ charts, the top posts with their text and picture, each channel's best times, an
 from dataclasses import dataclass
 from datetime import timedelta
 
+from django.db.models import Prefetch
 from django.utils.translation import gettext as _
 
 from chorus.analytics import formulas
@@ -12,6 +13,7 @@ from chorus.analytics.breakdowns import SURE_LABELS
 from chorus.analytics.models import PublishedPost
 from chorus.analytics.services import channel_best_time, workspace_figures
 from chorus.channels.models import Channel
+from chorus.content.models import MediaAsset
 from chorus.inbox.response_times import workspace_response_row
 from chorus.reports import rendering
 from chorus.reports.periods import Period
@@ -25,31 +27,28 @@ CHANNEL_COLUMNS = ("followers", "followers-growth", "posts", "interactions", "er
 
 @dataclass(frozen=True)
 class Line:
-    """One headline number of the period and the same number for the period before."""
+    """One headline number of the period, the same number for the period before, and the change: the dashboard's
+    per cent for a count, percentage points for a rate (a client reads "ER +0.4 pp", not "+11 %")."""
 
     key: str  # the dashboard's name of the figure
     label: str
     value: float | None
     previous: float | None
+    change: float | None
     formula: str
     is_rate: bool = False
-
-    @property
-    def change(self) -> float | None:
-        """Percentage points for a rate, per cent for a count; missing when either side is."""
-        if self.value is None or self.previous is None:
-            return None
-        if self.is_rate:
-            return self.value - self.previous
-        return formulas.ratio(self.value - self.previous, abs(self.previous))
 
 
 def _summary(figures: dict) -> list[Line]:
     lines = []
     for name in SUMMARY:
         current, previous = figures[name]["current"], figures[name]["previous"]
-        lines.append(Line(name, current["label"], current["value"], previous["value"], current["formula"],
-                          is_rate=":" in name))
+        is_rate = ":" in name
+        change = figures[name]["change"]
+        if is_rate:
+            change = None if None in (current["value"], previous["value"]) else current["value"] - previous["value"]
+        lines.append(Line(name, current["label"], current["value"], previous["value"], change, current["formula"],
+                          is_rate))
     return lines
 
 
@@ -61,13 +60,16 @@ def _charts(series: list[dict], colour: str) -> list[str]:
 
 
 def _top_posts(lines: list[dict]) -> list[dict]:
-    posts = PublishedPost.objects.select_related("channel", "job__variant__post").in_bulk(
+    # Each post's pictures in the order the post shows them, read with the posts rather than one query each.
+    pictures = Prefetch("job__variant__media", to_attr="pictures", queryset=MediaAsset.objects.filter(
+        mime__startswith="image/").order_by("variantmedia__position"))
+    posts = PublishedPost.objects.select_related("channel", "job__variant__post").prefetch_related(pictures).in_bulk(
         [line["post"] for line in lines])
     rows = []
     for line in lines:
         post = posts[line["post"]]
         variant = post.job.variant if post.job_id else None
-        picture = variant.media.filter(mime__startswith="image/").first() if variant else None
+        picture = variant.pictures[0] if variant and variant.pictures else None
         rows.append({"post": post, "figure": line["figure"],
                      "text": (post.job.sent_text or variant.effective_text) if variant else "",
                      "thumbnail": rendering.thumbnail(picture) if picture else ""})

@@ -2,6 +2,7 @@
 
 import io
 import re
+from base64 import b64decode
 from datetime import timedelta
 
 import pytest
@@ -174,3 +175,28 @@ def test_the_report_says_how_fast_the_community_was_answered(owner, workspace, c
     assert re.search(r"Получено комментариев и сообщений</td><td class=\"n\">2<", community)
     assert re.search(r"Отвечено</td><td class=\"n\">1<", community)
     assert "42 мин" in community
+
+
+def test_a_top_post_shows_its_first_picture(owner, workspace, channel, coffee_history):
+    from chorus.analytics.store import MetricsStore, PostReading
+    from chorus.content.media import upload_media
+    from chorus.content.services import create_and_schedule
+    from chorus.publishing.models import PublishJob, Status
+
+    cup, beans = (upload_media(actor=owner, workspace=workspace, uploaded_file=png(colour, (300, 200)))
+                  for colour in ("white", "black"))
+    when = coffee_history["october"][0].published_at
+    _post, (job,) = create_and_schedule(actor=owner, workspace=workspace, channel_ids=[channel.pk], due_at=when,
+                                        text="Латте-арт недели", media_ids=[cup.pk, beans.pk])
+    PublishJob.objects.filter(pk=job.pk).update(status=Status.PUBLISHED, remote_id="oct-pic", published_at=when)
+    store = MetricsStore()
+    registered, = store.register(channel, [store.facts_of_job(PublishJob.objects.get(pk=job.pk))])
+    store.ingest_posts([PostReading(registered.pk, when, likes=900)])
+
+    report = services.build_report(actor=owner, workspace=workspace, period=parse_period("2026-10"))
+
+    top = report.page[report.page.index('<div class="post">'):]
+    thumbnail = re.search(r'<img src="data:image/jpeg;base64,([^"]+)"', top[:top.index("</div>\n  </div>")])
+    with Image.open(io.BytesIO(b64decode(thumbnail[1]))) as picture:
+        assert picture.size == (240, 160)  # the first picture, made small
+        assert picture.getpixel((120, 80))[0] > 200  # the white cup, not the black beans
