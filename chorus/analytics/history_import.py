@@ -21,11 +21,13 @@ from dataclasses import dataclass, field, replace
 from datetime import date, datetime
 
 from django.core.exceptions import ValidationError
+from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from chorus.analytics.models import ImportMapping, PublishedPost
 from chorus.analytics.store import AccountReading, PostFacts, PostReading, store
+from chorus.imported_files import check_size, utf8_text
 from chorus.workspaces.timezones import UTC, local_to_utc
 
 MAX_BYTES = 20 * 2**20
@@ -129,9 +131,7 @@ def resolve_mapping(workspace, file_format: str, mapping: str | None) -> dict:
 def read_table(source: bytes) -> tuple[list[str], list[tuple[int, dict[str, str]]]]:
     """The header's columns and (line, {column: cell}) for every non-empty row after it; XLSX is recognised by its
     content."""
-    if len(source) > MAX_BYTES:
-        raise ValidationError(_("The file is %(mb).1f MB; at most %(max)d MB can be imported at once: split it.")
-                              % {"mb": len(source) / 2**20, "max": MAX_BYTES // 2**20})
+    check_size(source, MAX_BYTES)
     rows = _xlsx_rows(source) if source[:4] == b"PK\x03\x04" else _csv_rows(source)
     header = next(rows, None)
     if header is None:
@@ -148,12 +148,7 @@ def read_table(source: bytes) -> tuple[list[str], list[tuple[int, dict[str, str]
 
 
 def _csv_rows(source: bytes):
-    try:
-        text = source.decode("utf-8-sig")
-    except UnicodeDecodeError as exc:
-        raise ValidationError(_("The file is neither UTF-8 text nor an XLSX workbook (unreadable at line "
-                                "%(line)d). Save it as \"CSV UTF-8\" or as .xlsx.")
-                              % {"line": source.count(b"\n", 0, exc.start) + 1}) from exc
+    text = utf8_text(source, MAX_BYTES)
     first = text.split("\n", 1)[0]
     reader = csv.reader(io.StringIO(text, newline=""), delimiter=";" if first.count(";") > first.count(",") else ",")
     start = 1
@@ -345,10 +340,12 @@ def import_history(channel, source: bytes, columns: dict) -> HistoryReport:
     rows = _place(rows, zone, bool(columns.get("newest_first")), report.errors)
     report.skipped = len(table) - len(rows)
     now = timezone.now()
-    for start in range(0, len(rows), WRITE_BATCH):
-        _write(channel, rows[start:start + WRITE_BATCH], now, report)
-    store.ingest_accounts(AccountReading(channel.pk, row.facts.published_at, followers=row.facts.followers_reported)
-                          for row in rows if row.facts.followers_reported is not None)
+    with transaction.atomic():  # a file goes in whole or not at all: a crash midway leaves no half of it
+        for start in range(0, len(rows), WRITE_BATCH):
+            _write(channel, rows[start:start + WRITE_BATCH], now, report)
+        store.ingest_accounts(AccountReading(channel.pk, row.facts.published_at,
+                                             followers=row.facts.followers_reported)
+                              for row in rows if row.facts.followers_reported is not None)
     return report
 
 

@@ -46,6 +46,7 @@ from django.utils.translation import gettext as _
 from chorus.channels.models import Channel
 from chorus.content.models import Post, Variant
 from chorus.content.services import add_to_queue, check_text, create_and_schedule, write_post
+from chorus.imported_files import FileUnreadable, utf8_text
 from chorus.publishing.models import Status
 from chorus.workspaces.services import ensure_can
 from chorus.workspaces.timezones import UTC, local_to_utc, to_local
@@ -72,14 +73,6 @@ class ImportReport:
     errors: list[RowError]
     post_ids: list[int]
     refused: bool  # nothing was imported: the file could not be read, or a row was bad and keep_valid was off
-
-
-class FileUnreadable(ValidationError):
-    """The file as a whole cannot be read (encoding, size, syntax, header); `line` says where it went wrong."""
-
-    def __init__(self, message: str, line: int = 1):
-        super().__init__(message)
-        self.line = line
 
 
 @dataclass(frozen=True)
@@ -135,7 +128,7 @@ def import_posts(*, actor, workspace, source: str | bytes, file_format: str, kee
 
 
 def _read_rows(source: str | bytes, file_format: str) -> list["_Row | RowError"]:
-    text = _decoded(source)
+    text = utf8_text(source, MAX_BYTES)
     if file_format not in FORMATS:
         raise FileUnreadable(_("Unknown format %(format)s: use one of %(formats)s.")
                              % {"format": file_format, "formats": ", ".join(FORMATS)})
@@ -148,21 +141,6 @@ def _read_rows(source: str | bytes, file_format: str) -> list["_Row | RowError"]
         raise FileUnreadable(_("The file has %(rows)d rows; at most %(max)d can be imported at once: split it.")
                              % {"rows": len(rows), "max": MAX_ROWS}, line=rows[MAX_ROWS].line)
     return rows
-
-
-def _decoded(source: str | bytes) -> str:
-    # A str read with surrogateescape turns back into its original bytes, so both kinds go through one check.
-    raw = source if isinstance(source, bytes) else source.encode("utf-8", "surrogateescape")
-    if len(raw) > MAX_BYTES:
-        raise FileUnreadable(_("The file is %(mb).1f MB; at most %(max)d MB can be imported at once: split it.")
-                             % {"mb": len(raw) / 2**20, "max": MAX_BYTES // 2**20})
-    try:
-        return raw.decode("utf-8-sig")
-    except UnicodeDecodeError as exc:
-        line = raw.count(b"\n", 0, exc.start) + 1
-        raise FileUnreadable(_("The file is not UTF-8 text (the first unreadable character is on line %(line)d). "
-                               "Save it as \"CSV UTF-8\" in Excel, or choose UTF-8 in your editor.")
-                             % {"line": line}, line=line) from exc
 
 
 def _csv_rows(text: str) -> list["_Row | RowError"]:

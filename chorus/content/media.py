@@ -6,10 +6,10 @@ from django.core.exceptions import ValidationError
 from django.core.files.uploadedfile import UploadedFile
 from django.db import transaction
 from django.utils.translation import gettext as _
-from PIL import Image, UnidentifiedImageError
 
 from chorus.content.models import MediaAsset, MediaTag
 from chorus.content.video import VideoUnreadable, read_video
+from chorus.pictures import UnreadablePicture, read_picture
 from chorus.workspaces.services import ensure_can, workspace_object
 
 MAX_UPLOAD_BYTES = 20 * 2**20
@@ -21,17 +21,11 @@ FORMATS = {"JPEG": ("image/jpeg", "jpg"), "PNG": ("image/png", "png"), "GIF": ("
 
 
 def _read_image(uploaded_file: UploadedFile) -> tuple[str, str, int, int]:
-    """The real format and size, read from the bytes: the browser's content type and file name prove nothing."""
     try:
-        uploaded_file.seek(0)
-        with Image.open(uploaded_file) as image:
-            image.verify()
-            image_format, (width, height) = image.format, image.size
-    except (UnidentifiedImageError, Image.DecompressionBombError, OSError, SyntaxError, ValueError) as exc:
+        image_format, width, height = read_picture(uploaded_file)
+    except UnreadablePicture as exc:
         raise ValidationError(_("%(name)s is not an image or a video Chorus can read.")
                               % {"name": uploaded_file.name}) from exc
-    finally:
-        uploaded_file.seek(0)
     if image_format not in FORMATS:
         raise ValidationError(_("%(name)s is a %(format)s image; upload JPEG, PNG, GIF or WebP.")
                               % {"name": uploaded_file.name, "format": image_format})

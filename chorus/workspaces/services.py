@@ -12,6 +12,7 @@ from django.http import Http404
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from chorus.pictures import UnreadablePicture, read_picture
 from chorus.workspaces.models import ApiToken, Membership, Profile, Workspace, hash_token
 from chorus.workspaces.roles import GRANTABLE, Role, can
 
@@ -113,19 +114,13 @@ def update_branding(*, actor, workspace: Workspace, brand_color: str, logo=None,
 
 
 def _logo_extension(logo) -> str:
-    from PIL import Image, UnidentifiedImageError
-
     if logo.size > LOGO_BYTES:
         raise ValidationError(_("The logo is %(kb)d KB; a logo of up to 1,000 KB is accepted.")
                               % {"kb": logo.size // 1000})
     try:
-        with Image.open(logo) as image:
-            kind = image.format
-            image.verify()
-    except (OSError, UnidentifiedImageError, SyntaxError) as exc:
+        kind, _width, _height = read_picture(logo)
+    except UnreadablePicture as exc:
         raise ValidationError(_("The logo is not a picture that can be read; use a PNG or JPEG file.")) from exc
-    finally:
-        logo.seek(0)
     if kind not in ("PNG", "JPEG"):
         raise ValidationError(_("The logo is a %(kind)s; use a PNG or JPEG file.") % {"kind": kind})
     return kind.lower().replace("jpeg", "jpg")

@@ -90,6 +90,15 @@ def test_a_mapping_with_an_unknown_field_says_which_fields_exist(workspace, chan
         import_file(workspace, channel, path, "--mapping", '{"published_at": "Date", "reach": "Reach"}')
 
 
+def test_an_export_saved_in_windows_1251_names_the_line_to_fix_and_imports_nothing(workspace, channel, tmp_path):
+    path = tmp_path / "export.csv"
+    path.write_bytes("Date,Id,Likes,Reach,Kind,Text\n2026-10-01 10:00,a1,12,400,photo,latte\n"
+                     "2026-10-02 10:00,a2,3,90,photo,Осенний латте\n".encode("cp1251"))
+    with pytest.raises(CommandError, match="not UTF-8.*line 3"):
+        import_file(workspace, channel, path, "--mapping", json.dumps(MAPPING))
+    assert not PublishedPost.objects.filter(channel=channel).exists()
+
+
 def test_analysts_and_clients_read_analytics_a_contractor_does_not(workspace, channel, team, tmp_path):
     for role in (Role.ANALYST, Role.CLIENT, Role.MODERATOR):
         answer = chorus_json("analytics", "breakdown", "--channel", str(channel.pk), "--by", "type",
