@@ -42,6 +42,16 @@ def explain() -> list[dict]:
             for m in formulas.METRICS.values()]
 
 
+def follow_zone(workspace_id: int) -> int:
+    """Every channel's posts at their local day, hour and weekday in the workspace's zone as it is now, and the
+    rollups again (after the zone changed); returns how many posts were placed. Each channel reads the zone
+    afresh, so of two quick moves the later one wins."""
+    placed = 0
+    for channel_id in Channel.objects.filter(workspace_id=workspace_id).values_list("pk", flat=True):
+        placed += store.rebuild(Channel.objects.select_related("workspace").get(pk=channel_id))
+    return placed
+
+
 # Dashboards --------------------------------------------------------------------------------------------------
 
 def previous_period(first: date, last: date) -> tuple[date, date]:

@@ -58,16 +58,31 @@ def _build(workspace, period: Period, *, built_by=None, schedule=None) -> Report
 
 # Schedules ---------------------------------------------------------------------------------------------------
 
+def _sent_at(day, zone_name: str) -> datetime:
+    return local_midnight(day, zone_name) + timedelta(hours=SENT_AT_HOUR)
+
+
 def next_run(cadence: str, zone_name: str, after: datetime) -> datetime:
     """The first nine o'clock, local time, on a Monday (weekly) or a 1st (monthly) strictly after `after`."""
     local = to_local(after, zone_name)
     day = local.date()
     while True:
         if (day.weekday() == 0) if cadence == Cadence.WEEK else (day.day == 1):
-            at = local_midnight(day, zone_name) + timedelta(hours=SENT_AT_HOUR)
+            at = _sent_at(day, zone_name)
             if at > after:
                 return at
         day += timedelta(days=1)
+
+
+def follow_zone(workspace, old_zone: str) -> None:
+    """After the workspace moved from `old_zone`: each coming run at nine o'clock of the same day in the new zone.
+    When that nine o'clock has already passed there, the run is due now rather than skipped; a run already due
+    keeps its time, and claiming it places the next one in the new zone."""
+    for schedule in ReportSchedule.objects.filter(workspace=workspace, next_run_at__gt=timezone.now()):
+        day = to_local(schedule.next_run_at, old_zone).date()
+        # Compared and swapped, as claiming does: a worker that took this run meanwhile keeps what it set.
+        ReportSchedule.objects.filter(pk=schedule.pk, next_run_at=schedule.next_run_at).update(
+            next_run_at=_sent_at(day, workspace.timezone))
 
 
 def clean_recipients(raw) -> list[str]:

@@ -1,10 +1,11 @@
 from django.contrib.auth import views as auth_views
 from django.urls import include, path
 
-from chorus.web import oauth_views, views
+from chorus.web import oauth_views, views, workspace_views
 
 workspace_pages = [
     path("", views.workspace_home, name="workspace-home"),
+    path("settings/", workspace_views.workspace_settings, name="workspace-settings"),
     path("channels/", views.channels, name="channels"),
     path("channels/connect/", views.channel_connect, name="channel-connect"),
     path("channels/oauth/start/", oauth_views.channel_oauth_start, name="channel-oauth-start"),

@@ -25,6 +25,7 @@ from chorus.workspaces.services import (
     remove_member,
     role_of,
     token_owner,
+    update_workspace,
     workspace_for,
     workspaces_of,
 )
@@ -89,8 +90,30 @@ def list_workspaces(request):
     person = caller(request)
     token = request.auth if isinstance(request.auth, ApiToken) else None
     found = [w for w in workspaces_of(person) if token is None or w.pk == token.workspace_id]
-    return [WorkspaceOut(slug=w.slug, name=w.name, timezone=w.timezone, language=w.language,
-                         role=role_of(person, w)) for w in found]
+    return [workspace_out(person, w) for w in found]
+
+
+class WorkspaceChange(Schema):
+    name: str | None = None
+    timezone: str | None = Field(None, description="an IANA zone such as Europe/Moscow")
+    language: str | None = None
+
+
+def workspace_out(person, workspace: Workspace) -> WorkspaceOut:
+    return WorkspaceOut(slug=workspace.slug, name=workspace.name, timezone=workspace.timezone,
+                        language=workspace.language, role=role_of(person, workspace))
+
+
+@router.patch("/workspaces/{slug}", response=answers(200, WorkspaceOut),
+              summary="Rename the workspace, move its time zone or change its language",
+              description="What is left out stays. A new zone recomputes each post's local hour and day in the "
+                          "analytics (in the background) and moves the report schedules to nine o'clock in it; "
+                          "scheduled posts keep their exact time.")
+def change_workspace(request, slug: str, payload: WorkspaceChange):
+    workspace, actor = workspace_of(request, slug), caller(request)
+    update_workspace(actor=actor, workspace=workspace, name=payload.name, timezone_name=payload.timezone,
+                     language=payload.language)
+    return workspace_out(actor, workspace)
 
 
 # Members: the same verbs and rules as the Members page and `chorus member` (members.manage). -----------------

@@ -81,11 +81,16 @@ def validate_timezone(name: str) -> str:
     return name
 
 
+def validate_language(code: str) -> str:
+    if code not in dict(settings.LANGUAGES):
+        raise ValidationError(_("Language must be one of: %(codes)s.") % {"codes": ", ".join(dict(settings.LANGUAGES))})
+    return code
+
+
 def create_workspace(*, owner, name: str, slug: str, timezone_name: str, language: str,
                      brand_color: str = "#6f42c1") -> Workspace:
     validate_timezone(timezone_name)
-    if language not in dict(settings.LANGUAGES):
-        raise ValidationError(_("Language must be one of: %(codes)s.") % {"codes": ", ".join(dict(settings.LANGUAGES))})
+    validate_language(language)
     if Workspace.objects.filter(slug=slug).exists():
         raise ValidationError(_("A workspace with the slug %(slug)s already exists.") % {"slug": slug})
     workspace = Workspace(name=name, slug=slug, timezone=timezone_name, language=language, brand_color=brand_color)
@@ -93,6 +98,32 @@ def create_workspace(*, owner, name: str, slug: str, timezone_name: str, languag
     with transaction.atomic():
         workspace.save()
         Membership.objects.create(user=owner, workspace=workspace, role=Role.OWNER)
+    return workspace
+
+
+def update_workspace(*, actor, workspace: Workspace, name: str | None = None, timezone_name: str | None = None,
+                     language: str | None = None) -> Workspace:
+    """Rename the workspace, move it to another zone or change its language; what is not given (None) stays.
+    A new zone moves what is kept in local time: the report schedules' next nine o'clock at once, and every
+    channel's analytics hours and days in the background once this commits. Scheduled posts keep their exact
+    instant (decisions.md, 2026-12-07)."""
+    from chorus.analytics.tasks import follow_zone_task
+    from chorus.reports.services import follow_zone as reports_follow_zone
+
+    ensure_can(actor, "workspace.settings", workspace)
+    name = workspace.name if name is None else name.strip()
+    if not name:
+        raise ValidationError(_("Give the workspace a name."))
+    name = Workspace._meta.get_field("name").clean(name, workspace)
+    timezone_name = validate_timezone(workspace.timezone if timezone_name is None else timezone_name.strip())
+    language = validate_language(workspace.language if language is None else language)
+    old_zone = workspace.timezone
+    with transaction.atomic():
+        workspace.name, workspace.timezone, workspace.language = name, timezone_name, language
+        workspace.save(update_fields=["name", "timezone", "language"])
+        if timezone_name != old_zone:
+            reports_follow_zone(workspace, old_zone)
+            transaction.on_commit(lambda pk=workspace.pk: follow_zone_task.delay(pk))
     return workspace
 
 

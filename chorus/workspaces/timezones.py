@@ -1,7 +1,8 @@
 """Wall-clock time in a workspace's zone ↔ UTC, DST-safe (PUB-3): no silent shifts."""
 
 from datetime import datetime, timedelta
-from zoneinfo import ZoneInfo
+from functools import cache
+from zoneinfo import ZoneInfo, available_timezones
 
 from django.core.exceptions import ValidationError
 from django.utils.translation import gettext as _
@@ -11,6 +12,12 @@ UTC = ZoneInfo("UTC")
 # Monday first, as `date.weekday()` counts: queue slots, business hours, breakdowns and reports name days so.
 WEEKDAY_NAMES = (gettext_lazy("Mon"), gettext_lazy("Tue"), gettext_lazy("Wed"), gettext_lazy("Thu"),
                  gettext_lazy("Fri"), gettext_lazy("Sat"), gettext_lazy("Sun"))
+
+
+@cache
+def zone_names() -> list[str]:
+    """The IANA zones this server knows, for choosing one from a list."""
+    return sorted(available_timezones())
 
 
 def _round_trips(local: datetime) -> bool:

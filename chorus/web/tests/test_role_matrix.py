@@ -25,7 +25,7 @@ from chorus.workspaces.roles import Role, can
 
 # What each page needs, by the product's rules; MATRIX then says which roles have it.
 PAGE_ACTIONS = {
-    "workspace-home": "workspace.view",
+    "workspace-home": "workspace.view", "workspace-settings": "workspace.settings",
     "channels": "channel.view", "channel-connect": "channel.connect", "channel-slots": "channel.queue",
     "channel-faults": "sandbox.faults", "channel-push": "channel.connect",
     "channel-oauth-start": "channel.connect",

@@ -89,6 +89,8 @@ ENDPOINTS = [
     Endpoint("breakdown of a channel", ("analytics.view",), "get", "/channels/{channel}/breakdown",
              {"by": "hour-weekday", "metric": "er-reach", "average": "pooled"}),
     Endpoint("best time to post", ("analytics.view",), "get", "/channels/{channel}/best-time"),
+    Endpoint("change the workspace's settings", ("workspace.settings",), "patch", "",
+             {"name": "Demo Coffee", "timezone": "Asia/Novosibirsk", "language": "ru"}),
     Endpoint("list members", ("members.manage",), "get", "/members"),
     Endpoint("add a member", ("members.manage",), "post", "/members", {"username": "{newcomer}", "role": "client"}),
     Endpoint("make an account for a new member", ("members.manage",), "post", "/members",
