@@ -7,7 +7,8 @@
 A year of collection through `MetricsStore`: every post is snapshotted every 30 minutes for its first 100 turns
 (≈ 2 days), streamed in collection order, plus one account snapshot per channel per day. 10 channels per
 workspace. Ingest rate counts post snapshots per second including the rollup upkeep (posts and channel days);
-RSS is sampled while ingesting. Then the channel and workspace dashboards for the last 90 days of the year.
+RSS is sampled while ingesting. Then the channel and workspace dashboards for the last 90 days of the year, and
+one workspace's move to another zone (its channels rebuilt, as the worker does).
 Targets: ingest ≥ 50,000 rows/s; dashboards < 300 ms median.
 """
 
@@ -187,6 +188,18 @@ def time_dashboards(owner, places, count: int, rng: random.Random) -> tuple[list
     return channel_times, workspace_times
 
 
+def time_zone_move(places) -> tuple[float, int]:
+    """One workspace moves to Novosibirsk: its channels rebuilt from their raw snapshots, as the worker does."""
+    from chorus.analytics import services
+    from chorus.workspaces.models import Workspace
+
+    workspace = places[0][0]
+    Workspace.objects.filter(pk=workspace.pk).update(timezone="Asia/Novosibirsk")
+    began = time.perf_counter()
+    posts = services.follow_zone(workspace.pk)
+    return time.perf_counter() - began, posts
+
+
 def main():
     args = parse_args()
     prepare(args)
@@ -211,6 +224,9 @@ def main():
     for name, times in (("channel", channel_times), ("workspace", workspace_times)):
         print(f"{name} dashboard, 90 days: median {statistics.median(times) * 1000:.0f} ms, "
               f"max {max(times) * 1000:.0f} ms over {len(times)} (target < 300 ms median)")
+    seconds, moved = time_zone_move(places)
+    print(f"a workspace's zone change: {moved:,} posts of {CHANNELS_PER_WORKSPACE} channels and their "
+          f"{moved * TURNS_PER_POST:,} snapshots rebuilt in {seconds:.1f} s")
 
 
 if __name__ == "__main__":
