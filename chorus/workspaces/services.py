@@ -107,6 +107,7 @@ def update_workspace(*, actor, workspace: Workspace, name: str | None = None, ti
     A new zone moves what is kept in local time: the report schedules' next nine o'clock at once, and every
     channel's analytics hours and days in the background once this commits. Scheduled posts keep their exact
     instant (decisions.md, 2026-12-07)."""
+    # Imported here: both apps import this module for ensure_can.
     from chorus.analytics.tasks import follow_zone_task
     from chorus.reports.services import follow_zone as reports_follow_zone
 

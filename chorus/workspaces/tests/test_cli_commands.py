@@ -261,6 +261,7 @@ COMMANDS = {
                                                     "https://vk.com/wall-1_2"]),
     "post unschedule": (("post.schedule",), ["post", "unschedule", "--job", "{waiting}"]),
     "post attention": (("post.view",), ["post", "attention", "--workspace", "coffee"]),
+    "workspace update": (("workspace.settings",), ["workspace", "update", "--workspace", "coffee", "--name", "Кофе"]),
     "member list": (("members.manage",), ["member", "list", "--workspace", "coffee"]),
     "member add": (("members.manage",), ["member", "add", "--workspace", "coffee", "--user", "nina", "--role",
                                          "client", "--create"]),
