@@ -6,6 +6,7 @@ import io
 from datetime import UTC, date, datetime, time, timedelta
 
 import pytest
+from django.core.management import call_command
 
 from chorus.analytics import services
 from chorus.analytics.collection import collect_channel
@@ -136,6 +137,10 @@ def test_a_network_without_demographics_says_so_instead_of_zeros(signed_in, owne
     assert board["figures"]["lost-followers"]["current"]["value"] is None
     assert board["figures"]["lost-followers"]["current"]["missing"] == "not given by the network"
     assert board["audience"]["dimensions"] == {} and board["audience"]["missing"] == "not given by the network"
+    out = io.StringIO()
+    call_command("analytics", "dashboard", "--workspace", workspace.slug, "--channel", str(telegram.pk),
+                 "--from", str(FIRST), "--to", str(LAST), stdout=out)
+    assert "Audience: not given by the network" in out.getvalue()
 
 
 def test_the_workspace_counts_new_followers_of_the_channels_whose_network_gives_them(
