@@ -98,10 +98,11 @@ class Figure:
     denominator: str
     n: int  # posts (or days) behind the number
     inputs: dict[str, Any] = field(default_factory=dict)
+    missing: str = ""  # why the value is None, when something more precise than "not reported" is known
 
     def as_dict(self) -> dict[str, Any]:
         return {"metric": self.metric, "label": self.label, "value": self.value, "formula": self.formula,
-                "denominator": self.denominator, "n": self.n, "inputs": self.inputs}
+                "denominator": self.denominator, "n": self.n, "inputs": self.inputs, "missing": self.missing}
 
 
 @lru_cache(maxsize=256)

@@ -95,11 +95,17 @@ class PostSnapshot(Counters):
 
 
 class AccountSnapshot(models.Model):
+    """What the network said about an account at one moment; gained and lost count the network's `followers_day`
+    (see networks.base.AccountCounters)."""
+
     channel = models.ForeignKey(Channel, on_delete=models.CASCADE, related_name="account_snapshots")
     collected_at = models.DateTimeField()
     followers = models.BigIntegerField(null=True)
     following = models.BigIntegerField(null=True)
     posts = models.BigIntegerField(null=True)
+    followers_gained = models.BigIntegerField(null=True)
+    followers_lost = models.BigIntegerField(null=True)
+    followers_day = models.DateField(null=True)
 
     class Meta:
         constraints = [models.UniqueConstraint(fields=["channel", "collected_at"],
@@ -108,19 +114,39 @@ class AccountSnapshot(models.Model):
 
 class ChannelDay(Counters):
     """One channel's day in the workspace's zone: followers at the day's last account snapshot, the posts
-    published that day and the sums of their latest counters (NULL where no post of the day reported one)."""
+    published that day and the sums of their latest counters (NULL where no post of the day reported one).
+
+    New and lost followers are the network's count for its day of the same date, as its latest snapshot of that
+    day said (`gained_at`): a network counts them in its own day, which Chorus cannot cut at another midnight."""
 
     workspace = models.ForeignKey(Workspace, on_delete=models.CASCADE, related_name="channel_days")
     channel = models.ForeignKey(Channel, on_delete=models.CASCADE, related_name="days")
     day = models.DateField()
     followers = models.BigIntegerField(null=True)
     followers_at = models.DateTimeField(null=True)
+    followers_gained = models.BigIntegerField(null=True)
+    followers_lost = models.BigIntegerField(null=True)
+    gained_at = models.DateTimeField(null=True)
     posts = models.PositiveIntegerField(default=0)
     interactions = models.BigIntegerField(null=True)
 
     class Meta:
         indexes = [models.Index(fields=["workspace", "day"])]
         constraints = [models.UniqueConstraint(fields=["channel", "day"], name="one_row_per_channel_day")]
+
+
+class AudienceDay(models.Model):
+    """Who a channel's followers were on a day (the workspace's zone), as its latest account snapshot that day
+    said: {dimension: {bucket: followers}}. Buckets are the network's own names: untrusted text."""
+
+    workspace = models.ForeignKey(Workspace, on_delete=models.CASCADE, related_name="audience_days")
+    channel = models.ForeignKey(Channel, on_delete=models.CASCADE, related_name="audience_days")
+    day = models.DateField()
+    collected_at = models.DateTimeField()
+    breakdown = models.JSONField()
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["channel", "day"], name="one_audience_per_channel_day")]
 
 
 class CollectionTurn(models.Model):

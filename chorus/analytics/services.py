@@ -5,6 +5,7 @@ for rates and top posts. Every number comes as a `formulas.Figure`: value, formu
 """
 
 from collections import defaultdict, namedtuple
+from dataclasses import replace
 from datetime import date, time, timedelta
 
 from django.core.exceptions import ValidationError
@@ -18,6 +19,8 @@ from chorus.analytics.models import DAY_SUMS, ImportMapping
 from chorus.analytics.store import store
 from chorus.channels.models import Channel
 from chorus.channels.services import set_queue_slots
+from chorus.networks.base import AUDIENCE_DIMENSIONS
+from chorus.networks.registry import connector_class
 from chorus.workspaces.services import ensure_can, workspace_object
 
 RATES = ("er-followers", "er-reach", "er-views", "love-rate", "talk-rate", "amplification-rate", "virality-rate")
@@ -61,7 +64,7 @@ def previous_period(first: date, last: date) -> tuple[date, date]:
 
 def channel_dashboard(actor, workspace, channel_id: int, first: date, last: date) -> dict:
     channel = channel_for(actor, workspace, channel_id)
-    return _dashboard([channel.pk], first, last)
+    return _dashboard({channel.pk: channel.network}, first, last)
 
 
 def workspace_dashboard(actor, workspace, first: date, last: date) -> dict:
@@ -72,31 +75,35 @@ def workspace_dashboard(actor, workspace, first: date, last: date) -> dict:
 
 def workspace_figures(workspace, first: date, last: date) -> dict:
     """The workspace dashboard for a caller that checked its own right to it (a client report)."""
-    channels = list(Channel.objects.filter(workspace=workspace).values_list("pk", "name"))
-    answer = _dashboard([pk for pk, _name in channels], first, last, per_channel=True)
-    names = dict(channels)
+    channels = list(Channel.objects.filter(workspace=workspace).values_list("pk", "name", "network"))
+    answer = _dashboard({pk: network for pk, _name, network in channels}, first, last, per_channel=True)
+    names = {pk: name for pk, name, _network in channels}
     for line in answer["channels"]:
         line["name"] = names[line["channel"]]
     return answer
 
 
-def _dashboard(channel_ids: list[int], first: date, last: date, per_channel: bool = False) -> dict:
+def _dashboard(networks: dict[int, str], first: date, last: date, per_channel: bool = False) -> dict:
+    """The figures of the channels in `networks` (channel → its network, which says what it gives)."""
     if last < first:
         raise ValidationError(_("The period ends before it starts."))
+    channel_ids = list(networks)
+    gives = {pk: connector_class(network).capabilities.account_metrics for pk, network in networks.items()}
     before_first, before_last = previous_period(first, last)
     days = [_Day(*row) for row in store.days(channel_ids, before_first - timedelta(days=30), last)
             .values_list(*_Day._fields)]
     posts = [_Post(row) for row in store.posts(channel_ids, before_first, last).values_list(*POST_FIELDS)]
     now_posts = [p for p in posts if p.local_day >= first]
     then_posts = [p for p in posts if p.local_day < first]
-    current = _period_figures(channel_ids, days, now_posts, first, last)
-    previous = _period_figures(channel_ids, days, then_posts, before_first, before_last)
+    current = _period_figures(gives, days, now_posts, first, last)
+    previous = _period_figures(gives, days, then_posts, before_first, before_last)
     answer = {
         "period": {"first": first, "last": last}, "previous_period": {"first": before_first, "last": before_last},
         "figures": {name: {"current": figure.as_dict(), "previous": previous[name].as_dict(),
                            "change": _change(figure.value, previous[name].value)}
                     for name, figure in current.items()},
         "series": _series(days, first, last),
+        "audience": _audience(gives, first, last),
         **_top_and_bottom(now_posts),
     }
     if per_channel:
@@ -106,21 +113,26 @@ def _dashboard(channel_ids: list[int], first: date, last: date, per_channel: boo
         for post in now_posts:
             by_channel_posts[post.channel_id].append(post)
         # Each channel's line: its values only; the formulas are the workspace's figures' of the same name.
-        answer["channels"] = [
-            {"channel": pk, "values": {name: figure.value for name, figure in _period_figures(
-                [pk], by_channel_days[pk], by_channel_posts[pk], first, last, CHANNEL_LINE).items()}}
+        answer["channels"] = [_channel_line(pk, _period_figures(
+            {pk: gives[pk]}, by_channel_days[pk], by_channel_posts[pk], first, last, CHANNEL_LINE))
             for pk in channel_ids]
     return answer
 
 
-CHANNEL_LINE = ("followers", "followers-growth", "posts", "interactions", "reach", "views", "er-followers:pooled",
-                "er-reach:pooled", "er-views:pooled")
+CHANNEL_LINE = ("followers", "followers-growth", "new-followers", "lost-followers", "posts", "interactions",
+                "reach", "views", "er-followers:pooled", "er-reach:pooled", "er-views:pooled")
 
 
-def _period_figures(channel_ids, days, posts, first: date, last: date,
+def _channel_line(pk: int, figures: dict[str, formulas.Figure]) -> dict:
+    return {"channel": pk, "values": {name: figure.value for name, figure in figures.items()},
+            "missing": {name: figure.missing for name, figure in figures.items() if figure.missing}}
+
+
+def _period_figures(gives: dict[int, tuple[str, ...]], days, posts, first: date, last: date,
                     only: tuple[str, ...] | None = None) -> dict[str, formulas.Figure]:
+    """`gives`: each channel's account metrics, as its network declares them."""
     inside = [d for d in days if first <= d.day <= last]
-    figures = _followers(channel_ids, days, first, last)
+    figures = {**_followers(list(gives), days, first, last), **_new_and_lost(gives, inside)}
     figures["posts"] = formulas.Figure("posts", str(_("Posts")), len(posts), str(_("posts published in the period")),
                                        "", len(posts), {})
     for name in DAY_SUMS:
@@ -139,7 +151,7 @@ def _period_figures(channel_ids, days, posts, first: date, last: date,
 
 def _followers(channel_ids, days, first: date, last: date) -> dict[str, formulas.Figure]:
     """Followers at the end of the period and at its start (the last count before it, else its first), summed
-    over the channels that have both; growth is net: new and lost followers are not given by the networks."""
+    over the channels that have both; growth is net (new and lost followers are `_new_and_lost`)."""
     start, end = {}, {}
     for day in sorted((d for d in days if d.followers is not None and d.day <= last), key=lambda d: d.day):
         if day.day < first or day.channel_id not in start:
@@ -149,7 +161,6 @@ def _followers(channel_ids, days, first: date, last: date) -> dict[str, formulas
     at_end = sum(end[pk] for pk in both) if both else None
     at_start = sum(start[pk] for pk in both) if both else None
     net = at_end - at_start if both else None
-    not_given = str(_("not given by the network"))
     return {
         "followers": formulas.Figure("followers", str(_("Followers")), at_end,
                                      str(_("followers at the period's last account snapshot")), "", len(both), {}),
@@ -160,9 +171,58 @@ def _followers(channel_ids, days, first: date, last: date) -> dict[str, formulas
             "followers-growth-rate", str(_("Net growth rate")), formulas.ratio(net, at_start),
             str(_("(followers at end − at start) / followers at start × 100")), str(_("followers at start")),
             len(both), {"start": at_start, "end": at_end}),
-        "new-followers": formulas.Figure("new-followers", str(_("New followers")), None, not_given, "", 0, {}),
-        "lost-followers": formulas.Figure("lost-followers", str(_("Lost followers")), None, not_given, "", 0, {}),
     }
+
+
+NEW_AND_LOST = (("new-followers", "followers_gained", gettext_lazy("New followers"),
+                 gettext_lazy("Σ people who followed, per day of the period, as the network counts its days")),
+                ("lost-followers", "followers_lost", gettext_lazy("Lost followers"),
+                 gettext_lazy("Σ people who unfollowed, per day of the period, as the network counts its days")))
+
+
+def _new_and_lost(gives: dict[int, tuple[str, ...]], days) -> dict[str, formulas.Figure]:
+    """New and lost followers summed over the period's days of the channels whose network gives them; n is the
+    days counted. Missing with its reason when no network gives them or none counted a day of the period."""
+    figures = {}
+    for name, column, label, formula in NEW_AND_LOST:
+        giving = {pk for pk, metrics in gives.items() if column in metrics}
+        figure = formulas.total(name, (getattr(d, column) for d in days if d.channel_id in giving), str(formula),
+                                label=str(label))
+        if not giving:
+            figure = replace(figure, missing=str(_("not given by the network")))
+        elif figure.value is None:
+            figure = replace(figure, missing=str(_("the network counted no day of this period")))
+        if giving and len(giving) < len(gives):
+            figure = replace(figure, inputs={"channels whose network gives it": len(giving),
+                                             "channels": len(gives)})
+        figures[name] = figure
+    return figures
+
+
+def _audience(gives: dict[int, tuple[str, ...]], first: date, last: date) -> dict:
+    """Who the followers are: each channel's latest audience in the period (of those whose network gives one),
+    summed by dimension and bucket; a bucket's share is of the followers the network placed in that dimension."""
+    giving = [pk for pk, metrics in gives.items() if any(m.startswith("audience:") for m in metrics)]
+    answer = {"channels": 0, "of": len(gives), "as_of": None, "dimensions": {}, "missing": ""}
+    if not giving:
+        return {**answer, "missing": str(_("not given by the network"))}
+    latest = store.latest_audiences(giving, first, last)
+    if not latest:
+        return {**answer, "missing": str(_("the network gave no audience in this period"))}
+    summed: dict[str, dict[str, int]] = defaultdict(lambda: defaultdict(int))
+    for row in latest:
+        for dimension, buckets in row.breakdown.items():
+            for bucket, followers in buckets.items():
+                summed[dimension][bucket] += followers
+    dimensions = {}
+    for dimension in (d for d in AUDIENCE_DIMENSIONS if d in summed):
+        buckets = summed[dimension]
+        total = sum(buckets.values())
+        # Gender and age read in their own order; countries and cities from the largest.
+        order = sorted(buckets) if dimension in ("gender", "age") else sorted(buckets, key=lambda b: (-buckets[b], b))
+        dimensions[dimension] = [{"bucket": bucket, "followers": buckets[bucket],
+                                  "share": formulas.ratio(buckets[bucket], total)} for bucket in order]
+    return {**answer, "channels": len(latest), "as_of": max(row.day for row in latest), "dimensions": dimensions}
 
 
 def _change(now: float | None, then: float | None) -> float | None:
@@ -170,15 +230,15 @@ def _change(now: float | None, then: float | None) -> float | None:
 
 
 def _series(days, first: date, last: date) -> list[dict]:
-    """Per day, summed over channels: followers, posts, the sums and ER of the day."""
+    """Per day, summed over channels: followers, new and lost ones, posts, the sums and ER of the day."""
     merged: dict[date, dict] = {}
     for day in days:
         if not first <= day.day <= last:
             continue
-        line = merged.setdefault(day.day, {"day": day.day, "followers": None, "posts": 0,
-                                           **dict.fromkeys(DAY_SUMS)})
+        line = merged.setdefault(day.day, {"day": day.day, "followers": None, "followers_gained": None,
+                                           "followers_lost": None, "posts": 0, **dict.fromkeys(DAY_SUMS)})
         line["posts"] += day.posts
-        for name in ("followers", *DAY_SUMS):
+        for name in ("followers", "followers_gained", "followers_lost", *DAY_SUMS):
             value = getattr(day, name)
             if value is not None:
                 line[name] = (line[name] or 0) + value
@@ -201,7 +261,8 @@ def _post_line(post, metric) -> dict:
             "figure": formulas.per_post(metric, post).as_dict()}
 
 
-_Day = namedtuple("_Day", ("channel_id", "day", "followers", "posts", *DAY_SUMS))
+_Day = namedtuple("_Day", ("channel_id", "day", "followers", "followers_gained", "followers_lost", "posts",
+                           *DAY_SUMS))
 
 
 class _Post:

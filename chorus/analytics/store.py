@@ -12,19 +12,21 @@ from collections import defaultdict
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
+from functools import reduce
 from itertools import islice
-from operator import attrgetter
+from operator import attrgetter, or_
 from typing import NamedTuple
 from zoneinfo import ZoneInfo
 
 from django.db import connection, transaction
-from django.db.models import Q
+from django.db.models import Max, Q
 
 from chorus.analytics import formulas
 from chorus.analytics.models import (
     DAY_SUMS,
     POST_COUNTERS,
     AccountSnapshot,
+    AudienceDay,
     ChannelDay,
     PostSnapshot,
     PublishedPost,
@@ -32,6 +34,8 @@ from chorus.analytics.models import (
 from chorus.channels.models import Channel
 
 BATCH = 20_000  # readings per transaction: fewer, larger rollup updates (bench/analytics.py)
+BUCKETS_KEPT = 100  # of one audience dimension, the largest: a network may list every city its followers live in
+BUCKET_LENGTH = 200  # characters of a bucket's name kept
 FOLLOWERS_WITHIN = timedelta(days=1)  # an account count further than this from a post says nothing about it
 
 
@@ -57,11 +61,18 @@ _ROLLUP = ("pk", "channel_id", "workspace_id", "local_day", "collected_at", *POS
 
 @dataclass(frozen=True)
 class AccountReading:
+    """One account snapshot to ingest: networks.base.AccountCounters with whose and when. Gained and lost count
+    `followers_day` (the day of `collected_at` in the workspace's zone when the network names none)."""
+
     channel_id: int
     collected_at: datetime
     followers: int | None = None
     following: int | None = None
     posts: int | None = None
+    followers_gained: int | None = None
+    followers_lost: int | None = None
+    followers_day: date | None = None
+    audience: dict[str, dict[str, int]] | None = None
 
 
 @dataclass(frozen=True)
@@ -88,6 +99,22 @@ def _chunks(items: Iterable, size: int) -> Iterator[list]:
 
 def _table(model) -> str:
     return connection.ops.quote_name(model._meta.db_table)
+
+
+# The day columns that take the day's latest reading, by what writes them, and the time that says which is latest.
+LATEST_OF_DAY = {"followers": ("followers",), "gained": ("followers_gained", "followers_lost")}
+_AT = {"followers": "followers_at", "gained": "gained_at"}
+
+
+def _clean_audience(audience: dict) -> dict[str, dict[str, int]]:
+    """A network's audience as stored: names as text cut to BUCKET_LENGTH, counts whole and not negative, and of
+    each dimension only the BUCKETS_KEPT largest buckets."""
+    cleaned = {}
+    for dimension, buckets in audience.items():
+        counts = [(str(bucket)[:BUCKET_LENGTH], max(int(count), 0)) for bucket, count in buckets.items()
+                  if count is not None]
+        cleaned[str(dimension)[:BUCKET_LENGTH]] = dict(sorted(counts, key=lambda c: -c[1])[:BUCKETS_KEPT])
+    return cleaned
 
 
 class MetricsStore:
@@ -252,19 +279,55 @@ class MetricsStore:
             if not new:
                 return 0
             adapt = _Adapter()
+            columns = ("channel_id", "collected_at", "followers", "following", "posts", "followers_gained",
+                       "followers_lost", "followers_day")
             with connection.cursor() as cursor:
                 cursor.executemany(
-                    f"INSERT INTO {_table(AccountSnapshot)} (channel_id, collected_at, followers, following, posts) "
-                    f"VALUES (%s, %s, %s, %s, %s) ON CONFLICT (channel_id, collected_at) DO NOTHING",
-                    [(r.channel_id, adapt(r.collected_at), r.followers, r.following, r.posts) for r in new])
+                    f"INSERT INTO {_table(AccountSnapshot)} ({', '.join(columns)}) "
+                    f"VALUES ({', '.join(['%s'] * len(columns))}) ON CONFLICT (channel_id, collected_at) DO NOTHING",
+                    [(r.channel_id, adapt(r.collected_at), r.followers, r.following, r.posts, r.followers_gained,
+                      r.followers_lost, connection.ops.adapt_datefield_value(r.followers_day)) for r in new])
             where = {pk: (workspace_id, ZoneInfo(zone)) for pk, workspace_id, zone in Channel.objects.filter(
                 pk__in=channel_ids).values_list("pk", "workspace_id", "workspace__timezone")}
-            counted = [r for r in new if r.followers is not None]
-            self._upsert_days("followers", [
-                (where[r.channel_id][0], r.channel_id, r.collected_at.astimezone(where[r.channel_id][1]).date(),
-                 {"followers": r.followers, "followers_at": r.collected_at}) for r in counted])
-            self._offer_followers(counted)
+            self._roll_up_accounts(new, where)
         return len(new)
+
+    def _roll_up_accounts(self, readings: list[AccountReading], where: dict[int, tuple[int, ZoneInfo]]) -> None:
+        """Each reading's day takes its follower count and its new and lost followers when it is the day's latest;
+        its audience goes to its day; posts near it take its count."""
+        def local_day(r: AccountReading) -> date:
+            return r.collected_at.astimezone(where[r.channel_id][1]).date()
+
+        counted = [r for r in readings if r.followers is not None]
+        self._upsert_days("followers", [(where[r.channel_id][0], r.channel_id, local_day(r),
+                                         {"followers": r.followers, "followers_at": r.collected_at})
+                                        for r in counted])
+        self._upsert_days("gained", [
+            (where[r.channel_id][0], r.channel_id, r.followers_day or local_day(r),
+             {"followers_gained": r.followers_gained, "followers_lost": r.followers_lost, "gained_at": r.collected_at})
+            for r in readings if r.followers_gained is not None or r.followers_lost is not None])
+        self._keep_audiences([(where[r.channel_id][0], r, local_day(r)) for r in readings if r.audience])
+        self._offer_followers(counted)
+
+    @staticmethod
+    def _keep_audiences(readings: list[tuple[int, AccountReading, date]]) -> None:
+        """The latest audience of each channel's day, its buckets as text (the largest BUCKETS_KEPT of each)."""
+        latest: dict[tuple[int, date], tuple[int, AccountReading]] = {}
+        for workspace_id, reading, day in readings:
+            held = latest.get((reading.channel_id, day))
+            if held is None or reading.collected_at >= held[1].collected_at:
+                latest[(reading.channel_id, day)] = (workspace_id, reading)
+        if not latest:
+            return
+        stored = {(channel_id, day): at for channel_id, day, at in AudienceDay.objects.filter(
+            channel_id__in={key[0] for key in latest}, day__in={key[1] for key in latest}).values_list(
+            "channel_id", "day", "collected_at")}
+        rows = [AudienceDay(workspace_id=workspace_id, channel_id=channel_id, day=day,
+                            collected_at=reading.collected_at, breakdown=_clean_audience(reading.audience))
+                for (channel_id, day), (workspace_id, reading) in latest.items()
+                if (channel_id, day) not in stored or reading.collected_at >= stored[(channel_id, day)]]
+        AudienceDay.objects.bulk_create(rows, batch_size=500, update_conflicts=True, unique_fields=["channel", "day"],
+                                        update_fields=["collected_at", "breakdown"])
 
     @staticmethod
     def _offer_followers(readings: list[AccountReading]) -> None:
@@ -291,17 +354,16 @@ class MetricsStore:
     @staticmethod
     def _upsert_days(what: str, days: list[tuple[int, int, date, dict]]) -> None:
         """Add to a channel's days: "posts" and "sums" add (a NULL sum stays NULL until something is reported);
-        "followers" keeps the latest count of the day."""
+        "followers" and "gained" keep what the day's latest reading said."""
         if not days:
             return
         table = _table(ChannelDay)
         adapt = _Adapter()
-        if what == "followers":
-            columns = ("followers", "followers_at")
-            update = (f"followers = CASE WHEN {table}.followers_at IS NULL OR excluded.followers_at >= "
-                      f"{table}.followers_at THEN excluded.followers ELSE {table}.followers END, "
-                      f"followers_at = CASE WHEN {table}.followers_at IS NULL OR excluded.followers_at >= "
-                      f"{table}.followers_at THEN excluded.followers_at ELSE {table}.followers_at END")
+        if what in LATEST_OF_DAY:
+            columns = (*LATEST_OF_DAY[what], _AT[what])
+            at = _AT[what]
+            update = ", ".join(f"{c} = CASE WHEN {table}.{at} IS NULL OR excluded.{at} >= {table}.{at} "
+                               f"THEN excluded.{c} ELSE {table}.{c} END" for c in columns)
         elif what == "posts":
             columns = ("posts",)
             update = f"posts = {table}.posts + excluded.posts"
@@ -312,7 +374,7 @@ class MetricsStore:
         rows = []
         for workspace_id, channel_id, day, values in days:
             row = [workspace_id, channel_id, connection.ops.adapt_datefield_value(day)]
-            row += [adapt(values[c]) if c == "followers_at" else values[c] for c in columns]
+            row += [adapt(values[c]) if c in _AT.values() else values[c] for c in columns]
             if what != "posts":
                 row.append(0)
             rows.append(row)
@@ -345,12 +407,11 @@ class MetricsStore:
                                                       *POST_COUNTERS], batch_size=500)
             self._upsert_days("posts", [(channel.workspace_id, channel.pk, day, {"posts": count})
                                         for day, count in per_day.items()])
-            counts = [AccountReading(s.channel_id, s.collected_at, s.followers) for s in AccountSnapshot.objects.filter(
-                channel=channel, followers__isnull=False).order_by("collected_at")]
-            self._upsert_days("followers", [
-                (channel.workspace_id, channel.pk, a.collected_at.astimezone(zone).date(),
-                 {"followers": a.followers, "followers_at": a.collected_at}) for a in counts])
-            self._offer_followers(counts)
+            # The audience days stay as they are: their snapshots are the days themselves.
+            readings = [AccountReading(s.channel_id, s.collected_at, s.followers, followers_gained=s.followers_gained,
+                                       followers_lost=s.followers_lost, followers_day=s.followers_day)
+                        for s in AccountSnapshot.objects.filter(channel=channel).order_by("collected_at")]
+            self._roll_up_accounts(readings, {channel.pk: (channel.workspace_id, zone)})
             snapshots = PostSnapshot.objects.filter(post__channel=channel).order_by("collected_at").values_list(
                 "post_id", "collected_at", *POST_COUNTERS)
             for batch in _chunks(snapshots.iterator(chunk_size=BATCH), BATCH):
@@ -365,6 +426,15 @@ class MetricsStore:
     @staticmethod
     def days(channel_ids: list[int], first: date, last: date):
         return ChannelDay.objects.filter(channel_id__in=channel_ids, day__gte=first, day__lte=last).order_by("day")
+
+    @staticmethod
+    def latest_audiences(channel_ids: list[int], first: date, last: date) -> list[AudienceDay]:
+        """Each channel's latest audience day within first..last (channels with none are left out)."""
+        inside = AudienceDay.objects.filter(channel_id__in=channel_ids, day__gte=first, day__lte=last)
+        latest = inside.values("channel_id").annotate(last=Max("day")).values_list("channel_id", "last")
+        if not latest:
+            return []
+        return list(inside.filter(reduce(or_, (Q(channel_id=pk, day=day) for pk, day in latest))))
 
     @staticmethod
     def posts(channel_ids: list[int], first: date | None = None, last: date | None = None):

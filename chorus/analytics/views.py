@@ -26,9 +26,12 @@ from chorus.workspaces.timezones import WEEKDAY_NAMES
 
 LAST_DAYS = ("7", "30", "90")
 DEFAULT_DAYS = 30
-AUDIENCE = ("followers", "followers-growth", "followers-growth-rate", "new-followers", "lost-followers")
+FOLLOWERS = ("followers", "followers-growth", "followers-growth-rate", "new-followers", "lost-followers")
 ACTIVITY = ("posts", *DAY_SUMS)
-NOT_GIVEN = ("new-followers", "lost-followers")  # no network gives them: the figure's formula says so
+AUDIENCE_TITLES = {"gender": gettext_lazy("Gender"), "age": gettext_lazy("Age"), "country": gettext_lazy("Country"),
+                   "city": gettext_lazy("City")}
+# Gender buckets are the same two words on every network (networks.base.AccountCounters); the rest is its text.
+GENDER_LABELS = {"female": gettext_lazy("women"), "male": gettext_lazy("men")}
 WEEKDAY_LABELS = dict(zip(breakdowns.WEEKDAYS, WEEKDAY_NAMES, strict=True))
 DIMENSIONS = {"type": gettext_lazy("Post type"), "rubric": gettext_lazy("Rubric"),
               "length": gettext_lazy("Text length, characters"), "hour": gettext_lazy("Hour of the day"),
@@ -83,19 +86,18 @@ def _query_without_export(request) -> str:
 
 # Dashboards --------------------------------------------------------------------------------------------------
 
-def _figure_row(name: str, line: dict) -> list[Cell]:
+def _figure_row(line: dict) -> list[Cell]:
     now, then = line["current"], line["previous"]
-    missing = now["formula"] if name in NOT_GIVEN else ""
-    return [cell(now["label"]), cell(now["value"], now, missing), cell(then["value"], then, missing),
+    return [cell(now["label"]), cell(now["value"], now, now["missing"]), cell(then["value"], then, then["missing"]),
             cell(line["change"], missing=_("no comparison: a period is missing it or it was 0"), suffix=" %")]
 
 
 def figure_tables(board: dict) -> list[Table]:
     columns = [_("Metric"), _("This period"), _("Previous period"), _("Change, %")]
-    engagement = [name for name in board["figures"] if name not in AUDIENCE + ACTIVITY]
-    return [Table(key, str(title), columns, [_figure_row(name, board["figures"][name]) for name in names
+    engagement = [name for name in board["figures"] if name not in FOLLOWERS + ACTIVITY]
+    return [Table(key, str(title), columns, [_figure_row(board["figures"][name]) for name in names
                                              if name in board["figures"]])
-            for key, title, names in (("audience", _("Audience"), AUDIENCE),
+            for key, title, names in (("audience", _("Followers"), FOLLOWERS),
                                       ("activity", _("Posts, reach and interactions"), ACTIVITY),
                                       ("engagement", _("Engagement"), engagement))]
 
@@ -117,13 +119,38 @@ def post_tables(board: dict, workspace, names: dict[int, str]) -> list[Table]:
 
 
 def channel_table(board: dict) -> Table:
-    names = [("followers", _("Followers")), ("followers-growth", _("Net growth")), ("posts", _("Posts")),
+    names = [("followers", _("Followers")), ("followers-growth", _("Net growth")),
+             ("new-followers", _("New followers")), ("lost-followers", _("Lost followers")), ("posts", _("Posts")),
              ("interactions", _("Interactions")), ("reach", _("Reach")), ("views", _("Views")),
              ("er-followers:pooled", _("ER by followers, pooled")), ("er-reach:pooled", _("ER by reach, pooled")),
              ("er-views:pooled", _("ER by views, pooled"))]
     rows = [[Cell(line["name"], link=("analytics-channel", line["channel"])),
-             *(cell(line["values"].get(name)) for name, _title in names)] for line in board["channels"]]
+             *(cell(line["values"].get(name), missing=line["missing"].get(name, "")) for name, _title in names)]
+            for line in board["channels"]]
     return Table("channels", _("Channels"), [_("Channel"), *(title for _name, title in names)], rows)
+
+
+def _bucket_shown(dimension: str, bucket: str) -> str:
+    return str(GENDER_LABELS.get(bucket, bucket)) if dimension == "gender" else bucket
+
+
+def audience_tables(board: dict) -> list[Table]:
+    """One table per dimension of the followers' demographics: bucket, followers, share."""
+    return [Table(f"audience-{dimension}", str(AUDIENCE_TITLES.get(dimension, dimension)),
+                  [str(AUDIENCE_TITLES.get(dimension, dimension)), _("Followers"), _("Share, %")],
+                  [[cell(_bucket_shown(dimension, line["bucket"])), cell(line["followers"]),
+                    cell(line["share"], suffix=" %")] for line in lines])
+            for dimension, lines in board["audience"]["dimensions"].items()]
+
+
+def audience_chart(board: dict) -> dict:
+    """The demographics' bar charts, for json_script: per dimension its buckets and shares, as the tables."""
+    return {"dimensions": [{"id": dimension, "title": str(AUDIENCE_TITLES.get(dimension, dimension)),
+                            "buckets": [_bucket_shown(dimension, line["bucket"]) for line in lines],
+                            "shares": [shown(line["share"]) for line in lines],
+                            "followers": [line["followers"] for line in lines]}
+                           for dimension, lines in board["audience"]["dimensions"].items()],
+            "labels": {"share": _("share, %"), "followers": _("followers")}}
 
 
 def chart_data(board: dict, title: str) -> dict:
@@ -137,19 +164,23 @@ def chart_data(board: dict, title: str) -> dict:
         return [by_day[day][name] if day in by_day else None for day in days]
 
     return {"title": title, "days": [day.isoformat() for day in days], "followers": values("followers"),
+            "gained": values("followers_gained"), "lost": values("followers_lost"),
             "interactions": values("interactions"), "posts": values("posts"),
-            "labels": {"followers": _("Followers"), "interactions": _("Interactions"), "posts": _("Posts"),
+            "labels": {"followers": _("Followers"), "gained": _("New followers"), "lost": _("Lost followers"),
+                       "interactions": _("Interactions"), "posts": _("Posts"),
                        "empty": _("No days with data in this period.")}}
 
 
 def _dashboard_page(request, board: dict, chosen, tables: list[Table], title: str, channel=None):
     period = board["period"]
+    audience = audience_tables(board)
     if request.GET.get("export"):
         name = channel.pk if channel else request.workspace.slug
-        return export(tables, request.GET.get("table", ""), request.GET["export"],
+        return export(tables + audience, request.GET.get("table", ""), request.GET["export"],
                       f"{name}-{period['first']}-{period['last']}")
     return render(request, "analytics/dashboard.html", {
         "board": board, "tables": tables, "chart": chart_data(board, title), "title": title, "channel": channel,
+        "audience": {**board["audience"], "tables": audience, "chart": audience_chart(board)},
         # The month and dates start from what is shown, so switching the picker needs no typing.
         "chosen": {"period": chosen.get("period", str(DEFAULT_DAYS)),
                    "month": chosen.get("month") or period["last"].strftime("%Y-%m"),

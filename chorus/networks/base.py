@@ -2,7 +2,7 @@
 
 import unicodedata
 from dataclasses import asdict, dataclass, field
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime
 from pathlib import Path
 from typing import ClassVar
 
@@ -74,7 +74,14 @@ class Capabilities:
     public_pages: bool = False  # read any public page and its recent posts with counters
     push: bool = False  # the network can call Chorus with new comments and messages (webhook, Callback API)
     metrics: tuple[str, ...] = ()  # post metrics it gives: views, likes, reposts, comments, reach, saves, clicks
-    account_metrics: tuple[str, ...] = ()  # followers, ...
+    # Account metrics it gives (AccountCounters): "followers", "following", "posts", "followers_gained",
+    # "followers_lost", and "audience:<dimension>" for each breakdown of its followers (AUDIENCE_DIMENSIONS).
+    account_metrics: tuple[str, ...] = ()
+
+    @property
+    def audience(self) -> tuple[str, ...]:
+        """The dimensions of its followers' demographics it gives, in AUDIENCE_DIMENSIONS' order."""
+        return tuple(d for d in AUDIENCE_DIMENSIONS if f"audience:{d}" in self.account_metrics)
 
     def as_dict(self) -> dict:
         return asdict(self)
@@ -189,11 +196,28 @@ class PostCounters:
     clicks: int | None = None
 
 
+# The breakdowns of an account's followers a network may give, and the buckets of "age" (as VK's stats.get,
+# YouTube and Instagram cut it).
+AUDIENCE_DIMENSIONS = ("gender", "age", "country", "city")
+AGE_BRACKETS = ("13-17", "18-24", "25-34", "35-44", "45-54", "55+")
+
+
 @dataclass(frozen=True)
 class AccountCounters:
+    """An account's counters as the network reports them; None: not given (never 0).
+
+    `followers_gained` / `followers_lost`: people who followed / unfollowed on `followers_day`, the network's own
+    day (VK stats.get's subscribed/unsubscribed, YouTube's subscribersGained): the day so far when it is today.
+    `audience`: dimension (AUDIENCE_DIMENSIONS) → bucket as the network names it (untrusted text) → followers.
+    """
+
     followers: int | None = None
     following: int | None = None
     posts: int | None = None
+    followers_gained: int | None = None
+    followers_lost: int | None = None
+    followers_day: date | None = None
+    audience: dict[str, dict[str, int]] | None = None
 
 
 @dataclass(frozen=True)

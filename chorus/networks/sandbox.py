@@ -36,7 +36,9 @@ class SandboxConnector(Connector):
         video=VideoRule(max_count=4, max_bytes=512 * 2**20, max_seconds=600,
                         formats=("video/mp4", "video/quicktime", "video/webm"), with_images=True),
         native_scheduling=False, edit=True, delete=True, idempotency="key", find_published=True,
-        metrics=("views", "likes", "reposts", "comments"), account_metrics=("followers",),
+        metrics=("views", "likes", "reposts", "comments"),
+        account_metrics=("followers", "followers_gained", "followers_lost", "audience:gender", "audience:age",
+                         "audience:country", "audience:city"),
         comments=True, messages=True, moderation=("hide", "delete", "ban"), undo=("hide", "ban"),
         public_pages=True,
     )
@@ -76,7 +78,14 @@ class SandboxConnector(Connector):
         return AccountHealth(ok=True, followers=day.followers if day else account.followers_at_start)
 
     def account_counters(self) -> AccountCounters:
-        return AccountCounters(followers=self.check_health().followers)
+        """Followers, who joined and left on the page's latest day, and who its followers are that day."""
+        account = self._account()
+        day = account.follower_days.order_by("-day").first()
+        if day is None:
+            return AccountCounters(followers=account.followers_at_start)
+        audience = account.audience_days.filter(day=day.day).values_list("breakdown", flat=True).first()
+        return AccountCounters(followers=day.followers, followers_gained=day.joined, followers_lost=day.left,
+                               followers_day=day.day, audience=audience)
 
     def publish(self, publication: Publication, idempotency_key: str) -> RemotePost:
         account = self._account()

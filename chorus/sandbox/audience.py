@@ -18,6 +18,7 @@ from django.utils import timezone
 from chorus.sandbox import comment_templates as voices
 from chorus.sandbox.models import (
     SandboxAccount,
+    SandboxAudienceDay,
     SandboxBan,
     SandboxComment,
     SandboxFollowerDay,
@@ -261,14 +262,73 @@ def follower_history(account: SandboxAccount, until: date) -> list[FollowerCount
     return history
 
 
+# Who follows a page, by the page's language: each bucket's base share of the followers. Gender, age and country
+# place every follower; the cities listed place only some (like a network's "top cities"), the rest live elsewhere.
+AUDIENCE_PROFILES = {
+    "ru": {
+        "gender": {"female": 0.58, "male": 0.42},
+        "age": {"13-17": 0.04, "18-24": 0.17, "25-34": 0.34, "35-44": 0.25, "45-54": 0.12, "55+": 0.08},
+        "country": {"Россия": 0.82, "Казахстан": 0.05, "Беларусь": 0.04, "Узбекистан": 0.02, "Германия": 0.02,
+                    "Израиль": 0.015, "США": 0.015, "Грузия": 0.015},
+        "city": {"Москва": 0.38, "Санкт-Петербург": 0.14, "Новосибирск": 0.04, "Екатеринбург": 0.04,
+                 "Казань": 0.035, "Нижний Новгород": 0.03, "Алматы": 0.025, "Минск": 0.025},
+    },
+    "en": {
+        "gender": {"female": 0.52, "male": 0.48},
+        "age": {"13-17": 0.05, "18-24": 0.22, "25-34": 0.31, "35-44": 0.21, "45-54": 0.12, "55+": 0.09},
+        "country": {"United States": 0.41, "United Kingdom": 0.27, "Canada": 0.09, "Australia": 0.07, "India": 0.06,
+                    "Ireland": 0.04, "Germany": 0.03, "Netherlands": 0.03},
+        "city": {"London": 0.16, "New York": 0.09, "Manchester": 0.04, "Toronto": 0.04, "Los Angeles": 0.035,
+                 "Sydney": 0.03, "Chicago": 0.025, "Dublin": 0.02},
+    },
+}
+AUDIENCE_SWING = 0.15  # a bucket's weight swings ±15 % around the page's own base ...
+AUDIENCE_SWING_DAYS = 180  # ... over about half a year: under 1 % of its share from one day to the next
+
+
+def audience_of(account: SandboxAccount, day: date, followers: int) -> dict[str, dict[str, int]]:
+    """The page's `followers` on `day` by gender, age, country and city, as counts. A pure function of the seed
+    and the day: each page leans its own way from its language's profile (the language of its name), and drifts
+    slowly along a wave of its own."""
+    profile = AUDIENCE_PROFILES[post_language(account.name)]
+    breakdown = {}
+    for dimension, shares in profile.items():
+        weights = {}
+        for bucket, share in shares.items():
+            rng = _rng(account.seed, "audience", dimension, bucket)
+            lean, phase = rng.uniform(0.7, 1.3), rng.uniform(0, 2 * math.pi)
+            swing = 1 + AUDIENCE_SWING * math.sin(2 * math.pi * day.toordinal() / AUDIENCE_SWING_DAYS + phase)
+            weights[bucket] = share * lean * swing
+        placed = round(followers * sum(shares.values()))
+        breakdown[dimension] = _apportion(weights, placed)
+    return breakdown
+
+
+def _apportion(weights: dict[str, float], total: int) -> dict[str, int]:
+    """`total` split in proportion to `weights`, in whole people that add up to it (largest remainders)."""
+    whole = sum(weights.values())
+    exact = {bucket: total * weight / whole for bucket, weight in weights.items()}
+    counts = {bucket: int(value) for bucket, value in exact.items()}
+    by_remainder = sorted(exact, key=lambda bucket: exact[bucket] - counts[bucket], reverse=True)
+    for bucket in by_remainder[:total - sum(counts.values())]:
+        counts[bucket] += 1
+    return counts
+
+
 def record_follower_days(account: SandboxAccount, until: date) -> None:
-    """Write the days up to `until`, starting again from the last one written (the same numbers again)."""
+    """Write the days up to `until` (followers and who they are), starting again from the last one written (the
+    same numbers again)."""
     last = account.follower_days.order_by("-day").values_list("day", flat=True).first()
+    counts = [c for c in follower_history(account, until) if last is None or c.day >= last]
     rows = [SandboxFollowerDay(account=account, day=c.day, followers=c.followers, joined=c.joined, left=c.left)
-            for c in follower_history(account, until) if last is None or c.day >= last]
+            for c in counts]
     SandboxFollowerDay.objects.bulk_create(rows, batch_size=500, update_conflicts=True,
                                            unique_fields=["account", "day"],
                                            update_fields=["followers", "joined", "left"])
+    audiences = [SandboxAudienceDay(account=account, day=c.day, breakdown=audience_of(account, c.day, c.followers))
+                 for c in counts]
+    SandboxAudienceDay.objects.bulk_create(audiences, batch_size=500, update_conflicts=True,
+                                           unique_fields=["account", "day"], update_fields=["breakdown"])
 
 
 def simulate(now: datetime) -> int:

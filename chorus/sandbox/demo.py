@@ -103,11 +103,16 @@ def seed_demo(*, seed: int = 0, now: datetime | None = None, progress=lambda mes
 
 
 def _collect_history(channel: Channel, now: datetime) -> None:
-    """What Chorus would have collected had it run through the demo's past: each day's follower count at the day's
-    end, and every post's counters now; so the dashboards and reports have 90 days to show from the first start."""
-    days = channel.connector._account().follower_days.filter(day__lt=now.date()).order_by("day")
+    """What Chorus would have collected had it run through the demo's past: each day's follower count, new and lost
+    followers and audience at the day's end, and every post's counters now; so the dashboards and reports have 90
+    days to show from the first start."""
+    account = channel.connector._account()
+    audiences = dict(account.audience_days.values_list("day", "breakdown"))
+    days = account.follower_days.filter(day__lt=now.date()).order_by("day")
     store.ingest_accounts(AccountReading(channel.pk, datetime.combine(day.day, time(23, 59), UTC),
-                                         followers=day.followers) for day in days)
+                                         followers=day.followers, followers_gained=day.joined,
+                                         followers_lost=day.left, followers_day=day.day,
+                                         audience=audiences.get(day.day)) for day in days)
     collect_channel(channel, now, watched_for=timedelta(days=HISTORY_DAYS + 1))
 
 

@@ -74,6 +74,17 @@ class SandboxFollowerDay(models.Model):
         constraints = [models.UniqueConstraint(fields=["account", "day"], name="sandbox_one_count_per_day")]
 
 
+class SandboxAudienceDay(models.Model):
+    """Who the page's followers were on a day: dimension → bucket → followers (see audience.audience_of)."""
+
+    account = models.ForeignKey(SandboxAccount, on_delete=models.CASCADE, related_name="audience_days")
+    day = models.DateField()
+    breakdown = models.JSONField()
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["account", "day"], name="sandbox_one_audience_per_day")]
+
+
 class SandboxComment(models.Model):
     """A comment under a page's post: from the simulated audience, or the page's own answer (`from_page`)."""
 

@@ -168,6 +168,15 @@ class ConnectorContract:
             value = getattr(counters, metric)
             assert (value is not None) == (metric in declared), f"{metric}: {value!r}, declared {declared}"
 
+    def test_account_counters_give_new_lost_and_audience_only_where_declared(self, api, channel):
+        needs(channel, "account_metrics")
+        counters = channel.connector.account_counters()
+        capabilities = channel.connector_class.capabilities
+        for metric in ("followers_gained", "followers_lost"):
+            value = getattr(counters, metric)
+            assert (value is not None) == (metric in capabilities.account_metrics), f"{metric}: {value!r}"
+        assert set(counters.audience or {}) == set(capabilities.audience)
+
     def test_comments_arrive_once_and_can_be_answered(self, api, channel):
         needs(channel, "comments")
         remote = channel.connector.publish(Publication(TEXT), "key-comments")

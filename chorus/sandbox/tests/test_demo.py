@@ -70,6 +70,14 @@ def test_the_dashboards_show_the_ninety_days_from_the_first_start(seeded):
     line = next(c for c in board["channels"] if c["name"] == sandbox.name)
     last_day = sandbox.follower_days.filter(day__lte=(NOW - timedelta(days=31)).date()).order_by("-day").first()
     assert line["values"]["followers"] == last_day.followers  # as the sandbox counted them that day
+    first, last = (NOW - timedelta(days=60)).date(), (NOW - timedelta(days=31)).date()
+    days = sandbox.follower_days.filter(day__gte=first, day__lte=last)
+    assert line["values"]["new-followers"] == sum(d.joined for d in days)
+    assert line["values"]["lost-followers"] == sum(d.left for d in days)
+    assert figures["new-followers"]["previous"]["value"] > 0
+    # Who follows a coffee shop in Moscow: a Russian-speaking audience, as of the period's last day.
+    assert board["audience"]["as_of"] == last and board["audience"]["channels"] == 3
+    assert board["audience"]["dimensions"]["city"][0]["bucket"] == "Москва"
 
 
 def test_the_inbox_is_full_and_its_rules_and_replies_are_ready(seeded, client):

@@ -80,6 +80,9 @@ class Command(ChorusCommand):
             board = services.workspace_dashboard(actor, workspace, options["first"], options["last"])
         lines = [f"{f['current']['label']}: {_shown(f['current']['value'])} "
                  f"(previous {_shown(f['previous']['value'])})" for f in board["figures"].values()]
+        audience = board["audience"]
+        lines += [f"Audience by {dimension}: " + ", ".join(f"{b['bucket']} {_shown(b['share'])} %" for b in buckets)
+                  for dimension, buckets in audience["dimensions"].items()] or [f"Audience: {audience['missing']}"]
         return Answer(board, "\n".join(lines))
 
     def add_explain_arguments(self, parser):

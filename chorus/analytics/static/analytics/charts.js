@@ -29,11 +29,21 @@
 
   function drawSeries(series) {
     const axis = { type: "category", data: series.days };
+    const moves = series.gained.some((v) => v !== null) || series.lost.some((v) => v !== null);
     draw("chart-followers", {
-      title: empty(series), grid: { left: 60, right: 20, top: 20, bottom: 30 }, tooltip: { trigger: "axis" },
-      xAxis: axis, yAxis: { type: "value", scale: true },
-      // Follower counts exist on the days an account snapshot was taken: the line joins them.
-      series: [{ name: series.labels.followers, type: "line", data: series.followers, connectNulls: true }],
+      title: empty(series), grid: { left: 60, right: moves ? 50 : 20, top: moves ? 30 : 20, bottom: 30 },
+      tooltip: { trigger: "axis" }, legend: moves ? { data: [series.labels.gained, series.labels.lost] } : undefined,
+      xAxis: axis, yAxis: [{ type: "value", scale: true }, { type: "value", minInterval: 1, show: moves }],
+      // Follower counts exist on the days an account snapshot was taken: the line joins them. New and lost
+      // followers are bars where the network gives them; lost ones point down.
+      series: [
+        { name: series.labels.followers, type: "line", data: series.followers, connectNulls: true },
+        ...(moves ? [
+          { name: series.labels.gained, type: "bar", yAxisIndex: 1, stack: "moves", data: series.gained },
+          { name: series.labels.lost, type: "bar", yAxisIndex: 1, stack: "moves",
+            data: series.lost.map((v) => (v === null ? null : -v)) },
+        ] : []),
+      ],
     });
     draw("chart-interactions", {
       title: empty(series), grid: { left: 60, right: 40, top: 30, bottom: 30 }, tooltip: { trigger: "axis" },
@@ -71,10 +81,30 @@
     });
   }
 
+  function drawAudience(audience) {
+    // Bucket names (a city, a country) are the network's text: drawn as plain values, escaped in tooltips.
+    audience.dimensions.forEach((dimension) => {
+      draw("chart-audience-" + dimension.id, {
+        grid: { left: 110, right: 30, top: 10, bottom: 25 },
+        tooltip: {
+          formatter: (point) => escaped(dimension.buckets[point.dataIndex]) + "<br>" +
+            escaped(audience.labels.share + ": " + dimension.shares[point.dataIndex] + ", " +
+                    audience.labels.followers + ": " + dimension.followers[point.dataIndex]),
+        },
+        xAxis: { type: "value", axisLabel: { formatter: "{value} %" } },
+        yAxis: { type: "category", data: dimension.buckets, inverse: true,
+                 axisLabel: { width: 100, overflow: "truncate" } },
+        series: [{ type: "bar", data: dimension.shares }],
+      });
+    });
+  }
+
   document.addEventListener("DOMContentLoaded", () => {
     const series = data("analytics-series");
     if (series) drawSeries(series);
     const heat = data("analytics-heatmap");
     if (heat) drawHeatmap(heat);
+    const audience = data("analytics-audience");
+    if (audience) drawAudience(audience);
   });
 })();
