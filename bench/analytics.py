@@ -6,8 +6,10 @@
 
 A year of collection through `MetricsStore`: every post is snapshotted every 30 minutes for its first 100 turns
 (≈ 2 days), streamed in collection order, plus one account snapshot per channel per day. 10 channels per
-workspace. Ingest rate counts post snapshots per second including the rollup upkeep (posts and channel days);
-RSS is sampled while ingesting. Then the channel and workspace dashboards for the last 90 days of the year.
+workspace. Ingest rate counts post snapshots per second including the rollup upkeep (posts and channel days),
+in wall-clock time and per CPU-second (this process's; on PostgreSQL also with its backend's, read from /proc when
+the server runs on this machine); RSS is sampled while ingesting. Then the channel and workspace dashboards for
+the last 90 days of the year.
 Targets: ingest ≥ 50,000 rows/s; dashboards < 300 ms median.
 """
 
