@@ -412,8 +412,8 @@ def _ingest_post_batch_set_based(batch: list[PostReading]) -> int:
         # here and then sees this one's snapshots, so the insert below needs no ON CONFLICT (a third of its cost).
         # The ids go as an array so that the posts are found by their index however many there are.
         post_ids = sorted({post_id for post_id, _at in staged})
-        cursor.execute(f"SELECT id FROM {_table(PublishedPost)} WHERE id = ANY(%s) ORDER BY id FOR NO KEY UPDATE",
-                       [post_ids])
+        cursor.execute(f"SELECT id FROM {_table(PublishedPost)} WHERE id = ANY(%s::bigint[]) ORDER BY id "
+                       f"FOR NO KEY UPDATE", [post_ids])
         cursor.execute(_set_based_ingest_sql(), {"posts": post_ids})
         return cursor.fetchone()[0]
 
@@ -441,7 +441,7 @@ def _set_based_ingest_sql() -> str:
     held = ("id", "workspace_id", "channel_id", "local_day", "collected_at", *POST_COUNTERS, "interactions")
     return f"""
         WITH post AS MATERIALIZED (
-            SELECT {', '.join(held)} FROM {posts} WHERE id = ANY(%(posts)s)
+            SELECT {', '.join(held)} FROM {posts} WHERE id = ANY(%(posts)s::bigint[])
         ), new AS (
             INSERT INTO {snapshots} (post_id, channel_id, collected_at, {counters})
             SELECT r.post_id, p.channel_id, r.collected_at, {', '.join(f'r.{c}' for c in POST_COUNTERS)}
@@ -460,7 +460,7 @@ def _set_based_ingest_sql() -> str:
         ), updated AS (
             UPDATE {posts} p SET collected_at = rolled.collected_at,
                 {', '.join(f'{c} = rolled.{c}' for c in (*POST_COUNTERS, 'interactions'))}
-            FROM rolled WHERE p.id = rolled.id AND p.id = ANY(%(posts)s)
+            FROM rolled WHERE p.id = rolled.id AND p.id = ANY(%(posts)s::bigint[])
         ), summed AS (
             INSERT INTO {days} (workspace_id, channel_id, day, {', '.join(DAY_SUMS)}, posts)
             SELECT workspace_id, channel_id, local_day, {changes}, 0
