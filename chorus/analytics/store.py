@@ -423,9 +423,9 @@ def _set_based_ingest_sql() -> str:
     """Insert the staged readings that are new (of posts that exist, not stored before: RETURNING gives the rollups
     only those), fold them into their posts and add the changes to the posts' days.
 
-    A post's counter becomes the last one reported by a reading at or after the post's latest (`newest`), else
-    stays, else takes the first one reported by an older reading (`oldest`): what `_roll_up_posts` gets reading by
-    reading. `max`/`min` over [time in µs, value] pick them without sorting each post's readings."""
+    A post's counter becomes the last one reported by a reading at or after the post's latest, else stays, else
+    takes the first one reported by an older reading: what `_roll_up_posts` gets reading by reading. `max`/`min`
+    over [time in µs, value] pick them without sorting each post's readings."""
     posts, snapshots, days = _table(PublishedPost), _table(PostSnapshot), _table(ChannelDay)
     counters = ", ".join(POST_COUNTERS)
     newer = "(p.collected_at IS NULL OR new.collected_at >= p.collected_at)"
