@@ -83,10 +83,16 @@ class PublishedPost(Counters):
 
 class PostSnapshot(Counters):
     """What the network said about a post at one moment. Millions of rows: only the (post, time) index, which
-    ingest needs to stay idempotent; dashboards read the rollups, never this table."""
+    ingest needs to stay idempotent; dashboards read the rollups, never this table.
 
-    post = models.ForeignKey(PublishedPost, on_delete=models.CASCADE, related_name="snapshots", db_index=False)
-    channel = models.ForeignKey(Channel, on_delete=models.CASCADE, related_name="post_snapshots", db_index=False)
+    No foreign-key constraints in the database: checking them was half of PostgreSQL's ingest time, and the store
+    writes a snapshot only for a post it has just read (locked, on PostgreSQL). Deleting a post or channel still
+    deletes its snapshots (Django's CASCADE)."""
+
+    post = models.ForeignKey(PublishedPost, on_delete=models.CASCADE, related_name="snapshots", db_index=False,
+                             db_constraint=False)
+    channel = models.ForeignKey(Channel, on_delete=models.CASCADE, related_name="post_snapshots", db_index=False,
+                                db_constraint=False)
     collected_at = models.DateTimeField()
     total_interactions = models.BigIntegerField(null=True)
 

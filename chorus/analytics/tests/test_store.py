@@ -6,7 +6,7 @@ from datetime import UTC, date, datetime, timedelta
 import pytest
 
 from chorus.analytics import formulas, services
-from chorus.analytics.models import ChannelDay, PostSnapshot, PublishedPost
+from chorus.analytics.models import DAY_SUMS, POST_COUNTERS, ChannelDay, PostSnapshot, PublishedPost
 from chorus.analytics.store import AccountReading, PostFacts, PostReading, store
 
 NOON = datetime(2026, 11, 10, 12, 0, tzinfo=UTC)
@@ -50,6 +50,40 @@ def test_a_late_arriving_older_snapshot_does_not_overwrite_the_latest_counts(cha
     # The older one only fills what was never reported.
     assert (rollup.likes, rollup.views, rollup.reach) == (9, 200, 90)
     assert day_of(channel, post).reach == 90
+
+
+def test_a_counter_a_later_snapshot_leaves_out_keeps_its_last_value(channel):
+    post = a_post(channel)
+    store.ingest_posts([PostReading(post.pk, NOON + timedelta(hours=1), views=100, likes=5, reach=80)])
+    store.ingest_posts([PostReading(post.pk, NOON + timedelta(hours=2), views=150, reach=120)])  # likes not given
+    assert list(PostSnapshot.objects.order_by("collected_at").values_list("likes", flat=True)) == [5, None]
+    rollup = PublishedPost.objects.get(pk=post.pk)
+    assert (rollup.views, rollup.likes, rollup.reach, rollup.interactions) == (150, 5, 120, 5)
+    day = day_of(channel, post)
+    assert (day.views, day.likes, day.reach, day.interactions) == (150, 5, 120, 5)
+
+
+def test_a_catch_up_batch_folds_older_and_newer_readings_of_a_post_at_once(channel):
+    """A history import or a collector catching up hands over many readings of one post at once, out of order."""
+    at = [NOON + timedelta(hours=h) for h in range(5)]
+    post = a_post(channel)
+    store.ingest_posts([PostReading(post.pk, at[2], views=200, comments=2)])
+    batch = [PostReading(post.pk, at[3], views=300, reach=200),
+             PostReading(post.pk, at[1], views=100, likes=4, saves=1, comments=1),
+             PostReading(post.pk, at[3], views=999, likes=999),  # the same moment twice: the first one counts
+             PostReading(post.pk, at[0], clicks=7),
+             PostReading(post.pk, at[4], views=350, likes=9, total_interactions=30),
+             PostReading(post.pk + 1000, at[4], likes=1)]  # a post the store does not know
+    assert store.ingest_posts(batch) == 4
+    assert PostSnapshot.objects.get(collected_at=at[3]).views == 300
+    rollup = PublishedPost.objects.get(pk=post.pk)
+    # Older readings only fill what the post never had; newer ones replace what they give.
+    assert rollup.collected_at == at[4]
+    assert [getattr(rollup, c) for c in (*POST_COUNTERS, "interactions")] == [350, 9, None, 2, 200, 1, 7, 30, 30]
+    day = day_of(channel, post)
+    assert [day.posts, *(getattr(day, c) for c in DAY_SUMS)] == [1, 350, 9, None, 2, 200, 1, 7, 30]
+    assert store.ingest_posts(batch) == 0
+    assert [getattr(day_of(channel, post), c) for c in DAY_SUMS] == [350, 9, None, 2, 200, 1, 7, 30]
 
 
 def test_er_by_followers_uses_the_followers_of_the_posts_day_not_todays(channel):
