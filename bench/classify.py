@@ -18,6 +18,7 @@ Runs on one core (OMP_NUM_THREADS=1 and friends are set before numpy loads) unde
 
     .venv/bin/python bench/classify.py --cv-only            # step 5 alone (~10 min on one core)
     .venv/bin/python bench/classify.py --cv-only --rescorer  # with the re-scorer
+    .venv/bin/python bench/classify.py --cv-only --no-own --set ru-vk-toxicity  # one set, same folds (~4 min)
 """
 
 import argparse
@@ -108,7 +109,8 @@ def quality() -> None:
         print(f"  {score.task:10} {score.source:22} {score.examples:6} texts  {score.macro_f1:.3f}")
 
 
-def cross_validation(embeddings_path: str | None, compare: bool, own: bool, public: bool = True) -> None:
+def cross_validation(embeddings_path: str | None, compare: bool, own: bool, public: bool = True,
+                     only: tuple[str, ...] = ()) -> None:
     from chorus.classify.corpus import carried_corpus
     from chorus.classify.evaluation import SETS, cross_validate, table
     from chorus.classify.training import FAST, SEARCHED
@@ -125,7 +127,11 @@ def cross_validation(embeddings_path: str | None, compare: bool, own: bool, publ
         vectors_of(carried_corpus())  # embeds what the cache lacks, once
     started = time.perf_counter()
     options = FAST
-    results = cross_validate(carried_corpus(), options, vectors_of=vectors_of, own=own, sets=SETS if public else (),
+    unknown = set(only) - {name for name, _task, _lang in SETS}
+    if unknown:
+        sys.exit(f"no such set: {', '.join(sorted(unknown))}; the sets are {', '.join(name for name, *_ in SETS)}")
+    sets = tuple(s for s in SETS if not only or s[0] in only) if public else ()
+    results = cross_validate(carried_corpus(), options, vectors_of=vectors_of, own=own, sets=sets,
                              before=SEARCHED if compare else None,
                              log=lambda line: print(line, file=sys.stderr, flush=True))
     print(f"cross-validation (fast path: C=4, threshold 0.5; re-scorer: C and thresholds chosen inside training"
@@ -165,6 +171,8 @@ if __name__ == "__main__":
                         help="also the fast path with C and thresholds searched by CV inside training, same folds")
     parser.add_argument("--no-own", action="store_true", help="skip the CV on the project's own examples")
     parser.add_argument("--own-only", action="store_true", help="only the CV on the project's own examples")
+    parser.add_argument("--set", action="append", default=[], help="only this shared set, e.g. ru-vk-toxicity "
+                        "(repeatable; the same folds as the full run)")
     parser.add_argument("--embeddings", default=os.path.join(os.path.dirname(os.path.dirname(
         os.path.abspath(__file__))), "var", "models", "e5-cache.npz"), help="cache of corpus embeddings")
     arguments = parser.parse_args()
@@ -182,4 +190,4 @@ if __name__ == "__main__":
             quality()
         if not arguments.skip_cv:
             cross_validation(arguments.embeddings if arguments.rescorer else None, arguments.compare,
-                             not arguments.no_own, not arguments.own_only)
+                             not arguments.no_own, not arguments.own_only, tuple(arguments.set))

@@ -21,7 +21,8 @@ from chorus.classify.corpus import BINARY_TASKS, SENTIMENTS
 from chorus.classify.signals import NAMES as SIGNALS
 from chorus.classify.signals import signals
 
-FORMAT = 3  # 2: heads carry the choices made by cross-validation (C, threshold); 3: VADER mood signals
+FORMAT = 4  # 2: heads carry the choices made by cross-validation (C, threshold); 3: VADER mood signals;
+# 4: insult signals
 SKLEARN_BATCH = 64
 
 

@@ -1,4 +1,5 @@
-"""Cheap signals the n-grams see poorly: how many links, a push to talk elsewhere, a phone number, mat, and
+"""Cheap signals the n-grams see poorly: how many links, a push to talk elsewhere, a phone number, mat, insults by
+kind (`insults`: a Russian insult has too many forms and synonyms for a few thousand examples to teach), and
 VADER's reading of the comment's mood (a rated English lexicon with negation, boosters and emoji rules, MIT,
 shipped inside the vadersentiment wheel): ~2,000 labelled tweets cannot teach TF-IDF what "not bad" or "😡" say.
 For a Russian comment VADER reads only its emoji and English words, and otherwise says nothing (zeros).
@@ -9,6 +10,8 @@ import threading
 
 import numpy as np
 
+from chorus.classify.insults import KINDS as INSULT_KINDS
+from chorus.classify.insults import kinds as insult_kinds
 from chorus.classify.swearing import has_mat
 from chorus.classify.text import MENTION, URL
 
@@ -24,7 +27,7 @@ CONTACT_PUSH = re.compile(
     re.IGNORECASE)
 PHONE = re.compile(r"(?<!\d)(?:\+?\d[\s\-().]{0,2}){10,13}(?!\d)")
 NAMES = ("links", "mentions", "contact_push", "phone", "mat", "question_mark", "lexicon_negative",
-         "lexicon_positive", "mood_positive", "mood_negative")
+         "lexicon_positive", "mood_positive", "mood_negative", *INSULT_KINDS, "insult_at_you")
 
 _analyzer = None
 _lock = threading.Lock()
@@ -46,6 +49,7 @@ def mood(normalised: str) -> tuple[float, float, float, float]:
 
 def signals(normalised: str) -> np.ndarray:
     """The signals of one normalised comment, each scaled to 0..1 like the TF-IDF weights beside them."""
+    insults = insult_kinds(normalised)
     return np.array([
         min(len(URL.findall(normalised)), 3) / 3,
         min(len(MENTION.findall(normalised)), 3) / 3,
@@ -54,4 +58,6 @@ def signals(normalised: str) -> np.ndarray:
         float(has_mat(normalised)),
         float("?" in normalised),
         *mood(normalised),
+        *(float(insults[kind] > 0) for kind in INSULT_KINDS),
+        float(insults["at_you"]),
     ], dtype=np.float64)

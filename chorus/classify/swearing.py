@@ -67,32 +67,34 @@ TRANSLIT = re.compile(r"^(?:na|po|za|ni|o|a)hu[yij]|^hu[yij](?:nya|nja|na|lo|la)
 def has_mat(text: str) -> bool:
     """Whether the (lower-cased) text swears in Russian mat, however it is masked."""
     text = text.lower().replace("ё", "е")
-    return any(_is_mat(word) for word in _words(text))
+    return any(_is_mat(word) for word in words(text))
 
 
-def _words(text: str) -> list[str]:
+def words(text: str) -> list[str]:
+    """The text's words without the punctuation around them, letters spelled out one by one joined again."""
     chunks = [EDGES.sub("", chunk) for chunk in text.split()]
-    words, letters = [], []
+    found, letters = [], []
     for chunk in chunks + [""]:
         # "х у й": single letters in a row are one word spelled out.
         if len(chunk) == 1 and chunk.isalpha():
             letters.append(chunk)
             continue
         if len(letters) >= 3:
-            words.append("".join(letters))
-        words.extend(letters if len(letters) < 3 else [])
+            found.append("".join(letters))
+        found.extend(letters if len(letters) < 3 else [])
         letters = []
         if chunk:
-            words.append(chunk)
-    return words
+            found.append(chunk)
+    return found
 
 
 @functools.lru_cache(maxsize=65536)
 def _is_mat(word: str) -> bool:
-    return any(_root_in(form) for form in _forms(word))
+    return any(_root_in(form) for form in forms(word))
 
 
-def _forms(word: str) -> set[str]:
+def forms(word: str) -> set[str]:
+    """The spellings a word may hide: masks as "*", Latin lookalikes read as Cyrillic ("latin:" words as they are)."""
     if PLAIN_CYRILLIC.match(word):
         return {REPEATS.sub(r"\1", word)}  # most words: nothing hidden, one form to try
     # A dot, dash or underscore either spells the word out ("х.у.й") or hides a letter ("бл.ть"): try both.

@@ -4,8 +4,10 @@ import random
 
 import pytest
 
+from chorus.classify.insults import kinds
 from chorus.classify.labeller import label_text, label_texts
 from chorus.classify.swearing import has_mat
+from chorus.classify.text import normalise
 
 
 def test_russian_comment_with_masked_swearing_is_abuse_for_the_moderator():
@@ -20,6 +22,23 @@ def test_words_that_only_look_like_mat_are_not_swearing():
                   "оскорблять не надо", "потребитель всегда прав", "на ebay дешевле", "сукно для пальто",
                   "рейтинг 4.5*", "@ебурге_кофе", "хулиган разбил витрину"]:
         assert not has_mat(clean), clean
+
+
+def test_insults_are_found_by_kind_however_inflected_masked_or_stretched():
+    assert kinds(normalise("ДеБuл0в у вас полно"))["insult"] == 1
+    assert kinds(normalise("ид*оты, заткнитесь уже"))["insult"] == 1
+    assert kinds(normalise("ид*оты, заткнитесь уже"))["silencing"] == 1
+    assert kinds(normalise("чтоб ты сдох, тупица"))["threat"] >= 1
+    assert kinds(normalise("you're so stuuupid, shut up"))["insult"] == 1
+    addressed, about_them = kinds("ты дебил"), kinds("соседи дебилы")
+    assert addressed["at_you"] == 1 and about_them["at_you"] == 0 and about_them["insult"] == 1
+
+
+def test_words_that_only_share_letters_with_insults_are_not_insults():
+    for clean in ["жидкий крем для рук", "гадать не буду", "укроп в салате", "свинина на гриле", "скотч в наборе",
+                  "ватные диски", "курьер опоздал", "the follow-up was fine", "classic assistant"]:
+        found = kinds(normalise(clean))
+        assert not any(found[kind] for kind in ("insult", "slur", "threat", "silencing", "vulgar")), clean
 
 
 def test_english_spam_with_a_link_is_spam_and_an_honest_question_is_not():
