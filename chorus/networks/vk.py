@@ -168,7 +168,9 @@ class VkConnector(Connector):
         # wall.restoreComment brings back a deleted comment only for a while after the deletion (VK does not say
         # how long) and VK has no hiding, so only a ban is taken back (groups.unban); see docs/decisions.md.
         comments=True, messages=True, moderation=("delete", "ban"), undo=("ban",), public_pages=True, push=True,
-        metrics=("views", "likes", "reposts", "comments", "reach"), account_metrics=("followers",),
+        metrics=("views", "likes", "reposts", "comments", "reach"),
+        # stats.get's demographics are of visitors and reach, not of members: no follower audience is declared.
+        account_metrics=("followers", "followers_gained", "followers_lost"),
     )
     connect_fields = (
         ConnectField("group_id", gettext_lazy("Community ID"),
@@ -321,7 +323,22 @@ class VkConnector(Connector):
                 (STATS_RIGHT, _("Cannot count post reach: the user token lacks the stats right."))]
 
     def account_counters(self) -> AccountCounters:
-        return AccountCounters(followers=self._community(self.group_id).get("members_count"))
+        """Members, and who joined and left today so far (VK's day runs on Moscow time) from the community's
+        statistics, which VK gives only to an admin's user token with the stats right: refused, they stay
+        missing, never zero."""
+        followers = self._community(self.group_id).get("members_count")
+        try:
+            [today] = self._call("stats.get", group_id=self.group_id, interval="day", intervals_count=1,
+                                 stats_groups="activity") or [None]
+        except errors.PermissionMissing:
+            today = None
+        if not today:
+            return AccountCounters(followers=followers)
+        # VK leaves out an activity counter that is zero for the period.
+        activity = today.get("activity") or {}
+        day = datetime.fromtimestamp(int(today["period_from"]), MOSCOW).date()
+        return AccountCounters(followers=followers, followers_gained=int(activity.get("subscribed", 0)),
+                               followers_lost=int(activity.get("unsubscribed", 0)), followers_day=day)
 
     # Publishing ---------------------------------------------------------------------------------------------
     def _attachments(self, publication: Publication) -> str | None:

@@ -1,6 +1,7 @@
 """NET-VK against its fake: the shared contract, then VK's own traps (guid, error codes, two keys, uploads)."""
 
 from datetime import UTC, datetime, timedelta
+from zoneinfo import ZoneInfo
 
 import pytest
 from django.core.exceptions import ValidationError
@@ -14,6 +15,7 @@ from chorus.networks.tests.contract import TEXT, ConnectorContract
 from chorus.networks.tests.fakes.vk import COMMUNITY_TOKEN, GROUP_ID, STATS, USER_TOKEN, FakeVk
 from chorus.networks.vk import VkConnector, next_moscow_midnight
 
+MOSCOW = ZoneInfo("Europe/Moscow")
 CONFIG = {"group_id": str(GROUP_ID)}
 
 
@@ -274,6 +276,24 @@ def test_reach_of_a_month_of_posts_is_asked_thirty_at_a_time(api, channel):
     counters = channel.connector.fetch_counters([f"{-GROUP_ID}_{p['id']}" for p in posts])
     assert [c.reach for c in counters] == [100 + n for n in range(31)]
     assert len([r for r in api.requests if r.path == "/method/stats.getPostReach"]) == 2
+
+
+# New and lost followers: the community's statistics for today --------------------------------------------------
+def test_todays_joins_and_leaves_come_from_the_community_statistics(api, channel):
+    api.activity_today.update(subscribed=14, unsubscribed=3)
+    counters = channel.connector.account_counters()
+    assert (counters.followers, counters.followers_gained, counters.followers_lost) == (1520, 14, 3)
+    assert counters.followers_day == datetime.now(MOSCOW).date()
+    [asked] = [r for r in api.requests if r.path == "/method/stats.get"]
+    assert asked.form["group_id"] == str(GROUP_ID) and asked.form["interval"] == "day"
+
+
+def test_a_quiet_day_is_zero_joins_but_a_token_without_the_stats_right_leaves_them_missing(api, channel):
+    counters = channel.connector.account_counters()
+    assert (counters.followers_gained, counters.followers_lost) == (0, 0)  # VK leaves zero counters out
+    api.app_rights &= ~STATS
+    counters = channel.connector.account_counters()
+    assert (counters.followers, counters.followers_gained, counters.followers_lost) == (1520, None, None)
 
 
 def test_the_composer_shows_the_show_more_cut():

@@ -13,7 +13,7 @@ GROUP_ID = 218000111
 RIVAL_ID = 218000222
 
 USER_ONLY = {"wall.post", "wall.edit", "wall.delete", "photos.getWallUploadServer", "photos.saveWallPhoto",
-             "video.save", "account.getAppPermissions", "stats.getPostReach"}
+             "video.save", "account.getAppPermissions", "stats.getPostReach", "stats.get"}
 STATS = 1048576  # account.getAppPermissions' bit for the stats right
 COMMUNITY_ONLY = {"messages.getConversations", "messages.getHistory", "messages.send",
                   "groups.getTokenPermissions"}
@@ -59,6 +59,7 @@ class FakeVk(FakeApi):
         self.app_rights = 8192 | 4 | 16 | 262144 | STATS
         self.community_rights = ["messages", "manage"]
         self.is_admin = True
+        self.activity_today = {"subscribed": 0, "unsubscribed": 0}  # the community's joins and leaves today
         self.error_codes: list[int] = []  # VK errors the next state-changing calls answer with
         self.rate_limit_code = 6
         self.reject_code = 100  # a parameter VK refuses; its content rules are `content_refused`
@@ -214,6 +215,18 @@ class FakeVk(FakeApi):
                     "reach_subscribers": wall[i]["reach_subscribers"], "reach_viral": 0, "reach_ads": 0, "links": 0,
                     "to_group": 0, "join_group": 0, "hide": 0, "report": 0, "unsubscribe": 0}
                    for i in post_ids if i in wall])
+
+    def stats_get(self, request):
+        """The community's statistics for today (Moscow time) with interval=day&intervals_count=1, for an admin's
+        token with the stats right, else error 15. As VK does, a counter that is zero is left out."""
+        if not self.app_rights & STATS or not self.is_admin:
+            return error(15)
+        if request.arg("interval") != "day" or request.arg("intervals_count") != "1":
+            return error(100)
+        moscow = time.gmtime(time.time() + 3 * 3600)
+        start = int(time.time()) - (moscow.tm_hour * 3600 + moscow.tm_min * 60 + moscow.tm_sec)
+        activity = {name: count for name, count in self.activity_today.items() if count}
+        return ok([{"period_from": start, "period_to": start + 86400, **({"activity": activity} if activity else {})}])
 
     def groups_getTokenPermissions(self, request):
         return ok({"mask": 4096, "permissions": [{"name": n, "setting": 1} for n in self.community_rights]})
