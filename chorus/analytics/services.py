@@ -19,7 +19,7 @@ from chorus.analytics.models import DAY_SUMS, ImportMapping
 from chorus.analytics.store import store
 from chorus.channels.models import Channel
 from chorus.channels.services import set_queue_slots
-from chorus.networks.base import AUDIENCE_DIMENSIONS
+from chorus.networks.base import AUDIENCE_DIMENSIONS, Capabilities
 from chorus.networks.registry import connector_class
 from chorus.workspaces.services import ensure_can, workspace_object
 
@@ -88,7 +88,7 @@ def _dashboard(networks: dict[int, str], first: date, last: date, per_channel: b
     if last < first:
         raise ValidationError(_("The period ends before it starts."))
     channel_ids = list(networks)
-    gives = {pk: connector_class(network).capabilities.account_metrics for pk, network in networks.items()}
+    gives = {pk: connector_class(network).capabilities for pk, network in networks.items()}
     before_first, before_last = previous_period(first, last)
     days = [_Day(*row) for row in store.days(channel_ids, before_first - timedelta(days=30), last)
             .values_list(*_Day._fields)]
@@ -128,9 +128,9 @@ def _channel_line(pk: int, figures: dict[str, formulas.Figure]) -> dict:
             "missing": {name: figure.missing for name, figure in figures.items() if figure.missing}}
 
 
-def _period_figures(gives: dict[int, tuple[str, ...]], days, posts, first: date, last: date,
+def _period_figures(gives: dict[int, Capabilities], days, posts, first: date, last: date,
                     only: tuple[str, ...] | None = None) -> dict[str, formulas.Figure]:
-    """`gives`: each channel's account metrics, as its network declares them."""
+    """`gives`: each channel's network's capabilities, which say what account metrics it gives."""
     inside = [d for d in days if first <= d.day <= last]
     figures = {**_followers(list(gives), days, first, last), **_new_and_lost(gives, inside)}
     figures["posts"] = formulas.Figure("posts", str(_("Posts")), len(posts), str(_("posts published in the period")),
@@ -180,12 +180,12 @@ NEW_AND_LOST = (("new-followers", "followers_gained", gettext_lazy("New follower
                  gettext_lazy("Σ people who unfollowed, per day of the period, as the network counts its days")))
 
 
-def _new_and_lost(gives: dict[int, tuple[str, ...]], days) -> dict[str, formulas.Figure]:
+def _new_and_lost(gives: dict[int, Capabilities], days) -> dict[str, formulas.Figure]:
     """New and lost followers summed over the period's days of the channels whose network gives them; n is the
     days counted. Missing with its reason when no network gives them or none counted a day of the period."""
     figures = {}
     for name, column, label, formula in NEW_AND_LOST:
-        giving = {pk for pk, metrics in gives.items() if column in metrics}
+        giving = {pk for pk, capabilities in gives.items() if column in capabilities.account_metrics}
         figure = formulas.total(name, (getattr(d, column) for d in days if d.channel_id in giving), str(formula),
                                 label=str(label))
         if not giving:
@@ -199,10 +199,10 @@ def _new_and_lost(gives: dict[int, tuple[str, ...]], days) -> dict[str, formulas
     return figures
 
 
-def _audience(gives: dict[int, tuple[str, ...]], first: date, last: date) -> dict:
+def _audience(gives: dict[int, Capabilities], first: date, last: date) -> dict:
     """Who the followers are: each channel's latest audience in the period (of those whose network gives one),
     summed by dimension and bucket; a bucket's share is of the followers the network placed in that dimension."""
-    giving = [pk for pk, metrics in gives.items() if any(m.startswith("audience:") for m in metrics)]
+    giving = [pk for pk, capabilities in gives.items() if capabilities.audience]
     answer = {"channels": 0, "of": len(gives), "as_of": None, "dimensions": {}, "missing": ""}
     if not giving:
         return {**answer, "missing": str(_("not given by the network"))}
