@@ -100,6 +100,34 @@ def test_editor_uploads_a_clip_and_sees_it_play_with_its_length_and_each_network
     assert client.get(source)["Content-Type"] == "video/mp4"
 
 
+def test_the_clip_plays_in_a_browser_that_asks_for_byte_ranges(signed_in, editor, channel):
+    client = signed_in(editor)
+    clip = mp4_bytes(seconds=20)
+    client.post(MEDIA, {"files": [upload(clip, "reel.mp4")]})
+    source = reverse("media-file", args=["coffee", MediaAsset.objects.get().pk])
+
+    whole = client.get(source)
+    assert whole.status_code == 200 and whole["Accept-Ranges"] == "bytes"
+    assert b"".join(whole.streaming_content) == clip
+
+    # Safari first asks for two bytes, then seeks to the middle, then to the end.
+    probe = client.get(source, HTTP_RANGE="bytes=0-1")
+    assert probe.status_code == 206 and probe["Content-Range"] == f"bytes 0-1/{len(clip)}"
+    assert b"".join(probe.streaming_content) == clip[:2] and probe["Content-Length"] == "2"
+    middle = client.get(source, HTTP_RANGE=f"bytes={len(clip) // 2}-")
+    assert b"".join(middle.streaming_content) == clip[len(clip) // 2:]
+    tail = client.get(source, HTTP_RANGE="bytes=-100")
+    assert tail["Content-Range"] == f"bytes {len(clip) - 100}-{len(clip) - 1}/{len(clip)}"
+    assert b"".join(tail.streaming_content) == clip[-100:]
+
+    past_the_end = client.get(source, HTTP_RANGE="bytes=10-999999999")
+    assert past_the_end["Content-Range"] == f"bytes 10-{len(clip) - 1}/{len(clip)}"
+    beyond = client.get(source, HTTP_RANGE=f"bytes={len(clip)}-")
+    assert beyond.status_code == 416 and beyond["Content-Range"] == f"bytes */{len(clip)}"
+    several = client.get(source, HTTP_RANGE="bytes=0-1,5-9")  # not read: the whole file, as the RFC allows
+    assert several.status_code == 200 and b"".join(several.streaming_content) == clip
+
+
 def test_a_text_file_renamed_png_is_refused_with_a_message(signed_in, editor, workspace):
     fake = SimpleUploadedFile("invoice.png", b"Total: 100 RUB", content_type="image/png")
     page = signed_in(editor).post(MEDIA, {"files": [fake]}, follow=True).content.decode()
