@@ -118,8 +118,10 @@ def update_workspace(*, actor, workspace: Workspace, name: str | None = None, ti
     name = Workspace._meta.get_field("name").clean(name, workspace)
     timezone_name = validate_timezone(workspace.timezone if timezone_name is None else timezone_name.strip())
     language = validate_language(workspace.language if language is None else language)
-    old_zone = workspace.timezone
     with transaction.atomic():
+        # The zone as saved, read under a lock: two owners moving it at once each move the schedules from the
+        # zone the other left, not from the one their pages showed.
+        old_zone = Workspace.objects.select_for_update().values_list("timezone", flat=True).get(pk=workspace.pk)
         workspace.name, workspace.timezone, workspace.language = name, timezone_name, language
         workspace.save(update_fields=["name", "timezone", "language"])
         if timezone_name != old_zone:

@@ -89,6 +89,19 @@ def test_report_schedules_go_out_at_nine_in_the_new_zone_and_this_weeks_report_i
     assert ReportSchedule.objects.get(pk=weekly.pk).next_run_at == datetime(2026, 12, 7, 2, 0, tzinfo=UTC)
 
 
+def test_two_owners_moving_the_zone_at_once_keep_the_monthly_report_on_the_first(owner, workspace):
+    with time_machine.travel(MONDAY, tick=False):
+        monthly = reports.save_schedule(actor=owner, workspace=workspace, cadence="month",
+                                        recipients="c@example.com")
+        seen_by_second_owner = Workspace.objects.get(pk=workspace.pk)  # both settings pages show Moscow
+        update_workspace(actor=owner, workspace=workspace, timezone_name="Pacific/Auckland")
+        # 09:00 on 1 December in Auckland is still 30 November in Moscow, the zone the second page showed.
+        assert ReportSchedule.objects.get(pk=monthly.pk).next_run_at == datetime(2026, 11, 30, 20, 0, tzinfo=UTC)
+        update_workspace(actor=owner, workspace=seen_by_second_owner, timezone_name="Europe/Kaliningrad")
+    assert ReportSchedule.objects.get(pk=monthly.pk).next_run_at == datetime(2026, 12, 1, 7, 0, tzinfo=UTC)
+    assert Workspace.objects.values_list("timezone", flat=True).get() == "Europe/Kaliningrad"
+
+
 def test_a_new_name_alone_recomputes_nothing(owner, workspace, channel, autumn_posts,
                                              django_capture_on_commit_callbacks):
     with django_capture_on_commit_callbacks() as after_commit:
