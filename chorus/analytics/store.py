@@ -15,7 +15,7 @@ from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from functools import cache, reduce
 from itertools import islice
-from operator import attrgetter, or_
+from operator import attrgetter, itemgetter, or_
 from typing import NamedTuple
 from zoneinfo import ZoneInfo
 
@@ -58,6 +58,8 @@ class PostReading(NamedTuple):
 _collected_at = attrgetter("collected_at")
 # A post's rollup as the ingest reads it.
 _ROLLUP = ("pk", "channel_id", "workspace_id", "local_day", "collected_at", *POST_COUNTERS, "interactions")
+# The counters a post adds to its day (DAY_SUMS less Chorus's own interactions, which follow them).
+_summed_counters = itemgetter(*(POST_COUNTERS.index(name) for name in DAY_SUMS if name != "interactions"))
 
 
 @dataclass(frozen=True)
@@ -240,18 +242,18 @@ class MetricsStore:
         updates, day_changes = [], defaultdict(lambda: [None] * len(DAY_SUMS))
         adapt = _Adapter()
         for post_id, readings in by_post.items():
-            _pk, channel_id, workspace_id, day, latest_at, *values = posts[post_id]
-            before = (*values[:7], values[8])
-            values = values[:8]
+            _pk, channel_id, workspace_id, day, latest_at, *counters, interactions = posts[post_id]
+            before = (*_summed_counters(counters), interactions)
             readings.sort(key=_collected_at)
             for reading in readings:
                 if latest_at is None or reading.collected_at >= latest_at:
-                    values = [n if n is not None else o for n, o in zip(reading[2:], values, strict=True)]
+                    counters = [n if n is not None else o for n, o in zip(reading[2:], counters, strict=True)]
                     latest_at = reading.collected_at
                 else:
-                    values = [o if o is not None else n for n, o in zip(reading[2:], values, strict=True)]
-            after = (*values[:7], formulas.interactions(PostReading(0, latest_at, *values)))
-            updates.append((adapt(latest_at), *values, after[7], post_id))
+                    counters = [o if o is not None else n for n, o in zip(reading[2:], counters, strict=True)]
+            interactions = formulas.interactions(PostReading(0, latest_at, *counters))
+            after = (*_summed_counters(counters), interactions)
+            updates.append((adapt(latest_at), *counters, interactions, post_id))
             if after != before:
                 change = day_changes[(channel_id, workspace_id, day)]
                 for i, (old, now) in enumerate(zip(before, after, strict=True)):
