@@ -12,7 +12,8 @@ Out-of-fold predictions are pooled over the 5 folds, then scored:
 * own examples (corpus/own): macro-F1 per task and language, 5 folds of their own.
 
 With `vectors` (embeddings of the corpus texts, see embeddings.Cache) the re-scorer is measured in the same
-folds: on every item ("rescorer") and as the product runs it, only on items the fast path is unsure of ("hybrid").
+folds: on every item ("rescorer") and as the inbox runs it, `labeller.second_look`: the re-scorer's value where the
+fast path was unsure of that label ("hybrid").
 """
 
 import time
@@ -96,7 +97,7 @@ def _label(model, extra, examples, vectors_of):
 def cross_validate(corpus: list[Example], options=None, folds: int = FOLDS, vectors_of=None, own: bool = True,
                    sets=SETS, log=print, before=None) -> dict:
     """`before` (training Options) also measures a second trainer in the same folds ("before" rows)."""
-    from chorus.classify.labeller import is_uncertain
+    from chorus.classify.labeller import second_look, unsure_of
 
     results = {}
     for name, task, lang in sets:
@@ -115,10 +116,9 @@ def cross_validate(corpus: list[Example], options=None, folds: int = FOLDS, vect
             pooled.truth.extend(target[test])
             pooled.fast.extend(_guess(task, f) for f in fast)
             if slow is not None:
-                unsure = [is_uncertain(f, tasks=(task,)) for f in fast]
-                pooled.uncertain.extend(unsure)
+                pooled.uncertain.extend(unsure_of(f, task) for f in fast)
                 pooled.rescorer.extend(_guess(task, s) for s in slow)
-                pooled.hybrid.extend(_guess(task, s if u else f) for f, s, u in zip(fast, slow, unsure, strict=True))
+                pooled.hybrid.extend(_guess(task, second_look(f, s)) for f, s in zip(fast, slow, strict=True))
             log(f"  {name} fold {number}/{folds}: trained on {len(training_part)} in "
                 f"{time.perf_counter() - started:.0f} s so far")
         results[name] = {"task": task, "lang": lang, "examples": len(members)} | {

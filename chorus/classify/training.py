@@ -1,6 +1,6 @@
 """Fitting a Model: TF-IDF over characters (char_wb 2-5) and words (1-2) shared by all tasks, then one
 LogisticRegression per task on the examples labelled for it (nlp.md, options 1+2), its classes balanced within
-each language (`balanced_weights`).
+each language and collection (`balanced_weights`).
 
 `Options` can also choose, per binary head, the regularisation C (from a short grid) and the decision threshold
 by cross-validation inside the training examples, never on texts the model is measured on; a chosen threshold
@@ -115,19 +115,27 @@ def _classifier(c: float = REGULARISATION) -> LogisticRegression:
 
 
 def balanced_weights(labelled: list[Example], target: np.ndarray) -> np.ndarray:
-    """Each example's weight times its class's balancing factor within its language: every class of a language
-    weighs as much as that language's others. Balanced over the whole head instead, Russian abuse (19 % of VK,
+    """Each example's weight times its class's balancing factor within its language and collection: every class
+    of a collection weighs as much as its others. Balanced over the whole head instead, Russian abuse (19 % of VK,
     11 % of the own Russian rows) was weighed like English abuse (a third of OLID), so 0.5 was a higher bar in
-    Russian: VK toxic-class F1 0.525 -> 0.549 in the same folds (bench notes in docs/decisions.md)."""
+    Russian: VK toxic-class F1 0.525 -> 0.549 in the same folds. Balanced over a whole language, the own
+    examples' many negative complaints stood in for the tweets' few negatives, and the sentiment head learnt
+    that a tweet is rarely negative (bench notes in docs/decisions.md)."""
     weights = np.array([example.weight for example in labelled], dtype=np.float64)
-    languages = np.array([example.lang for example in labelled])
-    for language in np.unique(languages):
-        mine = languages == language
+    groups = np.array([f"{example.lang}|{collection(example)}" for example in labelled])
+    for group in np.unique(groups):
+        mine = groups == group
         classes = np.unique(target[mine])
         for value in classes:
             members = mine & (target == value)
             weights[members] *= mine.sum() / (len(classes) * members.sum())
     return weights
+
+
+def collection(example: Example) -> str:
+    """Which labelled collection an example comes from: a public set, the project's own examples (one file
+    per task, so one class each: balanced together), or a workspace's corrections (no source)."""
+    return example.source.split("/", 1)[0]
 
 
 def rows_for(examples: list[Example], task: str) -> tuple[np.ndarray, list[Example]]:

@@ -10,7 +10,7 @@ import sklearn
 from chorus.classify import embeddings, labeller
 from chorus.classify import rescorer as rescoring
 from chorus.classify.corpus import CORPUS_DIR, own_examples
-from chorus.classify.labeller import Labels, Sentiment, is_uncertain, label_texts, rescore
+from chorus.classify.labeller import Labels, Sentiment, is_uncertain, label_texts, rescore, second_look
 from chorus.classify.training import PLAIN, train
 
 
@@ -26,6 +26,18 @@ def test_only_items_the_fast_path_is_unsure_of_go_to_the_rescorer():
     assert is_uncertain(labels(sentiment=(0.4, 0.35, 0.25)))
     assert not is_uncertain(labels(spam=0.95, abuse=0.02))
     assert is_uncertain(labels(), tasks=("question",))  # intents only when asked for
+
+
+def test_the_rescorer_changes_only_the_labels_the_fast_path_was_unsure_of():
+    # Sure it is spam, unsure of the mood and of abuse: the second look settles those two and keeps the rest.
+    fast = labels(spam=0.96, abuse=0.45, sentiment=(0.5, 0.3, 0.2))
+    slow = Labels("ru", Sentiment(0.9, 0.05, 0.05), spam=0.2, abuse=0.1, question=0.9, complaint=0.9, praise=0.9,
+                  lead=0.9)
+    settled = second_look(fast, slow)
+    assert settled.sentiment == slow.sentiment and settled.abuse == 0.1
+    assert settled.spam == 0.96
+    assert (settled.lang, settled.question, settled.lead) == ("en", 0.5, 0.5)  # intents stay the fast path's
+    assert second_look(fast, slow, kept={"abuse"}).abuse == 0.45  # retrained by the workspace's corrections
 
 
 def test_the_encoder_needs_no_network_and_maps_russian_and_english_together(monkeypatch):

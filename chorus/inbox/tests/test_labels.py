@@ -124,9 +124,9 @@ def test_unsure_labels_get_a_second_look_in_the_background(channel, moderator, w
     items = [arrive(channel, n, text) for n, text in enumerate([
         "ну такое", "Ну вы даёте конечно", "хм, интересно а что дальше будет", "ok", "не знаю даже"])]
     unsure = [i for i in items if i.rescore_pending]
-    assert unsure, "short, vague comments leave the fast labels unsure"
+    assert len(unsure) >= 3, "short, vague comments leave the fast labels unsure"
     labelling.correct_label(actor=moderator, item=unsure[0], name="praise", value="yes")
-    assert labelling.rescore_uncertain() == len(unsure)
+    assert labelling.rescore_uncertain(limit=2) == len(unsure)  # batch after batch, in one pass
     for item in unsure:
         item.refresh_from_db()
         assert not item.rescore_pending and set(item.labels) == {*labelling.SENTIMENTS, *labelling.LABELS}
