@@ -68,11 +68,12 @@ def _label_batch(items: list[InboxItem], rescoring: bool = False) -> None:
         _replace_label_rows({item: corrections.get(item.pk, {}) for item in written})
 
 
-def rescore_uncertain(limit: int = 100, budget_seconds: float = 40.0) -> int:
+def rescore_uncertain(limit: int = 100, budget_seconds: float = 20.0) -> int:
     """The background pass, every minute: items whose fast labels were unsure get the re-scorer's (about 30 ms
-    each), newest first, `limit` at a time until none is left or the pass has used its budget, so a busy inbox
-    is re-scored at about a thousand items a minute rather than a hundred. Rules have already run on the fast
-    labels when the item arrived; a person's corrections still win."""
+    each), newest first, `limit` at a time until none is left or the pass has used its budget: about six
+    hundred items a minute on one of the worker's threads, and a third of a core at most, so publishing and the
+    web pages keep theirs. Rules have already run on the fast labels when the item arrived; a person's
+    corrections still win."""
     started, seen = time.monotonic(), set()
     while time.monotonic() - started < budget_seconds:
         pending = list(InboxItem.objects.filter(rescore_pending=True, labelled_at__isnull=False)
