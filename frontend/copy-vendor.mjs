@@ -21,6 +21,10 @@ const files = {
   "echarts/dist/echarts.min.js": "echarts/echarts.min.js",
   "echarts/LICENSE": "echarts/LICENSE",
   "echarts/NOTICE": "echarts/NOTICE",
+  // Emoji for the PDF reports (monochrome Noto Emoji, whole font; OFL-1.1, its licence travels with it):
+  // WeasyPrint draws with the fonts it is given, and a server seldom has an emoji font of its own.
+  "@fontsource/noto-emoji/files/noto-emoji-emoji-400-normal.woff": "noto-emoji/NotoEmoji-Regular.woff",
+  "@fontsource/noto-emoji/LICENSE": "noto-emoji/LICENSE",
 };
 
 for (const [source, destination] of Object.entries(files)) {

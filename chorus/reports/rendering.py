@@ -20,10 +20,14 @@ log = logging.getLogger(__name__)
 THUMBNAIL_PIXELS = 240
 
 
+EMOJI_FONT = Path(__file__).resolve().parents[1] / "web/static/vendor/noto-emoji/NotoEmoji-Regular.woff"
+
+
 def font_files() -> dict[str, Path]:
-    """DejaVu Sans from matplotlib's own data: Cyrillic everywhere, whatever fonts the server has."""
+    """DejaVu Sans from matplotlib's own data: Cyrillic everywhere, whatever fonts the server has; and Noto Emoji
+    (vendored, frontend/copy-vendor.mjs), or the 🔥 and 👍 of a post's text come out as empty boxes."""
     folder = Path(str(resources.files("matplotlib") / "mpl-data" / "fonts" / "ttf"))
-    return {"regular": folder / "DejaVuSans.ttf", "bold": folder / "DejaVuSans-Bold.ttf"}
+    return {"regular": folder / "DejaVuSans.ttf", "bold": folder / "DejaVuSans-Bold.ttf", "emoji": EMOJI_FONT}
 
 
 def line_chart(points: list[tuple[date, float | None]], *, name: str, colour: str, title: str) -> str:

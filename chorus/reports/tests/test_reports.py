@@ -58,6 +58,23 @@ def test_the_report_is_in_the_workspace_language_on_screen_and_in_the_pdf(owner,
     assert ids and len(ids) == len(set(ids))  # two charts on one page, each with ids of its own
 
 
+def pdf_fonts(report: Report) -> set[str]:
+    with report.pdf.open("rb") as pdf:
+        pages = PdfReader(io.BytesIO(pdf.read())).pages
+        return {str(font.get_object()["/BaseFont"]).split("+")[-1]
+                for page in pages for font in page["/Resources"]["/Font"].values()}
+
+
+def test_the_emoji_in_a_clients_name_are_drawn_in_the_pdf_not_left_as_empty_boxes(owner, workspace,
+                                                                                   coffee_history):
+    workspace.name = "Кофейня 🔥☕ Зерно"
+    workspace.save()
+    report = services.build_report(actor=owner, workspace=workspace, period=parse_period("2026-10"))
+
+    assert any(font.startswith("Noto-Emoji") for font in pdf_fonts(report))  # bundled: whatever the server has
+    assert "🔥" in pdf_text(report)
+
+
 def test_a_client_reads_the_report_but_a_contractor_does_not_see_it(signed_in, workspace, team, coffee_history):
     report = services.build_report(actor=team[Role.OWNER], workspace=workspace, period=parse_period("2026-10"))
     client = signed_in(team[Role.CLIENT])
