@@ -103,7 +103,7 @@ def _dashboard(networks: dict[int, str], first: date, last: date, per_channel: b
                            "change": _change(figure.value, previous[name].value)}
                     for name, figure in current.items()},
         "series": _series(days, first, last),
-        "audience": _audience(gives, first, last),
+        "audience": _audience(gives, (first, last), (before_first, before_last)),
         **_top_and_bottom(now_posts),
     }
     if per_channel:
@@ -199,30 +199,45 @@ def _new_and_lost(gives: dict[int, Capabilities], days) -> dict[str, formulas.Fi
     return figures
 
 
-def _audience(gives: dict[int, Capabilities], first: date, last: date) -> dict:
+def _audience(gives: dict[int, Capabilities], period: tuple[date, date], before: tuple[date, date]) -> dict:
     """Who the followers are: each channel's latest audience in the period (of those whose network gives one),
-    summed by dimension and bucket; a bucket's share is of the followers the network placed in that dimension."""
+    summed by dimension and bucket; a bucket's share is of the followers the network placed in that dimension,
+    and its change is in percentage points against the latest audience of the period before (None where that
+    period had none, or did not name the bucket: a network names only its largest cities)."""
     giving = [pk for pk, capabilities in gives.items() if capabilities.audience]
-    answer = {"channels": 0, "of": len(gives), "as_of": None, "dimensions": {}, "missing": ""}
+    answer = {"channels": 0, "of": len(gives), "as_of": None, "previous_as_of": None, "dimensions": {},
+              "missing": ""}
     if not giving:
         return {**answer, "missing": str(_("not given by the network"))}
-    latest = store.latest_audiences(giving, first, last)
+    latest = store.latest_audiences(giving, *period)
     if not latest:
         return {**answer, "missing": str(_("the network gave no audience in this period"))}
+    earlier = store.latest_audiences(giving, *before)
+    now, then = _summed_audience(latest), _summed_audience(earlier)
+    dimensions = {}
+    for dimension in (d for d in AUDIENCE_DIMENSIONS if d in now):
+        buckets, before_buckets = now[dimension], then.get(dimension, {})
+        total, before_total = sum(buckets.values()), sum(before_buckets.values())
+        # Gender and age read in their own order; countries and cities from the largest.
+        order = sorted(buckets) if dimension in ("gender", "age") else sorted(buckets, key=lambda b: (-buckets[b], b))
+        lines = []
+        for bucket in order:
+            share = formulas.ratio(buckets[bucket], total)
+            share_before = formulas.ratio(before_buckets[bucket], before_total) if bucket in before_buckets else None
+            lines.append({"bucket": bucket, "followers": buckets[bucket], "share": share,
+                          "change": share - share_before if share is not None and share_before is not None else None})
+        dimensions[dimension] = lines
+    return {**answer, "channels": len(latest), "as_of": max(row.day for row in latest),
+            "previous_as_of": max((row.day for row in earlier), default=None), "dimensions": dimensions}
+
+
+def _summed_audience(rows) -> dict[str, dict[str, int]]:
     summed: dict[str, dict[str, int]] = defaultdict(lambda: defaultdict(int))
-    for row in latest:
+    for row in rows:
         for dimension, buckets in row.breakdown.items():
             for bucket, followers in buckets.items():
                 summed[dimension][bucket] += followers
-    dimensions = {}
-    for dimension in (d for d in AUDIENCE_DIMENSIONS if d in summed):
-        buckets = summed[dimension]
-        total = sum(buckets.values())
-        # Gender and age read in their own order; countries and cities from the largest.
-        order = sorted(buckets) if dimension in ("gender", "age") else sorted(buckets, key=lambda b: (-buckets[b], b))
-        dimensions[dimension] = [{"bucket": bucket, "followers": buckets[bucket],
-                                  "share": formulas.ratio(buckets[bucket], total)} for bucket in order]
-    return {**answer, "channels": len(latest), "as_of": max(row.day for row in latest), "dimensions": dimensions}
+    return summed
 
 
 def _change(now: float | None, then: float | None) -> float | None:

@@ -135,11 +135,17 @@ def _bucket_shown(dimension: str, bucket: str) -> str:
 
 
 def audience_tables(board: dict) -> list[Table]:
-    """One table per dimension of the followers' demographics: bucket, followers, share."""
+    """One table per dimension of the followers' demographics: bucket, followers, share, and the share's change
+    against the period before."""
+    no_earlier = "" if board["audience"]["previous_as_of"] else _("no audience in the previous period")
     return [Table(f"audience-{dimension}", str(AUDIENCE_TITLES.get(dimension, dimension)),
-                  [str(AUDIENCE_TITLES.get(dimension, dimension)), _("Followers"), _("Share, %")],
+                  [str(AUDIENCE_TITLES.get(dimension, dimension)), _("Followers"), _("Share, %"),
+                   _("Change, pp")],
                   [[cell(_bucket_shown(dimension, line["bucket"])), cell(line["followers"]),
-                    cell(line["share"], suffix=" %")] for line in lines])
+                    cell(line["share"], suffix=" %"),
+                    cell(line["change"], suffix=f" {_('pp')}", missing=no_earlier or (
+                        "" if line["change"] is not None else _("not named in the previous period")))]
+                   for line in lines])
             for dimension, lines in board["audience"]["dimensions"].items()]
 
 

@@ -93,14 +93,19 @@ def test_the_audience_section_shows_the_sandboxs_shares(signed_in, owner, worksp
     assert set(breakdown) == {"gender", "age", "country", "city"}
     assert sum(breakdown["age"].values()) == SandboxFollowerDay.objects.get(account=sandbox_weeks, day=LAST).followers
     assert "London" in breakdown["city"]  # a page named in English draws an English-speaking audience
+    week_before = SandboxAudienceDay.objects.get(account=sandbox_weeks, day=FIRST - timedelta(days=1)).breakdown
     page = signed_in(owner).get(f"/w/{workspace.slug}/analytics/channels/{channel.pk}/{WEEK}").content.decode()
+    assert "against the latest count of the previous period, on Oct. 7, 2026" in page
     tables = tables_of(page)
     for dimension, counts in breakdown.items():
-        total = sum(counts.values())
+        total, earlier = sum(counts.values()), week_before[dimension]
         shown_rows = {row[0]: row[1:] for row in tables[f"audience-{dimension}"]}
         label = {"female": "women", "male": "men"}
-        assert shown_rows == {label.get(bucket, bucket): [str(count), f"{shown(count / total * 100)} %"]
-                              for bucket, count in counts.items()}, dimension
+        assert shown_rows == {label.get(bucket, bucket): [
+            str(count), f"{shown(count / total * 100)} %",
+            f"{shown((count / total - earlier[bucket] / sum(earlier.values())) * 100)} pp" if bucket in earlier
+            else "—"]
+            for bucket, count in counts.items()}, dimension
     ages = [row[0] for row in tables["audience-age"]]
     assert ages == ["13-17", "18-24", "25-34", "35-44", "45-54", "55+"]
     cities = [int(row[1]) for row in tables["audience-city"]]
@@ -108,6 +113,17 @@ def test_the_audience_section_shows_the_sandboxs_shares(signed_in, owner, worksp
     chart = json_of(page, "analytics-audience")
     assert [d["id"] for d in chart["dimensions"]] == ["gender", "age", "country", "city"]
     assert 'id="chart-audience-city"' in page
+
+
+def test_the_first_week_collected_has_no_change_to_show(signed_in, owner, workspace, channel, sandbox_weeks):
+    first_week = "?period=custom&from=2026-10-01&to=2026-10-07"
+    board = services.channel_dashboard(owner, workspace, channel.pk, date(2026, 10, 1), date(2026, 10, 7))
+    assert board["audience"]["previous_as_of"] is None
+    assert {line["change"] for lines in board["audience"]["dimensions"].values() for line in lines} == {None}
+    page = signed_in(owner).get(f"/w/{workspace.slug}/analytics/channels/{channel.pk}/{first_week}").content.decode()
+    assert "against the latest count of the previous period" not in page
+    assert {row[3] for row in tables_of(page)["audience-gender"]} == {"—"}
+    assert "no audience in the previous period" in page
 
 
 def test_the_sandbox_audience_changes_slowly_and_is_the_same_when_replayed(channel, sandbox_weeks):
@@ -172,13 +188,13 @@ def test_a_sandbox_channel_collected_before_the_period_has_no_audience_in_it(sig
 def test_the_audience_table_exports_as_shown(signed_in, owner, workspace, channel, sandbox_weeks):
     client = signed_in(owner)
     url = f"/w/{workspace.slug}/analytics/channels/{channel.pk}/{WEEK}"
-    on_page = [[v.removesuffix(" %") for v in row] for row in tables_of(client.get(url).content.decode())[
-        "audience-city"]]
+    on_page = [[v.removesuffix(" %").removesuffix(" pp") for v in row]
+               for row in tables_of(client.get(url).content.decode())["audience-city"]]
     export = client.get(f"{url}&table=audience-city&export=csv")
     assert export["Content-Type"].startswith("text/csv")
     assert f"{channel.pk}-{FIRST}-{LAST}-audience-city.csv" in export["Content-Disposition"]
     rows = list(csv.reader(io.StringIO(export.content.decode("utf-8-sig"))))
-    assert rows[0] == ["City", "Followers", "Share, %"] and rows[1:] == on_page
+    assert rows[0] == ["City", "Followers", "Share, %", "Change, pp"] and rows[1:] == on_page
 
 
 def test_city_names_from_the_network_are_text_on_the_page_and_in_the_files(signed_in, owner, workspace, channel,
