@@ -88,6 +88,9 @@ class InboxItem(models.Model):
             models.Index(fields=["workspace", "status", "-written_at"]),
             models.Index(fields=["workspace", "thread_key"]),
             models.Index(fields=["author", "-written_at"]),
+            # The re-scoring pass asks for the newest unsure items up to a dozen times a minute.
+            models.Index(fields=["-written_at"], condition=models.Q(rescore_pending=True),
+                         name="inbox_item_rescore_pending"),
         ]
 
 
