@@ -202,33 +202,48 @@ def _new_and_lost(gives: dict[int, Capabilities], days) -> dict[str, formulas.Fi
 def _audience(gives: dict[int, Capabilities], period: tuple[date, date], before: tuple[date, date]) -> dict:
     """Who the followers are: each channel's latest audience in the period (of those whose network gives one),
     summed by dimension and bucket; a bucket's share is of the followers the network placed in that dimension,
-    and its change is in percentage points against the latest audience of the period before (None where that
-    period had none, or did not name the bucket: a network names only its largest cities)."""
+    and its change is in percentage points against the latest audience of the period before, of the same
+    channels (None where there is none to compare with, or that one did not name the bucket: a network names only
+    its largest cities)."""
     giving = [pk for pk, capabilities in gives.items() if capabilities.audience]
-    answer = {"channels": 0, "of": len(gives), "as_of": None, "previous_as_of": None, "dimensions": {},
-              "missing": ""}
+    answer = {"channels": 0, "of": len(gives), "as_of": None, "previous_as_of": None, "previous_missing": "",
+              "dimensions": {}, "missing": ""}
     if not giving:
         return {**answer, "missing": str(_("not given by the network"))}
     latest = store.latest_audiences(giving, *period)
     if not latest:
         return {**answer, "missing": str(_("the network gave no audience in this period"))}
     earlier = store.latest_audiences(giving, *before)
-    now, then = _summed_audience(latest), _summed_audience(earlier)
-    dimensions = {}
-    for dimension in (d for d in AUDIENCE_DIMENSIONS if d in now):
-        buckets, before_buckets = now[dimension], then.get(dimension, {})
-        total, before_total = sum(buckets.values()), sum(before_buckets.values())
-        # Gender and age read in their own order; countries and cities from the largest.
-        order = sorted(buckets) if dimension in ("gender", "age") else sorted(buckets, key=lambda b: (-buckets[b], b))
-        lines = []
-        for bucket in order:
-            share = formulas.ratio(buckets[bucket], total)
-            share_before = formulas.ratio(before_buckets[bucket], before_total) if bucket in before_buckets else None
-            lines.append({"bucket": bucket, "followers": buckets[bucket], "share": share,
-                          "change": share - share_before if share is not None and share_before is not None else None})
-        dimensions[dimension] = lines
+    unlike = _unlike_audiences(latest, earlier)
+    now, then = _summed_audience(latest), {} if unlike else _summed_audience(earlier)
+    dimensions = {dimension: _audience_lines(dimension, now[dimension], then.get(dimension, {}))
+                  for dimension in AUDIENCE_DIMENSIONS if dimension in now}
     return {**answer, "channels": len(latest), "as_of": max(row.day for row in latest),
-            "previous_as_of": max((row.day for row in earlier), default=None), "dimensions": dimensions}
+            "previous_as_of": None if unlike else max(row.day for row in earlier), "previous_missing": unlike,
+            "dimensions": dimensions}
+
+
+def _audience_lines(dimension: str, buckets: dict[str, int], before: dict[str, int]) -> list[dict]:
+    total, before_total = sum(buckets.values()), sum(before.values())
+    # Gender and age read in their own order; countries and cities from the largest.
+    order = sorted(buckets) if dimension in ("gender", "age") else sorted(buckets, key=lambda b: (-buckets[b], b))
+    lines = []
+    for bucket in order:
+        share = formulas.ratio(buckets[bucket], total)
+        share_before = formulas.ratio(before[bucket], before_total) if bucket in before else None
+        lines.append({"bucket": bucket, "followers": buckets[bucket], "share": share,
+                      "change": share - share_before if share is not None and share_before is not None else None})
+    return lines
+
+
+def _unlike_audiences(latest, earlier) -> str:
+    """Why the two periods' audiences cannot be compared, or "": shares summed over other channels would move
+    with the channels, not with the people."""
+    if not earlier:
+        return str(_("no audience in the previous period"))
+    if {row.channel_id for row in latest} != {row.channel_id for row in earlier}:
+        return str(_("the previous period's audience is of other channels"))
+    return ""
 
 
 def _summed_audience(rows) -> dict[str, dict[str, int]]:

@@ -137,7 +137,7 @@ def _bucket_shown(dimension: str, bucket: str) -> str:
 def audience_tables(board: dict) -> list[Table]:
     """One table per dimension of the followers' demographics: bucket, followers, share, and the share's change
     against the period before."""
-    no_earlier = "" if board["audience"]["previous_as_of"] else _("no audience in the previous period")
+    no_earlier = board["audience"]["previous_missing"]
     return [Table(f"audience-{dimension}", str(AUDIENCE_TITLES.get(dimension, dimension)),
                   [str(AUDIENCE_TITLES.get(dimension, dimension)), _("Followers"), _("Share, %"),
                    _("Change, pp")],

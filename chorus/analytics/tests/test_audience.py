@@ -126,6 +126,20 @@ def test_the_first_week_collected_has_no_change_to_show(signed_in, owner, worksp
     assert "no audience in the previous period" in page
 
 
+def test_a_channel_connected_this_week_does_not_pass_for_a_change_in_the_audience(owner, workspace, channel,
+                                                                                 sandbox_weeks, second_channel):
+    SandboxAccount.objects.filter(external_id=second_channel.external_id).update(
+        created_at=datetime(2026, 9, 1, tzinfo=UTC), seed=8, followers_at_start=1500)
+    collect_days(second_channel, FIRST, LAST)
+    board = services.workspace_dashboard(owner, workspace, FIRST, LAST)
+    audience_now = board["audience"]
+    assert audience_now["channels"] == 2 and audience_now["previous_as_of"] is None
+    assert audience_now["previous_missing"] == "the previous period's audience is of other channels"
+    assert {line["change"] for lines in audience_now["dimensions"].values() for line in lines} == {None}
+    alone = services.channel_dashboard(owner, workspace, channel.pk, FIRST, LAST)["audience"]
+    assert alone["previous_missing"] == "" and alone["dimensions"]["gender"][0]["change"] is not None
+
+
 def test_the_sandbox_audience_changes_slowly_and_is_the_same_when_replayed(channel, sandbox_weeks):
     days = {d.day: d.breakdown for d in SandboxAudienceDay.objects.filter(account=sandbox_weeks)}
     followers = dict(SandboxFollowerDay.objects.filter(account=sandbox_weeks).values_list("day", "followers"))
