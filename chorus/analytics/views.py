@@ -142,11 +142,15 @@ def audience_tables(board: dict) -> list[Table]:
                   [str(AUDIENCE_TITLES.get(dimension, dimension)), _("Followers"), _("Share, %"),
                    _("Change, pp")],
                   [[cell(_bucket_shown(dimension, line["bucket"])), cell(line["followers"]),
-                    cell(line["share"], suffix=" %"),
-                    cell(line["change"], suffix=f" {_('pp')}", missing=no_earlier or (
-                        "" if line["change"] is not None else _("not named in the previous period")))]
+                    cell(line["share"], suffix=" %"), _share_change(line["change"], no_earlier)]
                    for line in lines])
             for dimension, lines in board["audience"]["dimensions"].items()]
+
+
+def _share_change(change: float | None, no_earlier: str):
+    if change is None:
+        return cell(None, missing=no_earlier or _("not named in the previous period"))
+    return cell(change, suffix=f" {_('pp')}")
 
 
 def audience_chart(board: dict) -> dict:
