@@ -29,21 +29,31 @@ def shown(value: Any) -> Any:
 @dataclass(frozen=True)
 class Cell:
     """One shown value; `figure` (Figure.as_dict()) answers "how is this computed", `missing` says why it is —,
-    `link` is a page (URL name, id) the value leads to."""
+    `link` is a page (URL name, id) the value leads to; a `signed` change shows "+" when it grew, as the PDF report
+    does, while its file keeps the bare number."""
 
     value: Any
     figure: dict | None = None
     missing: str = ""
     suffix: str = ""
     link: tuple[str, int] | None = None
+    signed: bool = False
 
     @property
     def number(self) -> Any:
         return shown(self.value)
 
+    @property
+    def sign(self) -> str:
+        return "+" if self.signed and self.value > 0 else ""
+
 
 def cell(value: Any, figure: dict | None = None, missing: str = "", suffix: str = "") -> Cell:
     return Cell(value, figure, missing or (_("not reported") if value is None else ""), suffix)
+
+
+def change_cell(value: float | None, missing: str, suffix: str) -> Cell:
+    return Cell(value, missing=missing if value is None else "", suffix=suffix, signed=True)
 
 
 @dataclass

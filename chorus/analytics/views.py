@@ -18,7 +18,7 @@ from django.utils.translation import gettext_lazy, ngettext
 from django.views.decorators.http import require_POST
 
 from chorus.analytics import breakdowns, formulas, history_import, services
-from chorus.analytics.exports import Cell, Table, cell, export, shown
+from chorus.analytics.exports import Cell, Table, cell, change_cell, export, shown
 from chorus.analytics.models import DAY_SUMS
 from chorus.channels.services import channels_of
 from chorus.web.decorators import workspace_view
@@ -89,7 +89,7 @@ def _query_without_export(request) -> str:
 def _figure_row(line: dict) -> list[Cell]:
     now, then = line["current"], line["previous"]
     return [cell(now["label"]), cell(now["value"], now, now["missing"]), cell(then["value"], then, then["missing"]),
-            cell(line["change"], missing=_("no comparison: a period is missing it or it was 0"), suffix=" %")]
+            change_cell(line["change"], _("no comparison: a period is missing it or it was 0"), " %")]
 
 
 def figure_tables(board: dict) -> list[Table]:
@@ -148,9 +148,7 @@ def audience_tables(board: dict) -> list[Table]:
 
 
 def _share_change(change: float | None, no_earlier: str):
-    if change is None:
-        return cell(None, missing=no_earlier or _("not named in the previous period"))
-    return cell(change, suffix=f" {_('pp')}")
+    return change_cell(change, no_earlier or _("not named in the previous period"), f" {_('pp')}")
 
 
 def audience_chart(board: dict) -> dict:

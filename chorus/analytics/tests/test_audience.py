@@ -13,7 +13,7 @@ from chorus.analytics.collection import collect_channel
 from chorus.analytics.exports import shown
 from chorus.analytics.store import AccountReading, store
 from chorus.analytics.tests.test_facebook_history import chorus_json
-from chorus.analytics.tests.test_pages import json_of, row_of, tables_of
+from chorus.analytics.tests.test_pages import as_in_files, change_text, json_of, row_of, tables_of
 from chorus.channels.models import Channel
 from chorus.sandbox import audience
 from chorus.sandbox.models import SandboxAccount, SandboxAudienceDay, SandboxFollowerDay
@@ -75,7 +75,7 @@ def test_an_owner_sees_the_new_and_lost_followers_the_sandbox_audience_brought(
     page = signed_in(owner).get(f"/w/{workspace.slug}/analytics/channels/{channel.pk}/{WEEK}").content.decode()
     followers = tables_of(page)["audience"]
     assert row_of(followers, "New followers")[1:] == [str(joined), str(joined_before),
-                                                      f"{shown(change_of(joined, joined_before))} %"]
+                                                      change_text(change_of(joined, joined_before), "%")]
     assert row_of(followers, "Lost followers")[1:3] == [str(left), str(left_before)]
     chart = json_of(page, "analytics-series")
     assert sum(chart["gained"]) == joined and sum(chart["lost"]) == left
@@ -103,8 +103,8 @@ def test_the_audience_section_shows_the_sandboxs_shares(signed_in, owner, worksp
         label = {"female": "women", "male": "men"}
         assert shown_rows == {label.get(bucket, bucket): [
             str(count), f"{shown(count / total * 100)} %",
-            f"{shown((count / total - earlier[bucket] / sum(earlier.values())) * 100)} pp" if bucket in earlier
-            else "—"]
+            change_text((count / total - earlier[bucket] / sum(earlier.values())) * 100 if bucket in earlier
+                        else None, "pp")]
             for bucket, count in counts.items()}, dimension
     ages = [row[0] for row in tables["audience-age"]]
     assert ages == ["13-17", "18-24", "25-34", "35-44", "45-54", "55+"]
@@ -202,7 +202,7 @@ def test_a_sandbox_channel_collected_before_the_period_has_no_audience_in_it(sig
 def test_the_audience_table_exports_as_shown(signed_in, owner, workspace, channel, sandbox_weeks):
     client = signed_in(owner)
     url = f"/w/{workspace.slug}/analytics/channels/{channel.pk}/{WEEK}"
-    on_page = [[v.removesuffix(" %").removesuffix(" pp") for v in row]
+    on_page = [[as_in_files(v) for v in row]
                for row in tables_of(client.get(url).content.decode())["audience-city"]]
     export = client.get(f"{url}&table=audience-city&export=csv")
     assert export["Content-Type"].startswith("text/csv")

@@ -63,6 +63,16 @@ def page_text(value) -> str:
     return "—" if value is None else str(shown(value))
 
 
+def change_text(value, unit: str) -> str:
+    """A change as the page shows it: a growth carries "+", as in the PDF report."""
+    return "—" if value is None else f"{'+' if value > 0 else ''}{shown(value)} {unit}"
+
+
+def as_in_files(text: str) -> str:
+    """What a file holds for a cell on the page: the bare number, and nothing for "—"."""
+    return text.replace("—", "").removesuffix(" %").removesuffix(" pp").removeprefix("+")
+
+
 def json_of(page: str, element_id: str) -> dict:
     return json.loads(re.search(rf'<script id="{element_id}" type="application/json">(.*?)</script>', page,
                                 re.S).group(1))
@@ -81,12 +91,12 @@ def test_an_owner_reads_october_as_the_service_computes_it(signed_in, owner, wor
         now, then, change = shown_rows[label]
         assert now == page_text(line["current"]["value"]), name
         assert then == page_text(line["previous"]["value"]), name
-        assert change == ("—" if line["change"] is None else f"{shown(line['change'])} %"), name
+        assert change == change_text(line["change"], "%"), name
     # By hand from the rows ingested above: 40+10+5 and 10 interactions over 1050 and 1080 followers at post time.
     assert shown_rows["Interactions"][:2] == ["65", "23"]
     assert shown_rows["ER by followers, pooled"][0] == str(round((55 + 10) / (1050 + 1080) * 100, 2))
     assert shown_rows["ER by reach (ERR), pooled"][0] == str(round(55 / 800 * 100, 2))  # the video gave no reach
-    assert shown_rows["Followers"][:2] == ["1100", "1000"]
+    assert shown_rows["Followers"] == ["1100", "1000", "+10 %"]
     assert shown_rows["Net follower growth"][0] == "100"
     assert row_of(tables["channels"], "Coffee VK (sandbox)")[1:6] == ["1100", "100", "—", "—", "2"]
     assert [row[3] for row in tables["top"]] == ["p1"]  # ranked by ER by reach: the video has none to rank by
@@ -114,7 +124,7 @@ def test_the_exports_carry_the_numbers_on_the_page(signed_in, owner, workspace, 
     client = signed_in(owner)
     page = client.get(f"/w/{workspace.slug}/analytics/{OCTOBER}").content.decode()
     for name in ("activity", "engagement", "channels", "top"):
-        on_page = [[v.replace("—", "").removesuffix(" %") for v in row] for row in tables_of(page)[name]]
+        on_page = [[as_in_files(v) for v in row] for row in tables_of(page)[name]]
         export = client.get(f"/w/{workspace.slug}/analytics/{OCTOBER}&table={name}&export=csv")
         assert export["Content-Type"].startswith("text/csv")
         in_csv = list(csv.reader(io.StringIO(export.content.decode("utf-8-sig"))))
