@@ -15,11 +15,8 @@ from django.conf import settings
 from django.db import connection
 from django.utils import timezone
 
-from chorus.channels.services import connect_channel
-from chorus.conftest import make_user
 from chorus.publishing.models import PublishJob, Status
 from chorus.sandbox.models import SandboxPost
-from chorus.workspaces.services import choose_language, create_workspace
 from chorus.workspaces.timezones import to_local
 
 CHROMIUM = "/usr/bin/chromium"
@@ -72,15 +69,12 @@ def worker(live_server, tmp_path):
         process.wait()
 
 
-@pytest.fixture
-def coffee(transactional_db):
-    """Olga's workspace in Moscow time with one sandbox channel; Olga reads the UI in English."""
-    owner = make_user("olga")
-    choose_language(owner, "en")
-    workspace = create_workspace(owner=owner, name="Demo Coffee", slug="coffee", timezone_name="Europe/Moscow",
-                                 language="ru")
-    channel = connect_channel(actor=owner, workspace=workspace, network="sandbox", name="Coffee VK (sandbox)")
-    return owner, workspace, channel
+def sign_in(page, live_server, owner) -> None:
+    page.goto(f"{live_server.url}/login/")
+    page.fill("#id_username", owner.username)
+    page.fill("#id_password", "olga-pass-123")
+    page.click("button[type=submit]")
+    page.wait_for_url(f"{live_server.url}/w/coffee/")
 
 
 def wait_until_published(page, worker) -> None:
@@ -104,11 +98,7 @@ def test_owner_schedules_a_post_sees_it_on_the_calendar_and_then_published(live_
     with sync_playwright() as playwright:
         browser = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
         page = browser.new_page()
-        page.goto(f"{live_server.url}/login/")
-        page.fill("#id_username", owner.username)
-        page.fill("#id_password", "olga-pass-123")
-        page.click("button[type=submit]")
-        page.wait_for_url(f"{live_server.url}/w/coffee/")
+        sign_in(page, live_server, owner)
 
         page.goto(f"{live_server.url}/w/coffee/posts/new/")
         page.fill("#composer-text", text)
