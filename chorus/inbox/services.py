@@ -84,8 +84,8 @@ def older_than_position(position: str) -> Q | None:
 
 
 def item_for(actor, workspace, item_id, action: str = "inbox.view") -> InboxItem:
-    return workspace_object(actor, workspace, InboxItem.objects.select_related("channel", "author"), item_id,
-                            action, _("No such inbox item."))
+    items = InboxItem.objects.select_related("channel", "author", "job__variant__post")
+    return workspace_object(actor, workspace, items, item_id, action, _("No such inbox item."))
 
 
 def thread_of(item: InboxItem) -> QuerySet[InboxItem]:

@@ -7,6 +7,7 @@ from django.utils import timezone
 from chorus.inbox import ingestion, services
 from chorus.inbox.models import InboxItem, InboxReply, ItemStatus
 from chorus.networks.base import Conversation
+from chorus.publishing.tests.test_published_changes import published
 from chorus.sandbox.models import SandboxComment
 
 
@@ -102,3 +103,13 @@ def test_response_times_page_shows_the_channel_row(signed_in, owner, workspace, 
     assert lively_channel.name in page and "First response, median" in page
     told = client.get("/w/coffee/inbox/response-times/", {"business": "1"}, follow=True).content.decode()
     assert "business hours first" in told
+
+
+def test_a_comment_shows_the_post_it_was_left_under(client, moderator, editor, workspace, channel):
+    job = published(editor, workspace, channel, text="Новый сорт: Эфиопия Иргачефе, 250 г за 690 ₽")
+    ingestion.record_conversations(channel, [Conversation(
+        "comment", "c-under", "u-1", "Катя", "А в зёрнах есть?", timezone.now(), post_remote_id=job.remote_id)])
+    client.force_login(moderator)
+    page = client.get(f"/w/coffee/inbox/{InboxItem.objects.get(remote_id='c-under').pk}/").content.decode()
+    assert "Новый сорт: Эфиопия Иргачефе, 250 г за 690 ₽" in page
+    assert f'href="/w/coffee/posts/{job.variant.post_id}/"' in page
