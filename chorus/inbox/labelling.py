@@ -22,6 +22,20 @@ LIKELY = 0.5
 BATCH = 200
 
 
+def unknown_label(name: str) -> ValidationError:
+    return ValidationError(_("There is no label “%(name)s”. The labels are: %(labels)s.")
+                           % {"name": name, "labels": ", ".join(str(title) for title in LABEL_TITLES.values())})
+
+
+def label_code(name: str) -> str:
+    """A label as a person typed it (its code, or its title in the reader's language) as the code rules keep."""
+    wanted = name.strip().lower()
+    for code, title in LABEL_TITLES.items():
+        if wanted in (code, str(title).lower()):
+            return code
+    raise unknown_label(name.strip())
+
+
 def label_items(items: list[InboxItem], rescoring: bool = False) -> None:
     """Label the items (new, or edited since they were labelled) with their workspace's model, or with the
     slower re-scorer."""

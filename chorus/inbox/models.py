@@ -6,6 +6,7 @@ from django.conf import settings
 from django.db import models
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from chorus.channels.models import Channel
 from chorus.publishing.models import PublishJob
@@ -105,6 +106,18 @@ LABEL_TITLES = {
     "negative": _("negative"), "neutral": _("neutral"), "positive": _("positive"), "spam": _("spam"),
     "abuse": _("abuse"), "question": _("question"), "complaint": _("complaint"), "praise": _("praise"),
     "lead": _("order / lead"),
+}
+
+# What a moderation rule can do, and the author signs it can ask for (COMM-3), as people read them.
+MODERATION_ACTION_TITLES = {
+    "hide": pgettext_lazy("moderation action", "hide"), "delete": pgettext_lazy("moderation action", "delete"),
+    "ban": pgettext_lazy("moderation action", "ban the author"), "assign": pgettext_lazy("moderation action", "assign"),
+    "reply": pgettext_lazy("moderation action", "answer with a saved reply"),
+    "alert": pgettext_lazy("moderation action", "alert"),
+}
+AUTHOR_SIGN_TITLES = {
+    "new": _("new account"), "link_only": _("only a link"), "repeated_text": _("repeats one text"),
+    "known_spammer": _("known spammer"),
 }
 
 
@@ -211,6 +224,10 @@ class ModerationAction(models.Model):
 
     class Meta:
         ordering = ["-done_at"]
+
+    @property
+    def title(self) -> str:
+        return MODERATION_ACTION_TITLES.get(self.action, self.action)
 
 
 class ModerationRule(models.Model):

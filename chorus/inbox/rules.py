@@ -9,16 +9,26 @@ import re
 from datetime import timedelta
 
 from django.core.exceptions import ValidationError
+from django.utils.formats import localize
 from django.utils.translation import gettext as _
 
 from chorus.inbox import states
-from chorus.inbox.models import InboxItem, ItemStatus, ModerationAction, ModerationRule
+from chorus.inbox.labelling import unknown_label
+from chorus.inbox.models import (
+    AUTHOR_SIGN_TITLES,
+    LABEL_TITLES,
+    MODERATION_ACTION_TITLES,
+    InboxItem,
+    ItemStatus,
+    ModerationAction,
+    ModerationRule,
+)
 from chorus.notifications.services import notify
 from chorus.workspaces.services import ensure_can
 
-ACTIONS = ("hide", "delete", "ban", "assign", "reply", "alert")
+ACTIONS = tuple(MODERATION_ACTION_TITLES)
 ON_THE_NETWORK = {"hide", "delete", "ban"}
-AUTHOR_SIGNS = ("new", "link_only", "repeated_text", "known_spammer")
+AUTHOR_SIGNS = tuple(AUTHOR_SIGN_TITLES)
 CRITIC_LABELS = ("negative", "complaint")
 NOT_A_CRITIC_LABELS = ("spam", "abuse")
 LIKELY = 0.5
@@ -31,12 +41,16 @@ def check_rule(conditions: dict, actions: list[str]) -> None:
     """Refuse a rule that cannot work or would silence critics, saying what to fix."""
     unknown = [a for a in actions if a not in ACTIONS]
     if unknown or not actions:
-        raise ValidationError(_("Choose actions among: %(actions)s.") % {"actions": ", ".join(ACTIONS)})
+        raise ValidationError(_("Choose actions among: %(actions)s.")
+                              % {"actions": ", ".join(str(title) for title in MODERATION_ACTION_TITLES.values())})
     labels = conditions.get("labels", {})
+    if unknown := sorted(set(labels) - set(LABEL_TITLES)):
+        raise unknown_label(unknown[0])
     if any(not 0 <= float(v) <= 1 for v in labels.values()):
         raise ValidationError(_("A label's confidence is between 0 and 1."))
     if any(sign not in AUTHOR_SIGNS for sign in conditions.get("authors", [])):
-        raise ValidationError(_("Author conditions are: %(signs)s.") % {"signs": ", ".join(AUTHOR_SIGNS)})
+        raise ValidationError(_("Author conditions are: %(signs)s.")
+                              % {"signs": ", ".join(str(title) for title in AUTHOR_SIGN_TITLES.values())})
     try:
         re.compile(conditions.get("pattern", ""))
     except re.error as exc:
@@ -64,6 +78,22 @@ def save_rule(*, actor, workspace, name: str, conditions: dict, actions: list[st
         setattr(rule, field, value)
     rule.save()
     return rule
+
+
+def summary(rule: ModerationRule) -> str:
+    """The rule in the team's words, e.g. "spam ≥ 0.9 · author: new account, only a link → hide, ban the author"."""
+    conditions = rule.conditions
+    parts = [", ".join(f"{LABEL_TITLES[name]} ≥ {localize(float(least))}"
+                       for name, least in conditions.get("labels", {}).items())]
+    if conditions.get("keywords"):
+        parts.append(_("words: %(words)s") % {"words": ", ".join(conditions["keywords"])})
+    if conditions.get("pattern"):
+        parts.append(_("pattern: %(pattern)s") % {"pattern": conditions["pattern"]})
+    if conditions.get("authors"):
+        parts.append(_("author: %(signs)s") % {"signs": ", ".join(str(AUTHOR_SIGN_TITLES[sign])
+                                                                 for sign in conditions["authors"])})
+    actions = ", ".join(str(MODERATION_ACTION_TITLES[action]) for action in rule.actions)
+    return f"{' · '.join(part for part in parts if part)} → {actions}"
 
 
 def author_signs(item: InboxItem) -> set[str]:

@@ -12,6 +12,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from chorus.inbox import states
+from chorus.inbox.labelling import label_code
 from chorus.inbox.models import (
     Author,
     InboxItem,
@@ -327,5 +328,5 @@ def save_reply_template(*, actor, workspace, title: str, text: str, objection: s
     if not title.strip() or not text.strip():
         raise ValidationError(_("A saved reply needs a title and a text."))
     return SavedReply.objects.create(workspace=workspace, title=title.strip(), text=text.strip(),
-                                     objection=objection.strip(), labels=[x.strip() for x in labels if x.strip()],
+                                     objection=objection.strip(), labels=[label_code(x) for x in labels if x.strip()],
                                      keywords=[x.strip() for x in keywords if x.strip()])

@@ -14,6 +14,8 @@ from django.views.decorators.http import require_POST
 from chorus.channels.services import channel_for, channels_of
 from chorus.inbox import labelling, response_times, rules, services
 from chorus.inbox.models import (
+    AUTHOR_SIGN_TITLES,
+    MODERATION_ACTION_TITLES,
     BusinessHours,
     ItemKind,
     ItemStatus,
@@ -176,7 +178,7 @@ def _labels_from(text: str) -> dict[str, float]:
     for part in filter(None, (p.strip() for p in text.split(","))):
         name, _colon, least = part.partition(":")
         try:
-            labels[name.strip()] = float(least or 0.5)
+            labels[labelling.label_code(name)] = float(least or 0.5)
         except ValueError as exc:
             raise ValidationError(_("Write labels as name:confidence, e.g. spam:0.9 (got %(part)s).")
                                   % {"part": part}) from exc
@@ -198,8 +200,10 @@ def inbox_settings(request):
         "hours": BusinessHours.objects.filter(workspace=workspace).first(),
         "weekdays": list(enumerate(WEEKDAY_NAMES)),
         "channel_targets": [(c, targets.get(c.pk)) for c in channels], "channels": channels,
-        "rules": [(r, rules_done.get(r.name, 0)) for r in workspace.moderation_rules.select_related("channel")],
-        "saved_replies": workspace.saved_replies.all(), "actions": rules.ACTIONS, "signs": rules.AUTHOR_SIGNS,
+        "rules": [(r, rules.summary(r), rules_done.get(r.name, 0))
+                  for r in workspace.moderation_rules.select_related("channel")],
+        "saved_replies": workspace.saved_replies.all(), "actions": MODERATION_ACTION_TITLES.items(),
+        "signs": AUTHOR_SIGN_TITLES.items(),
         "members": Membership.objects.filter(workspace=workspace).select_related("user"),
         "corrections": LabelCorrection.objects.filter(item__workspace=workspace).count(),
         "outlets": alerts.outlets_of(workspace), "deliveries": alerts.recent_deliveries(request.user, workspace)})

@@ -21,7 +21,7 @@ from chorus.channels.services import connect_channel, set_queue_slots
 from chorus.content.models import Post, Variant
 from chorus.content.services import create_and_schedule
 from chorus.inbox.ingestion import ingest_channel
-from chorus.inbox.response_times import set_response_target
+from chorus.inbox.response_times import set_business_hours, set_response_target
 from chorus.inbox.rules import save_rule
 from chorus.inbox.services import save_reply_template
 from chorus.publishing.models import PublishAttempt, PublishJob, Status
@@ -123,8 +123,10 @@ def _set_up_inbox(owner, workspace: Workspace, spec: dict) -> None:
     for name, conditions, actions, dry_run in spec["rules"]:
         save_rule(actor=owner, workspace=workspace, name=name, conditions=conditions, actions=actions,
                   dry_run=dry_run)
+    weekdays, opens, closes = spec["business_hours"]
+    set_business_hours(actor=owner, workspace=workspace, weekdays=weekdays, opens=opens, closes=closes)
     for channel in workspace.channels.all():
-        set_response_target(actor=owner, channel=channel, minutes=spec["target_minutes"])
+        set_response_target(actor=owner, channel=channel, minutes=spec["target_minutes"], business_hours=True)
         ingest_channel(channel)
 
 

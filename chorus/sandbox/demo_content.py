@@ -1,5 +1,7 @@
 """What the demo workspaces are and what they have been posting: a coffee shop in Moscow, a bookshop in London."""
 
+from datetime import time
+
 WORKSPACES = [
     {
         "name": "Demo Coffee", "slug": "demo-coffee", "timezone": "Europe/Moscow", "language": "ru",
@@ -23,6 +25,8 @@ WORKSPACES = [
         ],
         "inbox": {
             "target_minutes": 60,
+            # The team answers every day the coffee shop is open; first answers count in these hours.
+            "business_hours": ([0, 1, 2, 3, 4, 5, 6], time(9), time(21)),
             "saved_replies": [
                 ("Извинение", "", "{author}, простите нас, пожалуйста! Напишите в личные сообщения номер заказа — "
                  "разберёмся сегодня же.", ["complaint", "negative"], []),
@@ -66,6 +70,7 @@ WORKSPACES = [
         ],
         "inbox": {
             "target_minutes": 120,
+            "business_hours": ([0, 1, 2, 3, 4, 5], time(9), time(19)),
             "saved_replies": [
                 ("Sorry", "", "{author}, we're so sorry about that. Please DM us your order number and we'll sort "
                  "it out today.", ["complaint", "negative"], []),

@@ -113,3 +113,23 @@ def test_a_comment_shows_the_post_it_was_left_under(client, moderator, editor, w
     page = client.get(f"/w/coffee/inbox/{InboxItem.objects.get(remote_id='c-under').pk}/").content.decode()
     assert "Новый сорт: Эфиопия Иргачефе, 250 г за 690 ₽" in page
     assert f'href="/w/coffee/posts/{job.variant.post_id}/"' in page
+
+
+def test_a_russian_speaking_owner_writes_a_rule_in_her_words_and_reads_it_back_in_them(signed_in, owner, workspace):
+    client = signed_in(owner, "ru")
+    client.post("/w/coffee/inbox/settings/saved-replies/", {
+        "title": "Извинение", "text": "{author}, простите нас", "labels": "Жалоба, негатив"})
+    client.post("/w/coffee/inbox/settings/rules/", {
+        "name": "Спам от новичков", "labels": "спам:0.9", "authors": ["new", "link_only"], "actions": ["hide", "ban"],
+        "dry_run": "1"})
+    refused = client.post("/w/coffee/inbox/settings/rules/", {"name": "Опечатка", "labels": "спан:0.9",
+                                                               "actions": ["hide"]}, follow=True).content.decode()
+    assert "Метки «спан» нет. Есть такие метки: негатив, нейтрально, позитив, спам" in refused
+
+    rule = workspace.moderation_rules.get()
+    assert rule.conditions == {"labels": {"spam": 0.9}, "authors": ["new", "link_only"]}
+    assert workspace.saved_replies.get().labels == ["complaint", "negative"]
+    page = client.get("/w/coffee/inbox/settings/").content.decode()
+    assert "спам ≥ 0,9 · автор: новый аккаунт, только ссылка → скрыть, забанить автора" in page
+    assert "метки: жалоба, негатив" in page
+    assert "{&#x27;labels&#x27;" not in page and "link_only</label>" not in page

@@ -70,6 +70,9 @@ def test_a_rule_that_would_hide_complaints_is_refused(moderator, workspace):
     with pytest.raises(ValidationError, match="regular expression"):
         rules.save_rule(actor=moderator, workspace=workspace, name="Плохой", actions=["hide"],
                         conditions={"pattern": "(unclosed"})
+    with pytest.raises(ValidationError, match="There is no label “spamm”"):  # it would never match anything
+        rules.save_rule(actor=moderator, workspace=workspace, name="Опечатка", actions=["hide"],
+                        conditions={"labels": {"spamm": 0.9}})
 
 
 def test_complaints_are_assigned_and_questions_get_the_saved_answer(moderator, workspace, channel, page_post):

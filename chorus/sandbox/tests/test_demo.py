@@ -85,7 +85,9 @@ def test_the_inbox_is_full_and_its_rules_and_replies_are_ready(seeded, client):
     items = InboxItem.objects.filter(workspace=coffee)
     assert items.filter(kind="comment").count() > 50 and items.filter(kind="message").exists()
     assert coffee.moderation_rules.filter(dry_run=True).exists() and coffee.saved_replies.count() >= 3
-    assert all(c.response_target.minutes == 60 for c in coffee.channels.all())
+    assert all((c.response_target.minutes, c.response_target.business_hours) == (60, True)
+               for c in coffee.channels.all())
+    assert coffee.business_hours.weekdays == [0, 1, 2, 3, 4, 5, 6]  # the shop's team answers all week
     # Labelled as they arrived, so the dry-run spam rule already shows what it would have hidden.
     assert not items.filter(labelled_at=None, from_page=False).exists()
     assert items.filter(label_rows__name="spam").exists() and items.filter(label_rows__name="question").exists()
