@@ -16,6 +16,10 @@ from chorus.publishing.models import PublishJob
 log = logging.getLogger(__name__)
 EVERY = timedelta(minutes=2)
 MAX_PAGES = 50  # one turn reads at most this many pages; the cursor keeps the rest for the next turn
+# What was written more than this before the inbox first read a channel is its history: shown, labelled and
+# cleaned by rules, but it has no response target and no rule answers or alerts about it. A new channel's
+# months of old comments must not all be "overdue" at once, nor get a saved reply today.
+HISTORY = timedelta(days=1)
 
 
 def channels_with_conversations():
@@ -34,9 +38,18 @@ def claim_due_channels(now: datetime, limit: int = 50) -> list[Channel]:
     return claimed
 
 
+def turn_of(channel: Channel) -> IngestTurn:
+    return IngestTurn.objects.get_or_create(channel=channel, defaults={"due_at": timezone.now()})[0]
+
+
+def history_before(channel: Channel) -> datetime:
+    """Items of the channel written before this instant are its history (see HISTORY)."""
+    return turn_of(channel).watching_since - HISTORY
+
+
 def ingest_channel(channel: Channel) -> list[InboxItem]:
     """Read what arrived since the channel's cursor; returns the items that are new to the inbox."""
-    turn, _created = IngestTurn.objects.get_or_create(channel=channel, defaults={"due_at": timezone.now()})
+    turn = turn_of(channel)
     cursor, arrived = turn.cursor, []
     try:
         for _page in range(MAX_PAGES):
@@ -80,13 +93,14 @@ def record_conversations(channel: Channel, conversations: list[Conversation]) ->
     new_items = []
     target = ResponseTarget.objects.filter(channel=channel).first()
     hours = response_times.hours_of(channel.workspace) if target and target.business_hours else None
+    history = history_before(channel) if target else None
     for conversation in conversations:
         existing = known.get(conversation.remote_id)
         if existing is None and conversation.deleted:
             continue  # gone before the inbox ever saw it: nothing to show or do
         item, created = _upsert(channel, conversation, existing, jobs.get(conversation.post_remote_id))
         known[conversation.remote_id] = item  # the same comment twice in one page is still one item
-        if created and not conversation.from_page and target:
+        if created and not conversation.from_page and target and item.written_at >= history:
             item.respond_by = response_times.respond_by(item, target, hours)
             InboxItem.objects.filter(pk=item.pk).update(respond_by=item.respond_by)
         if created and conversation.from_page:

@@ -204,6 +204,7 @@ class IngestTurn(models.Model):
     """When a channel's comments and messages are next read, and from where (the connector's cursor)."""
 
     channel = models.OneToOneField(Channel, on_delete=models.CASCADE, related_name="ingest_turn")
+    watching_since = models.DateTimeField(default=timezone.now, help_text="when the inbox first read the channel")
     due_at = models.DateTimeField()
     cursor = models.TextField(blank=True)
     last_error = models.CharField(max_length=300, blank=True)

@@ -144,8 +144,11 @@ def _p90(values: list[float]) -> float | None:
 
 def _row(key: str, items: list[InboxItem], hours: Hours | None) -> ResponseRow:
     firsts = [elapsed(i.written_at, i.first_response_at, hours) for i in items if i.first_response_at]
-    resolutions = [elapsed(i.written_at, i.resolved_at, hours) for i in items if i.resolved_at]
-    targeted = [i for i in items if i.respond_by]
+    # A hidden or deleted comment was cleaned away, not resolved: counted, it would flatter the resolution time.
+    resolutions = [elapsed(i.written_at, i.resolved_at, hours) for i in items
+                   if i.resolved_at and not (i.hidden or i.deleted_on_network)]
+    # Hidden, deleted or closed without an answer: it needed none, so it is neither on time nor late.
+    targeted = [i for i in items if i.respond_by and (i.first_response_at or i.status in states.OPEN)]
     in_time = [i for i in targeted if i.first_response_at and i.first_response_at <= i.respond_by]
     return ResponseRow(key, len(items), len(firsts), statistics.median(firsts) if firsts else None, _p90(firsts),
                        statistics.median(resolutions) if resolutions else None, _p90(resolutions),

@@ -28,6 +28,7 @@ from chorus.workspaces.services import ensure_can
 
 ACTIONS = tuple(MODERATION_ACTION_TITLES)
 ON_THE_NETWORK = {"hide", "delete", "ban"}
+SPEAKING = {"reply", "alert"}  # never about a channel's history: see ingestion.HISTORY
 AUTHOR_SIGNS = tuple(AUTHOR_SIGN_TITLES)
 CRITIC_LABELS = ("negative", "complaint")
 NOT_A_CRITIC_LABELS = ("spam", "abuse")
@@ -134,18 +135,25 @@ def reads_as_critic(item: InboxItem) -> bool:
 
 
 def apply_rules(items: list[InboxItem]) -> list[ModerationAction]:
-    """Run the workspace's active rules on newly arrived items, in order; returns what was done or would be."""
+    """Run the workspace's active rules on newly arrived items, in order; returns what was done or would be.
+    A channel's history is cleaned, but no rule answers or alerts about it."""
+    from chorus.inbox.ingestion import history_before
+
     done = []
-    rules_of = {}
+    rules_of, history_of = {}, {}
     for item in items:
         if item.from_page:
             continue
         if item.workspace_id not in rules_of:
             rules_of[item.workspace_id] = list(ModerationRule.objects.filter(workspace_id=item.workspace_id,
                                                                             active=True))
+        if item.channel_id not in history_of:
+            history_of[item.channel_id] = history_before(item.channel)
+        is_history = item.written_at < history_of[item.channel_id]
         for rule in rules_of[item.workspace_id]:
             if matches(rule, item):
-                done += [_carry_out(rule, item, action) for action in rule.actions]
+                done += [_carry_out(rule, item, action) for action in rule.actions
+                         if not (is_history and action in SPEAKING)]
                 if rule.stop:
                     break
     return done

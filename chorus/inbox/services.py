@@ -220,18 +220,22 @@ def moderate(*, actor, item: InboxItem, action: str, rule_name: str = "") -> Mod
         log.save()
         raise ValidationError(_("The network refused: %(reason)s") % {"reason": exc.reason}) from exc
     log.save()
-    now = timezone.now()
     if action == "hide":
         InboxItem.objects.filter(pk=item.pk).update(hidden=True)
     elif action == "delete":
         InboxItem.objects.filter(pk=item.pk).update(deleted_on_network=True)
     elif action == "ban":
-        Author.objects.filter(pk=item.author_id).update(banned_at=now)
+        Author.objects.filter(pk=item.author_id).update(banned_at=log.done_at)
+    if action in MODERATED_AWAY:
+        # Out of sight needs no answer: it leaves the queue, and its target and overdue alert with it.
+        states.move(InboxItem.objects.filter(pk=item.pk, status__in=states.OPEN), ItemStatus.CLOSED,
+                    resolved_at=log.done_at)
     item.refresh_from_db()
     return log
 
 
 ON_THE_NETWORK = ("hide", "delete", "ban")
+MODERATED_AWAY = ("hide", "delete")
 UNDONE_AS = {"hide": "unhide", "ban": "unban"}
 
 
@@ -289,6 +293,9 @@ def undo_moderation(*, actor, action: ModerationAction) -> ModerationAction:
     log.save()
     if action.action == "hide":
         InboxItem.objects.filter(pk=item.pk).update(hidden=False)
+        # Back in sight, back in the queue, if the hide is what closed it.
+        states.move(InboxItem.objects.filter(pk=item.pk, status=ItemStatus.CLOSED, resolved_at=action.done_at),
+                    ItemStatus.NEW, resolved_at=None)
     else:
         # One unban lifts every ban of this author, whichever of their comments it was pressed on.
         ModerationAction.objects.filter(item__author=item.author, action="ban", dry_run=False, outcome="",

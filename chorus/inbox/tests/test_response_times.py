@@ -6,9 +6,10 @@ from zoneinfo import ZoneInfo
 import pytest
 import time_machine
 from django.core.exceptions import ValidationError
+from django.utils import timezone
 
 from chorus.inbox import ingestion, response_times, services
-from chorus.inbox.models import InboxItem
+from chorus.inbox.models import InboxItem, IngestTurn
 from chorus.networks.base import Conversation
 from chorus.notifications.models import Notification
 from chorus.sandbox.models import SandboxComment, SandboxPost
@@ -40,7 +41,9 @@ def test_business_hours_follow_the_wall_clock_through_a_dst_change():
 
 
 def comment(channel, number: int, written: datetime) -> InboxItem:
-    """A guest's question under the page's post, on the sandbox and in the inbox."""
+    """A guest's question under the page's post, on the sandbox and in the inbox, which has read the page since
+    1 November: the question is new, not the page's history."""
+    IngestTurn.objects.get_or_create(channel=channel, defaults={"due_at": written, "watching_since": at(1, 0)})
     post = SandboxPost.objects.filter(account__external_id=channel.external_id).first() or create_post(
         channel.connector._account(), text="Открытие новой кофейни!", media_count=0, idempotency_key="open")
     SandboxComment.objects.create(post=post, remote_id=f"c{number}", author_id=f"u{number}",
@@ -114,3 +117,28 @@ def test_the_report_in_business_hours_does_not_count_the_night(owner, moderator,
                                              business_hours=True)
     assert clock["channels"][0].first_response_median == (15 * 60 + 20) * 60
     assert working["channels"][0].first_response_median == 20 * 60
+
+
+def test_a_page_connected_today_brings_its_history_without_a_flood_of_overdue_alerts(owner, workspace, channel):
+    response_times.set_response_target(actor=owner, channel=channel, minutes=60)
+    post = create_post(channel.connector._account(), text="Открытие!", media_count=0, idempotency_key="open")
+    now = timezone.now()
+    for number, ago, text in [(1, timedelta(days=30), "А парковка есть?"), (2, timedelta(hours=3), "Вы открыты?"),
+                              (3, timedelta(hours=2), "Заработок без вложений"),
+                              (4, timedelta(minutes=10), "Есть овсяное молоко?")]:
+        SandboxComment.objects.create(post=post, remote_id=f"c{number}", author_id=f"u{number}",
+                                      author_name=f"Гость {number}", text=text, language="ru", kind="question",
+                                      created_at=now - ago)
+    ingestion.ingest_channel(channel)
+    last_month, waiting, spam, fresh = (InboxItem.objects.get(remote_id=f"c{n}") for n in range(1, 5))
+    assert last_month.respond_by is None and not last_month.overdue  # the page's history
+    assert waiting.overdue
+
+    services.moderate(actor=owner, item=spam, action="hide")
+    services.send_reply(services.reply_to(actor=owner, item=fresh, text="Есть!").pk)
+
+    assert response_times.alert_overdue() == 1  # the question from three hours ago, not last month's
+    [row] = response_times.response_report(actor=owner, workspace=workspace, since=now - timedelta(days=31),
+                                           until=now + timedelta(minutes=1))["channels"]
+    assert (row.items, row.answered, row.resolution_median) == (4, 1, None)  # hiding spam resolves nothing
+    assert row.within_target == 0.5  # the fresh answer on time, the waiting one late; spam and history needed none

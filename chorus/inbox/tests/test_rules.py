@@ -1,5 +1,7 @@
 """A moderator lets rules clean spam and abuse as comments arrive, after watching them in dry run."""
 
+from datetime import datetime, timedelta
+
 import pytest
 from django.core.exceptions import ValidationError
 from django.utils import timezone
@@ -19,12 +21,15 @@ def page_post(channel):
     return create_post(account, text="Новый раф с лавандой ☕", media_count=0, idempotency_key="raf")
 
 
-def comment_on(channel, post, number: int, author: str, text: str, labels: dict | None = None) -> InboxItem:
-    """A comment written on the network, then read by the inbox with the labels the classifier gave it."""
+def comment_on(channel, post, number: int, author: str, text: str, labels: dict | None = None,
+               written: datetime | None = None) -> InboxItem:
+    """A comment written on the network (now, unless said), then read by the inbox with the labels the classifier
+    gave it."""
+    written = written or timezone.now()
     SandboxComment.objects.create(post=post, remote_id=f"rc{number}", author_id=f"a-{author}", author_name=author,
-                                  text=text, language="ru", kind="test", created_at=timezone.now())
+                                  text=text, language="ru", kind="test", created_at=written)
     [item] = ingestion.record_conversations(channel, [Conversation(
-        "comment", f"rc{number}", f"a-{author}", author, text, timezone.now(), post_remote_id=post.remote_id)])
+        "comment", f"rc{number}", f"a-{author}", author, text, written, post_remote_id=post.remote_id)])
     InboxItem.objects.filter(pk=item.pk).update(labels=labels or {})
     item.refresh_from_db()
     return item
@@ -109,3 +114,22 @@ def test_rules_run_on_what_arrives_from_the_network(moderator, workspace, lively
                   if "http" in i.text]
     assert with_links, "the simulated audience posts spam links"
     assert all(SandboxComment.objects.get(remote_id=i.remote_id).hidden_at for i in with_links)
+
+
+def test_a_new_channels_old_comments_are_cleaned_but_never_answered_or_alerted(moderator, workspace, channel,
+                                                                                page_post):
+    hours = SavedReply.objects.create(workspace=workspace, title="Часы", text="{author}, мы открыты с 8 до 22!")
+    rules.save_rule(actor=moderator, workspace=workspace, name="Часы работы", actions=["reply", "alert"],
+                    conditions={"pattern": "до скольки"}, dry_run=False, saved_reply=hours)
+    rules.save_rule(actor=moderator, workspace=workspace, name="Спам", actions=["hide"], dry_run=False,
+                    conditions={"keywords": ["заработок"]})
+    last_month = timezone.now() - timedelta(days=30)
+    old_question = comment_on(channel, page_post, 1, "Ольга", "А до скольки вы?", written=last_month)
+    old_spam = comment_on(channel, page_post, 2, "bot_1", "Заработок без вложений", written=last_month)
+    question = comment_on(channel, page_post, 3, "Иван", "А до скольки вы сегодня?")
+
+    rules.apply_rules([old_question, old_spam, question])
+
+    assert [reply.item for reply in InboxReply.objects.all()] == [question]  # a month late would be no answer
+    assert {n.link for n in Notification.objects.filter(kind="inbox.alert")} == {f"/w/coffee/inbox/{question.pk}/"}
+    assert SandboxComment.objects.get(remote_id="rc2").hidden_at is not None  # old spam is still cleaned

@@ -5,7 +5,7 @@ from django.core.exceptions import ValidationError
 from django.utils import timezone
 
 from chorus.inbox import ingestion, rules, services
-from chorus.inbox.models import InboxItem, ModerationAction
+from chorus.inbox.models import InboxItem, ItemStatus, ModerationAction
 from chorus.networks.base import Conversation
 from chorus.sandbox.models import SandboxBan, SandboxComment
 from chorus.sandbox.network import create_post
@@ -37,6 +37,8 @@ def test_a_comment_hidden_by_mistake_is_shown_again_and_the_undo_is_logged(moder
     item = comment_on(channel, page_post, 1, "Пётр", "Где купить зёрна? www.zerno.example")
     hide = services.moderate(actor=moderator, item=item, action="hide")
     assert SandboxComment.objects.get(remote_id="uc1").hidden_at is not None
+    item.refresh_from_db()
+    assert item.status == ItemStatus.CLOSED  # out of sight is out of the queue
 
     unhide = services.undo_moderation(actor=moderator, action=hide)
 
@@ -44,6 +46,7 @@ def test_a_comment_hidden_by_mistake_is_shown_again_and_the_undo_is_logged(moder
     item.refresh_from_db()
     hide.refresh_from_db()
     assert not item.hidden and hide.undone_at is not None
+    assert (item.status, item.resolved_at) == (ItemStatus.NEW, None)  # and back in it, waiting for an answer
     assert (unhide.action, unhide.by, unhide.outcome) == ("unhide", moderator, "")
     with pytest.raises(ValidationError, match="Already undone"):
         services.undo_moderation(actor=moderator, action=hide)
