@@ -4,6 +4,7 @@ The history is a seed, written directly (sandbox post, job, attempt) instead of 
 the coming week goes through `create_and_schedule`, so those posts really go out when due.
 """
 
+import math
 import random
 import secrets
 from dataclasses import dataclass, field
@@ -12,6 +13,7 @@ from zoneinfo import ZoneInfo
 
 from django.contrib.auth import get_user_model
 from django.db import transaction
+from django.db.models import F
 from django.utils import timezone
 
 from chorus.analytics.collection import collect_channel
@@ -21,18 +23,24 @@ from chorus.channels.services import connect_channel, set_queue_slots
 from chorus.content.models import Post, Variant
 from chorus.content.services import create_and_schedule
 from chorus.inbox.ingestion import ingest_channel
-from chorus.inbox.response_times import set_business_hours, set_response_target
+from chorus.inbox.labelling import LIKELY
+from chorus.inbox.models import InboxItem, IngestTurn, ItemStatus
+from chorus.inbox.response_times import add_business_seconds, hours_of, set_business_hours, set_response_target
 from chorus.inbox.rules import save_rule
-from chorus.inbox.services import save_reply_template
+from chorus.inbox.services import moderate, save_reply_template, suggest_replies
+from chorus.inbox.states import move
 from chorus.publishing.models import PublishAttempt, PublishJob, Status
 from chorus.sandbox import audience, demo_content
 from chorus.sandbox.models import SandboxPost
-from chorus.sandbox.network import create_post, open_account
-from chorus.workspaces.models import Workspace
+from chorus.sandbox.network import create_post, open_account, reply_to_comment, send_message
+from chorus.workspaces.models import Membership, Workspace
+from chorus.workspaces.roles import can
 from chorus.workspaces.services import add_member, create_workspace
 
 OWNER_LOGIN = "owner"
 HISTORY_DAYS = 90
+NEEDS_ANSWER = ("question", "complaint", "lead")
+ANSWERED_DAYS = timedelta(days=31)
 SCHEDULED_DAYS = 7
 Outcome = PublishAttempt.Outcome
 
@@ -98,7 +106,7 @@ def seed_demo(*, seed: int = 0, now: datetime | None = None, progress=lambda mes
         progress("the inbox: saved replies, rules, response targets and what the audience wrote, labelled "
                  "(the first time, the labeller trains itself first: about half a minute)")
         for spec in demo_content.WORKSPACES:
-            _set_up_inbox(owner, Workspace.objects.get(slug=spec["slug"]), spec["inbox"])
+            _set_up_inbox(owner, Workspace.objects.get(slug=spec["slug"]), spec["inbox"], now, rng)
     return summary
 
 
@@ -116,7 +124,7 @@ def _collect_history(channel: Channel, now: datetime) -> None:
     collect_channel(channel, now, watched_for=timedelta(days=HISTORY_DAYS + 1))
 
 
-def _set_up_inbox(owner, workspace: Workspace, spec: dict) -> None:
+def _set_up_inbox(owner, workspace: Workspace, spec: dict, now: datetime, rng: random.Random) -> None:
     for title, objection, text, labels, keywords in spec["saved_replies"]:
         save_reply_template(actor=owner, workspace=workspace, title=title, text=text, objection=objection,
                             labels=labels, keywords=keywords)
@@ -125,9 +133,58 @@ def _set_up_inbox(owner, workspace: Workspace, spec: dict) -> None:
                   dry_run=dry_run)
     weekdays, opens, closes = spec["business_hours"]
     set_business_hours(actor=owner, workspace=workspace, weekdays=weekdays, opens=opens, closes=closes)
+    members = Membership.objects.filter(workspace=workspace).select_related("user")
+    team = {duty: [m.user for m in members if can(m.role, duty)] for duty in ("inbox.reply", "inbox.moderate")}
     for channel in workspace.channels.all():
         set_response_target(actor=owner, channel=channel, minutes=spec["target_minutes"], business_hours=True)
+        # Chorus has read the page through the demo's whole past, so that past has targets and the team's answers.
+        IngestTurn.objects.create(channel=channel, due_at=now, watching_since=now - timedelta(days=HISTORY_DAYS))
         ingest_channel(channel)
+        _answer_the_past(channel, team, spec, hours_of(workspace), now, rng)
+        ingest_channel(channel)  # the page's answers, read back, mark what they answered
+
+
+def _answer_the_past(channel: Channel, team: dict, spec: dict, hours, now: datetime, rng: random.Random) -> None:
+    """What the team did with what came in before today, each within a median of `answer_minutes` of business
+    time, by whoever was on duty: hid the spam and abuse, answered nearly every question, complaint, order and
+    message (closing most of them later), and closed the rest. Today's items still wait, some of them late.
+    Only the month the response report shows is played through one by one; older items are simply closed."""
+    account = channel.connector._account()
+    past = InboxItem.objects.filter(channel=channel, from_page=False, written_at__lt=now - timedelta(days=1))
+    move(past.filter(written_at__lt=now - ANSWERED_DAYS), ItemStatus.CLOSED,
+         resolved_at=F("written_at") + timedelta(hours=3))
+    recent = past.filter(written_at__gte=now - ANSWERED_DAYS)
+    for item in recent.select_related("author", "channel", "workspace").order_by("written_at"):
+        delay = rng.lognormvariate(math.log(spec["answer_minutes"] * 60), 1.0)
+        handled_at = add_business_seconds(item.written_at, delay, hours)
+        if handled_at >= now:
+            continue
+        unwanted = any(item.labels.get(label, 0) >= LIKELY for label in ("spam", "abuse"))
+        if unwanted and item.kind == "comment":
+            moderate(actor=rng.choice(team["inbox.moderate"]), item=item, action="hide")
+        elif not unwanted and (item.kind == "message"
+                               or any(item.labels.get(label, 0) >= LIKELY for label in NEEDS_ANSWER)):
+            if rng.random() < 0.95:
+                _answer_on_sandbox(account, item, _demo_answer(item, spec, rng), handled_at)
+                InboxItem.objects.filter(pk=item.pk).update(first_response_by=rng.choice(team["inbox.reply"]))
+                if rng.random() < 0.7:
+                    move([item.pk], ItemStatus.CLOSED,
+                         resolved_at=handled_at + timedelta(minutes=rng.randint(5, 8 * 60)))
+        else:
+            move([item.pk], ItemStatus.CLOSED, resolved_at=handled_at)
+
+
+def _demo_answer(item: InboxItem, spec: dict, rng: random.Random) -> str:
+    suggested = suggest_replies(item, limit=1)
+    return suggested[0][1] if suggested else rng.choice(spec["plain_answers"])
+
+
+def _answer_on_sandbox(account, item: InboxItem, text: str, at: datetime) -> None:
+    key = f"demo-answer-{item.pk}"
+    if item.kind == "message":
+        send_message(account, item.author.remote_id, text, key, at=at)
+    else:
+        reply_to_comment(account, item.remote_id, text, key, at=at)
 
 
 def _open_workspace(owner, spec: dict, now: datetime, rng: random.Random) -> tuple[Workspace, list[Channel]]:

@@ -27,6 +27,10 @@ WORKSPACES = [
             "target_minutes": 60,
             # The team answers every day the coffee shop is open; first answers count in these hours.
             "business_hours": ([0, 1, 2, 3, 4, 5, 6], time(9), time(21)),
+            "answer_minutes": 25,
+            "plain_answers": ["Спасибо, что написали! Ответили вам в личных сообщениях.",
+                              "Спасибо! Передали команде, вернёмся с ответом сегодня.",
+                              "Здравствуйте! Да, всё получится — ждём вас на Мясницкой."],
             "saved_replies": [
                 ("Извинение", "", "{author}, простите нас, пожалуйста! Напишите в личные сообщения номер заказа — "
                  "разберёмся сегодня же.", ["complaint", "negative"], []),
@@ -71,6 +75,10 @@ WORKSPACES = [
         "inbox": {
             "target_minutes": 120,
             "business_hours": ([0, 1, 2, 3, 4, 5], time(9), time(19)),
+            "answer_minutes": 70,
+            "plain_answers": ["Thanks for getting in touch! We've sent you a DM.",
+                              "Thank you! We've passed this on and will get back to you today.",
+                              "Hello! Yes, we can do that: pop in or reply here with the details."],
             "saved_replies": [
                 ("Sorry", "", "{author}, we're so sorry about that. Please DM us your order number and we'll sort "
                  "it out today.", ["complaint", "negative"], []),

@@ -137,8 +137,9 @@ def messages_changed(account: SandboxAccount, cursor: str, limit: int = 100) -> 
 
 
 def reply_to_comment(account: SandboxAccount, comment_remote_id: str, text: str,
-                     idempotency_key: str) -> SandboxComment:
-    """The page answers a comment under one of its posts; the same key gives back the answer already made."""
+                     idempotency_key: str, at: datetime | None = None) -> SandboxComment:
+    """The page answers a comment under one of its posts (at `at` for the demo's past, else now); the same key
+    gives back the answer already made."""
     _apply_faults_before(account)
     comment = SandboxComment.objects.filter(post__account=account, remote_id=comment_remote_id,
                                             deleted_at=None).select_related("post").first()
@@ -148,19 +149,20 @@ def reply_to_comment(account: SandboxAccount, comment_remote_id: str, text: str,
         post=comment.post, idempotency_key=idempotency_key, from_page=True,
         defaults={"remote_id": uuid.uuid4().hex[:16], "parent": comment, "author_id": account.external_id,
                   "author_name": account.name, "text": text, "language": comment.language, "kind": "answer",
-                  "created_at": timezone.now()})
+                  "created_at": at or timezone.now()})
     return answer
 
 
-def send_message(account: SandboxAccount, author_id: str, text: str, idempotency_key: str) -> SandboxMessage:
-    """The page writes to a person who wrote to it before (a page cannot start a conversation)."""
+def send_message(account: SandboxAccount, author_id: str, text: str, idempotency_key: str,
+                 at: datetime | None = None) -> SandboxMessage:
+    """The page writes to a person who wrote to it before (a page cannot start a conversation); `at` as above."""
     _apply_faults_before(account)
     if not account.messages.filter(author_id=author_id, from_page=False).exists():
         raise SandboxNotFound(f"no conversation with {author_id}")
     answer, _created = SandboxMessage.objects.get_or_create(
         account=account, idempotency_key=idempotency_key, from_page=True,
         defaults={"remote_id": uuid.uuid4().hex[:16], "author_id": author_id, "author_name": account.name,
-                  "text": text, "language": "", "kind": "answer", "created_at": timezone.now()})
+                  "text": text, "language": "", "kind": "answer", "created_at": at or timezone.now()})
     return answer
 
 

@@ -6,6 +6,7 @@ import pytest
 from django.contrib.auth import authenticate, get_user_model
 
 from chorus.channels.models import Channel
+from chorus.inbox import response_times
 from chorus.inbox.models import InboxItem, ModerationAction
 from chorus.publishing.models import PublishJob, Status
 from chorus.publishing.services import needing_attention
@@ -80,7 +81,7 @@ def test_the_dashboards_show_the_ninety_days_from_the_first_start(seeded):
     assert board["audience"]["dimensions"]["city"][0]["bucket"] == "Москва"
 
 
-def test_the_inbox_is_full_and_its_rules_and_replies_are_ready(seeded, client):
+def test_the_inbox_is_full_its_rules_and_replies_ready_and_its_past_answered(seeded, client):
     coffee = Workspace.objects.get(slug="demo-coffee")
     items = InboxItem.objects.filter(workspace=coffee)
     assert items.filter(kind="comment").count() > 50 and items.filter(kind="message").exists()
@@ -95,6 +96,19 @@ def test_the_inbox_is_full_and_its_rules_and_replies_are_ready(seeded, client):
     client.force_login(get_user_model().objects.get(username="owner"))
     page = client.get("/w/demo-coffee/inbox/").content.decode()
     assert "data-item=" in page and "<script>alert" not in page
+
+    # The team has handled the past, so the response report has something to say.
+    owner = get_user_model().objects.get(username="owner")
+    report = response_times.response_report(actor=owner, workspace=coffee, since=NOW - timedelta(days=30),
+                                           until=NOW, business_hours=True)
+    assert {row.key for row in report["people"]} == {"owner", "marina"}  # the client answers nobody
+    for row in report["channels"]:
+        assert row.answered > 20 and 0.5 < row.within_target < 1  # mostly on time, some late, as teams are
+        assert 10 * 60 < row.first_response_median < 60 * 60  # about the 25 minutes the demo's team takes
+    today = InboxItem.objects.filter(workspace=coffee, from_page=False, written_at__gte=NOW - timedelta(days=1))
+    assert today.exists() and not today.exclude(status="new").exists()  # today's still wait for the team
+    hidden = InboxItem.objects.filter(workspace=coffee, hidden=True)
+    assert hidden.exists() and not hidden.exclude(status="closed").exists()
 
 
 def test_the_coming_week_is_scheduled_and_problems_need_attention(seeded):
