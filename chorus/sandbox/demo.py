@@ -28,7 +28,8 @@ from chorus.inbox.models import InboxItem, IngestTurn, ItemStatus
 from chorus.inbox.response_times import add_business_seconds, hours_of, set_business_hours, set_response_target
 from chorus.inbox.rules import save_rule
 from chorus.inbox.services import moderate, save_reply_template, suggest_replies
-from chorus.inbox.states import move
+from chorus.inbox.states import OPEN, move
+from chorus.notifications.models import Notification
 from chorus.publishing.models import PublishAttempt, PublishJob, Status
 from chorus.sandbox import audience, demo_content
 from chorus.sandbox.models import SandboxPost
@@ -142,6 +143,10 @@ def _set_up_inbox(owner, workspace: Workspace, spec: dict, now: datetime, rng: r
         ingest_channel(channel)
         _answer_the_past(channel, team, spec, hours_of(workspace), now, rng)
         ingest_channel(channel)  # the page's answers, read back, mark what they answered
+    # The team has read the alerts about what it has handled since; those about items still waiting stay new.
+    waiting = {f"/w/{workspace.slug}/inbox/{pk}/" for pk in InboxItem.objects.filter(
+        workspace=workspace, status__in=OPEN).values_list("pk", flat=True)}
+    Notification.objects.filter(workspace=workspace, read_at=None).exclude(link__in=waiting).update(read_at=now)
 
 
 def _answer_the_past(channel: Channel, team: dict, spec: dict, hours, now: datetime, rng: random.Random) -> None:

@@ -8,6 +8,7 @@ from django.contrib.auth import authenticate, get_user_model
 from chorus.channels.models import Channel
 from chorus.inbox import response_times
 from chorus.inbox.models import InboxItem, ModerationAction
+from chorus.notifications.models import Notification
 from chorus.publishing.models import PublishJob, Status
 from chorus.publishing.services import needing_attention
 from chorus.sandbox import demo
@@ -109,6 +110,10 @@ def test_the_inbox_is_full_its_rules_and_replies_ready_and_its_past_answered(see
     assert today.exists() and not today.exclude(status="new").exists()  # today's still wait for the team
     hidden = InboxItem.objects.filter(workspace=coffee, hidden=True)
     assert hidden.exists() and not hidden.exclude(status="closed").exists()
+    unread = Notification.objects.filter(recipient=owner, workspace=coffee, read_at=None)
+    open_items = InboxItem.objects.filter(workspace=coffee, status__in=["new", "assigned"])
+    waiting = {f"/w/demo-coffee/inbox/{pk}/" for pk in open_items.values_list("pk", flat=True)}
+    assert unread.exists() and set(unread.values_list("link", flat=True)) <= waiting  # alerts on handled were read
 
 
 def test_the_coming_week_is_scheduled_and_problems_need_attention(seeded):
