@@ -78,6 +78,17 @@ class AssignIn(Schema):
     user_id: int | None = None
 
 
+class ManyIn(Schema):
+    items: list[int]
+    action: str  # close, assign or hide
+    user_id: int | None = None  # whom "assign" gives them to; none takes them off everyone
+
+
+class ManyDoneOut(Schema):
+    done: int
+    refused: list[str]
+
+
 router = Router(tags=["inbox"])
 
 
@@ -87,6 +98,18 @@ def list_items(request, slug: str, status: str = "", channel: int | None = None,
     chosen = InboxFilter(channel=channel, status=status, label=label, kind=kind, language=language, search=q)
     items = services.inbox_of(caller(request), workspace_of(request, slug), chosen)[:max(1, min(limit, 500))]
     return [item_document(item) for item in items]
+
+
+# Declared before the item routes, whose {item_id} would otherwise take "many".
+@router.post("/workspaces/{slug}/inbox/many", response=answers(200, ManyDoneOut),
+             summary="Close, assign or hide several items at once; each refused one is named with the reason")
+def act_on_many(request, slug: str, payload: ManyIn):
+    actor = caller(request)
+    workspace = workspace_of(request, slug)
+    member = Membership.objects.filter(workspace=workspace, user_id=payload.user_id).select_related("user").first()
+    done = services.act_on_many(actor=actor, workspace=workspace, item_ids=payload.items, action=payload.action,
+                                assignee=member.user if member else None)
+    return {"done": done.done, "refused": done.refused}
 
 
 @router.get("/workspaces/{slug}/inbox/{item_id}", response=answers(200, InboxItemOut), summary="One inbox item")

@@ -30,6 +30,8 @@ from chorus.workspaces.models import Membership
 from chorus.workspaces.services import ensure_can, workspace_object
 
 MAX_REPLY = 10_000
+MANY_AT_ONCE = 200
+MANY_ACTIONS_NEED = {"close": "inbox.reply", "assign": "inbox.assign", "hide": "inbox.moderate"}
 
 
 @dataclass(frozen=True)
@@ -67,7 +69,7 @@ def inbox_of(actor, workspace, given: InboxFilter = InboxFilter()) -> QuerySet[I
         items = items.filter(label_rows__name=given.label)
     for word in given.search.split()[:5]:
         items = items.filter(Q(text__icontains=word) | Q(author__name__icontains=word))
-    return items.select_related("channel", "author", "assignee").prefetch_related("label_rows")
+    return items.select_related("channel", "author", "assignee", "job__variant__post").prefetch_related("label_rows")
 
 
 def position_of(item: InboxItem) -> str:
@@ -118,6 +120,38 @@ def close(*, actor, item: InboxItem) -> InboxItem:
     states.move([item.pk], ItemStatus.CLOSED, resolved_at=timezone.now())
     item.refresh_from_db()
     return item
+
+
+@dataclass(frozen=True)
+class ManyDone:
+    """What acting on several items did: how many it did, and each item it left, with why."""
+
+    done: int
+    refused: list[str]
+
+
+def act_on_many(*, actor, workspace, item_ids, action: str, assignee=None) -> ManyDone:
+    """Close, assign or hide the chosen items at once (a morning's "thanks!" and spam), each through its own verb,
+    so every rule of that verb holds; an item that cannot be done is named with the reason, the rest go ahead."""
+    verbs = {"close": lambda item: close(actor=actor, item=item),
+             "assign": lambda item: assign(actor=actor, item=item, assignee=assignee),
+             "hide": lambda item: moderate(actor=actor, item=item, action="hide")}
+    if action not in verbs:
+        raise ValidationError(_("Choose what to do with them: close, assign or hide."))
+    ensure_can(actor, MANY_ACTIONS_NEED[action], workspace)
+    ids = list(dict.fromkeys(int(i) for i in item_ids))
+    if not ids or len(ids) > MANY_AT_ONCE:
+        raise ValidationError(_("Choose from 1 to %(n)d items.") % {"n": MANY_AT_ONCE})
+    done, refused = 0, []
+    for item in InboxItem.objects.filter(workspace=workspace, from_page=False, pk__in=ids).select_related(
+            "channel", "author", "workspace"):
+        try:
+            verbs[action](item)
+        except ValidationError as exc:
+            refused.append(f"“{item.text[:40]}”: {' '.join(exc.messages)}")
+        else:
+            done += 1
+    return ManyDone(done, refused)
 
 
 def reopen(*, actor, item: InboxItem) -> InboxItem:

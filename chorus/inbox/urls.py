@@ -5,6 +5,7 @@ from chorus.inbox import views
 urlpatterns = [
     path("", views.inbox, name="inbox"),
     path("new/", views.inbox_new, name="inbox-new"),
+    path("many/", views.inbox_many, name="inbox-many"),
     path("settings/", views.inbox_settings, name="inbox-settings"),
     path("settings/hours/", views.inbox_hours, name="inbox-hours"),
     path("settings/target/", views.inbox_target, name="inbox-target"),

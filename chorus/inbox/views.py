@@ -7,8 +7,10 @@ from django.contrib.auth import get_user_model
 from django.core.exceptions import ValidationError
 from django.db.models import Count
 from django.shortcuts import redirect, render
+from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 from django.views.decorators.http import require_POST
 
 from chorus.channels.services import channel_for, channels_of
@@ -80,6 +82,25 @@ def inbox_new(request):
     query = request.GET.copy()
     query["after"] = max([after, *(i.pk for i in items)])
     return render(request, "inbox/_new_items.html", {"items": items, "query": query.urlencode()})
+
+
+@workspace_view("inbox.view")
+@require_POST
+def inbox_many(request):
+    """The list's "with the chosen ones" bar; back to the same filtered list, saying what was and was not done."""
+    post = request.POST
+    member = Membership.objects.filter(workspace=request.workspace, user_id=_number(post.get("assignee", ""))).first()
+    try:
+        done = services.act_on_many(actor=request.user, workspace=request.workspace,
+                                    item_ids=[i for i in post.getlist("items") if i.isdigit()],
+                                    action=post.get("action", ""), assignee=member.user if member else None)
+    except ValidationError as exc:
+        messages.error(request, " ".join(exc.messages))
+    else:
+        messages.success(request, ngettext("%(n)d item done.", "%(n)d items done.", done.done) % {"n": done.done})
+        for why in done.refused:
+            messages.warning(request, _("Not done: %(why)s") % {"why": why})
+    return redirect(f"{reverse('inbox', args=[request.workspace.slug])}?{post.get('query', '')}")
 
 
 @workspace_view("inbox.view")

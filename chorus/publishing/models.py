@@ -64,6 +64,11 @@ class PublishJob(models.Model):
     def __str__(self) -> str:
         return f"job {self.pk} ({self.status})"
 
+    @property
+    def shown_text(self) -> str:
+        """What the post says on the network, or will say once it is out."""
+        return self.sent_text or self.variant.effective_text
+
 
 class PublishAttempt(models.Model):
     """One try at the network, written before the call so a crash mid-call leaves a trace (PUB-4 log)."""

@@ -7,14 +7,16 @@ from datetime import timedelta
 import pytest
 from django.core.exceptions import ValidationError
 from django.core.management import call_command
+from django.test import Client
 from django.utils import timezone
 
 from chorus.inbox import ingestion, labelling, services
 from chorus.inbox.models import InboxItem, InboxReply, ItemStatus, ReplyStatus
 from chorus.inbox.services import InboxFilter
+from chorus.networks.base import Conversation
 from chorus.sandbox import audience
 from chorus.sandbox.models import SandboxComment, SandboxMessage
-from chorus.workspaces.services import NotAllowed, grant
+from chorus.workspaces.services import NotAllowed, create_api_token, grant
 
 
 def a_live_comment(actor, workspace) -> InboxItem:
@@ -198,3 +200,25 @@ def test_a_script_fetches_and_lists_the_inbox_as_json(lively_channel, moderator,
     assert arrived == len(listed) == InboxItem.objects.count() > 10
     assert set(listed[0]) >= {"id", "channel", "kind", "status", "author", "text", "written_at", "labels",
                               "language", "sentiment"}
+
+
+def test_a_moderator_hands_a_batch_to_the_editor_by_api_who_closes_it_from_the_command_line(moderator, editor,
+                                                                                           workspace, channel):
+    ingestion.record_conversations(channel, [Conversation(
+        "comment", f"q{n}", f"u{n}", f"Гость {n}", f"Вопрос про доставку №{n}", timezone.now(), post_remote_id="p1")
+        for n in range(4)])
+    batch = list(InboxItem.objects.order_by("pk").values_list("pk", flat=True))
+    _token, raw = create_api_token(actor=moderator, workspace=workspace, name="crm")
+    api = Client(HTTP_AUTHORIZATION=f"Bearer {raw}")
+    answer = api.post("/api/v1/workspaces/coffee/inbox/many", {"items": batch, "action": "assign",
+                                                               "user_id": editor.pk}, content_type="application/json")
+    assert answer.status_code == 200 and answer.json() == {"done": 4, "refused": []}
+    assert set(InboxItem.objects.values_list("status", "assignee")) == {(ItemStatus.ASSIGNED, editor.pk)}
+
+    out = io.StringIO()
+    call_command("inbox", "act", "close", "--items", *map(str, batch[:3]), "--workspace", "coffee",
+                 "--as", editor.username, "--json", stdout=out)
+    assert json.loads(out.getvalue()) == {"done": 3, "refused": []}
+    assert InboxItem.objects.filter(status=ItemStatus.CLOSED).count() == 3
+    with pytest.raises(NotAllowed):  # an editor answers and closes, but does not hide
+        services.act_on_many(actor=editor, workspace=workspace, item_ids=batch[3:], action="hide")

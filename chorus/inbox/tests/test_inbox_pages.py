@@ -1,6 +1,7 @@
 """The moderator's inbox in the browser: the list, live additions, one item, answering and moderating."""
 
 import re
+from urllib.parse import urlencode
 
 from django.utils import timezone
 
@@ -9,6 +10,8 @@ from chorus.inbox.models import InboxItem, InboxReply, ItemStatus
 from chorus.networks.base import Conversation
 from chorus.publishing.tests.test_published_changes import published
 from chorus.sandbox.models import SandboxComment
+from chorus.sandbox.network import create_post
+from chorus.workspaces.services import grant
 
 
 def test_the_inbox_escapes_what_strangers_write(client, moderator, workspace, channel):
@@ -113,6 +116,8 @@ def test_a_comment_shows_the_post_it_was_left_under(client, moderator, editor, w
     page = client.get(f"/w/coffee/inbox/{InboxItem.objects.get(remote_id='c-under').pk}/").content.decode()
     assert "Новый сорт: Эфиопия Иргачефе, 250 г за 690 ₽" in page
     assert f'href="/w/coffee/posts/{job.variant.post_id}/"' in page
+    listed = client.get("/w/coffee/inbox/").content.decode()
+    assert "под постом «Новый сорт: Эфиопия Иргачефе, 250 г за 690 ₽»" in listed  # the moderator reads Russian
 
 
 def test_a_russian_speaking_owner_writes_a_rule_in_her_words_and_reads_it_back_in_them(signed_in, owner, workspace):
@@ -133,3 +138,48 @@ def test_a_russian_speaking_owner_writes_a_rule_in_her_words_and_reads_it_back_i
     assert "спам ≥ 0,9 · автор: новый аккаунт, только ссылка → скрыть, забанить автора" in page
     assert "метки: жалоба, негатив" in page
     assert "{&#x27;labels&#x27;" not in page and "link_only</label>" not in page
+
+
+def test_a_moderator_closes_a_mornings_thanks_and_hides_spam_in_two_clicks(client, moderator, workspace, channel):
+    written = timezone.now()
+    ingestion.record_conversations(channel, [
+        Conversation("comment", f"t{n}", f"u{n}", f"Гость {n}", "Спасибо!", written, post_remote_id="p1")
+        for n in range(3)] + [
+        Conversation("comment", "s1", "bot", "promo_bot", "Заработок без вложений", written, post_remote_id="p1"),
+        Conversation("message", "m1", "bot", "promo_bot", "Заработок в личке", written)])
+    SandboxComment.objects.create(post=create_post(channel.connector._account(), text="Раф", media_count=0,
+                                                   idempotency_key="raf"),
+                                  remote_id="s1", author_id="bot", author_name="promo_bot",
+                                  text="Заработок без вложений", language="ru", kind="spam", created_at=written)
+    thanks = list(InboxItem.objects.filter(text="Спасибо!").values_list("pk", flat=True))
+    spam, message = InboxItem.objects.get(remote_id="s1"), InboxItem.objects.get(remote_id="m1")
+    client.force_login(moderator)
+    page = client.get("/w/coffee/inbox/", {"q": "Спасибо"}).content.decode()
+    assert page.count('name="items"') == 3 and 'form="inbox-many"' in page
+
+    query = urlencode({"q": "Спасибо"})  # as the page's form carries it
+    assert f'name="query" value="{query}"' in page
+    closed = client.post("/w/coffee/inbox/many/", {"items": thanks, "action": "close", "query": query})
+    assert closed.url == f"/w/coffee/inbox/?{query}"  # back to the same filtered list
+    assert set(InboxItem.objects.filter(pk__in=thanks).values_list("status", flat=True)) == {ItemStatus.CLOSED}
+
+    hidden = client.post("/w/coffee/inbox/many/", {"items": [spam.pk, message.pk], "action": "hide"}, follow=True)
+    said = hidden.content.decode()
+    assert "Готово: 1 обращение." in said  # the moderator reads Russian
+    assert "Заработок в личке" in said  # the message is named with why it was left
+    spam.refresh_from_db()
+    message.refresh_from_db()
+    assert (spam.hidden, spam.status) == (True, ItemStatus.CLOSED) and not message.hidden
+
+
+def test_a_client_who_may_only_read_the_inbox_cannot_act_on_many(client, team, workspace, channel):
+    ingestion.record_conversations(channel, [Conversation(
+        "comment", "c1", "u1", "Гость", "Спасибо!", timezone.now(), post_remote_id="p1")])
+    item = InboxItem.objects.get()
+    client_person = team["client"]
+    grant(actor=team["owner"], workspace=workspace, user=client_person, actions=["inbox.view"])
+    client.force_login(client_person)
+    assert 'name="items"' not in client.get("/w/coffee/inbox/").content.decode()
+    assert client.post("/w/coffee/inbox/many/", {"items": [item.pk], "action": "close"}).status_code == 403
+    item.refresh_from_db()
+    assert item.status == ItemStatus.NEW

@@ -80,6 +80,8 @@ ENDPOINTS = [
     Endpoint("answer an inbox item", ("inbox.reply",), "post", "/inbox/{item}/reply", {"text": "Спасибо!"}),
     Endpoint("moderate an inbox item", ("inbox.moderate",), "post", "/inbox/{item}/moderate", {"action": "hide"}),
     Endpoint("assign an inbox item", ("inbox.assign",), "post", "/inbox/{item}/assign", {"user_id": None}),
+    Endpoint("close several inbox items", ("inbox.reply",), "post", "/inbox/many",
+             {"items": ["{item}"], "action": "close"}),
     Endpoint("undo a ban", ("inbox.moderate",), "post", "/inbox/actions/{ban}/undo"),
     Endpoint("correct an inbox label", ("inbox.moderate",), "post", "/inbox/{item}/label",
              {"name": "spam", "value": "no"}),

@@ -1,8 +1,12 @@
+from django.core.management.base import CommandError
+from django.utils.translation import gettext as _
+
 from chorus.commandline import Answer, ChorusCommand, whole_number
 from chorus.inbox import ingestion, services
 from chorus.inbox.api import item_document
 from chorus.inbox.models import ItemStatus
 from chorus.inbox.services import InboxFilter
+from chorus.workspaces.models import Membership
 
 
 def item_line(item) -> str:
@@ -14,7 +18,8 @@ class Command(ChorusCommand):
     help = "Read the workspace's inbox: comments and messages from every channel."
     subcommands = {"list": "List inbox items, newest first, with their labels.",
                    "fetch": "Read new comments and messages from every channel now.",
-                   "reply": "Answer an item; a worker sends it."}
+                   "reply": "Answer an item; a worker sends it.",
+                   "act": "Close, assign or hide several items at once."}
 
     def add_list_arguments(self, parser):
         self.add_workspace_arguments(parser)
@@ -51,3 +56,20 @@ class Command(ChorusCommand):
         item = services.item_for(actor, workspace, options["item"], action="inbox.reply")
         reply = services.reply_to(actor=actor, item=item, text=options["text"])
         return Answer({"id": reply.pk, "status": reply.status}, f"Answer {reply.pk} queued")
+
+    def add_act_arguments(self, parser):
+        self.add_workspace_arguments(parser)
+        parser.add_argument("action", choices=sorted(services.MANY_ACTIONS_NEED))
+        parser.add_argument("--items", type=int, nargs="+", required=True, metavar="ID")
+        parser.add_argument("--to", metavar="USERNAME", help="whom assign gives them to (none: to nobody)")
+
+    def do_act(self, options) -> Answer:
+        workspace, actor = self.workspace_and_actor(options)
+        member = (Membership.objects.filter(workspace=workspace, user__username=options["to"]).first()
+                  if options["to"] else None)
+        if options["to"] and member is None:
+            raise CommandError(_("%(user)s is not a member of this workspace.") % {"user": options["to"]})
+        done = services.act_on_many(actor=actor, workspace=workspace, item_ids=options["items"],
+                                    action=options["action"], assignee=member.user if member else None)
+        lines = [f"{done.done} done", *(f"not done: {why}" for why in done.refused)]
+        return Answer({"done": done.done, "refused": done.refused}, "\n".join(lines))
