@@ -210,6 +210,9 @@ def test_a_moderator_hands_a_batch_to_the_editor_by_api_who_closes_it_from_the_c
     batch = list(InboxItem.objects.order_by("pk").values_list("pk", flat=True))
     _token, raw = create_api_token(actor=moderator, workspace=workspace, name="crm")
     api = Client(HTTP_AUTHORIZATION=f"Bearer {raw}")
+    typo = api.post("/api/v1/workspaces/coffee/inbox/many", {"items": batch, "action": "assign", "user_id": 99999},
+                    content_type="application/json")
+    assert typo.status_code == 422 and "Only a member" in typo.content.decode()  # never read as "to nobody"
     answer = api.post("/api/v1/workspaces/coffee/inbox/many", {"items": batch, "action": "assign",
                                                                "user_id": editor.pk}, content_type="application/json")
     assert answer.status_code == 200 and answer.json() == {"done": 4, "refused": []}
