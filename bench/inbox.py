@@ -21,7 +21,8 @@ CHANNELS, AUTHORS, RUNS = 10, 5000, 15
 FILTERS = {
     "first page": {}, "status=new": {"status": "new"}, "label=question": {"label": "question"},
     "language=en": {"language": "en"}, "channel": {"channel": "{channel}"}, "kind=message": {"kind": "message"},
-    "assignee=nobody": {"assignee": "nobody"}, "waiting>24h": {"waiting": "24h"}, "search": {"q": "доставка"},
+    "assignee=nobody": {"assignee": "nobody"}, "waiting>24h": {"waiting": "24h"},
+    "overdue": {"waiting": "overdue"}, "search": {"q": "доставка"},
     "label+status+language": {"label": "complaint", "status": "new", "language": "ru"},
 }
 
@@ -62,10 +63,11 @@ def fill(items: int):
         for n in range(start, min(items, start + 5000)):
             language = "ru" if rng.random() < 0.8 else "en"
             kind = rng.choice(voices.KINDS)
+            written_at = now - timedelta(minutes=rng.randint(0, 90 * 24 * 60))
             batch.append(InboxItem(
                 workspace=workspace, channel=channels[n % CHANNELS], kind="message" if n % 7 == 0 else "comment",
                 remote_id=f"r{n}", author=authors[n % AUTHORS], text=voices.compose(rng, language, kind),
-                written_at=now - timedelta(minutes=rng.randint(0, 90 * 24 * 60)), thread_key=f"post:p{n % 3000}",
+                written_at=written_at, respond_by=written_at + timedelta(hours=1), thread_key=f"post:p{n % 3000}",
                 post_remote_id=f"p{n % 3000}", status=rng.choice(["new", "new", "answered", "closed", "assigned"]),
                 language=language, labels={kind: 0.9}))
         created = InboxItem.objects.bulk_create(batch)

@@ -48,6 +48,7 @@ class InboxFilter:
     newer_than: timedelta | None = None
     search: str = ""
     after: int | None = None  # only items received after this item id: what the live list adds on top
+    overdue: bool = False  # open and past the channel's first-response target
 
 
 def inbox_of(actor, workspace, given: InboxFilter = InboxFilter()) -> QuerySet[InboxItem]:
@@ -63,6 +64,8 @@ def inbox_of(actor, workspace, given: InboxFilter = InboxFilter()) -> QuerySet[I
     items = items.filter(**{field: value for field, value in narrowing.items() if value is not None})
     if given.older_than and not given.status:
         items = items.filter(status__in=states.OPEN)
+    if given.overdue:
+        items = items.filter(status__in=states.OPEN, respond_by__lt=now)
     if given.assignee is not None:
         items = items.filter(assignee_id=given.assignee or None)
     if given.label:

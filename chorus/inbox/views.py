@@ -49,7 +49,8 @@ def filter_from(query) -> InboxFilter:
         channel=_number(query.get("channel", "")), status=query.get("status", ""), label=query.get("label", ""),
         language=query.get("language", ""), kind=query.get("kind", ""),
         assignee=0 if assignee == "nobody" else _number(assignee), older_than=AGES.get(query.get("waiting", "")),
-        search=query.get("q", "")[:200], after=_number(query.get("after", "")))
+        search=query.get("q", "")[:200], after=_number(query.get("after", "")),
+        overdue=query.get("waiting", "") == "overdue")
 
 
 def _may(request, action: str) -> bool:

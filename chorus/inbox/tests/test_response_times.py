@@ -1,5 +1,6 @@
 """The owner sets how fast the coffee page must answer, and sees who answers on time."""
 
+import re
 from datetime import UTC, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
@@ -119,7 +120,8 @@ def test_the_report_in_business_hours_does_not_count_the_night(owner, moderator,
     assert working["channels"][0].first_response_median == 20 * 60
 
 
-def test_a_page_connected_today_brings_its_history_without_a_flood_of_overdue_alerts(owner, workspace, channel):
+def test_a_page_connected_today_brings_its_history_without_a_flood_of_overdue_alerts(signed_in, owner, workspace,
+                                                                                      channel):
     response_times.set_response_target(actor=owner, channel=channel, minutes=60)
     post = create_post(channel.connector._account(), text="Открытие!", media_count=0, idempotency_key="open")
     now = timezone.now()
@@ -133,6 +135,8 @@ def test_a_page_connected_today_brings_its_history_without_a_flood_of_overdue_al
     last_month, waiting, spam, fresh = (InboxItem.objects.get(remote_id=f"c{n}") for n in range(1, 5))
     assert last_month.respond_by is None and not last_month.overdue  # the page's history
     assert waiting.overdue
+    late = signed_in(owner).get("/w/coffee/inbox/", {"waiting": "overdue"}).content.decode()
+    assert {int(pk) for pk in re.findall(r'data-item="(\d+)"', late)} == {waiting.pk, spam.pk}
 
     services.moderate(actor=owner, item=spam, action="hide")
     services.send_reply(services.reply_to(actor=owner, item=fresh, text="Есть!").pk)
