@@ -2,14 +2,11 @@
 
 from datetime import datetime
 
-from django.core.exceptions import ValidationError
-from django.utils.translation import gettext as _
 from ninja import Router, Schema
 
 from chorus.inbox import labelling, services
 from chorus.inbox.services import InboxFilter
 from chorus.workspaces.api import answers, caller, workspace_of
-from chorus.workspaces.models import Membership
 
 
 class InboxItemOut(Schema):
@@ -94,16 +91,6 @@ class ManyDoneOut(Schema):
 router = Router(tags=["inbox"])
 
 
-def member_or_nobody(workspace, user_id: int | None):
-    """Whom an assignment names: nobody for null; an id that is not a member is refused, not read as nobody."""
-    if user_id is None:
-        return None
-    member = Membership.objects.filter(workspace=workspace, user_id=user_id).select_related("user").first()
-    if member is None:
-        raise ValidationError(_("Only a member of this workspace can be assigned."))
-    return member.user
-
-
 @router.get("/workspaces/{slug}/inbox", response=answers(200, list[InboxItemOut]), summary="Inbox items")
 def list_items(request, slug: str, status: str = "", channel: int | None = None, label: str = "", kind: str = "",
                language: str = "", q: str = "", overdue: bool = False, limit: int = 100):
@@ -120,7 +107,7 @@ def act_on_many(request, slug: str, payload: ManyIn):
     actor = caller(request)
     workspace = workspace_of(request, slug)
     done = services.act_on_many(actor=actor, workspace=workspace, item_ids=payload.items, action=payload.action,
-                                assignee=member_or_nobody(workspace, payload.user_id))
+                                assignee=services.assignee_of(workspace, payload.user_id))
     return {"done": done.done, "refused": done.refused}
 
 
@@ -161,7 +148,7 @@ def assign(request, slug: str, item_id: int, payload: AssignIn):
     workspace = workspace_of(request, slug)
     item = services.item_for(actor, workspace, item_id, action="inbox.assign")
     return item_document(services.assign(actor=actor, item=item,
-                                         assignee=member_or_nobody(workspace, payload.user_id)))
+                                         assignee=services.assignee_of(workspace, payload.user_id)))
 
 
 @router.post("/workspaces/{slug}/inbox/{item_id}/label", response=answers(200, InboxItemOut),

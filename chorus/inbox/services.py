@@ -106,6 +106,17 @@ def author_history(item: InboxItem, limit: int = 20) -> QuerySet[InboxItem]:
             .select_related("channel").order_by("-written_at")[:limit])
 
 
+def assignee_of(workspace, user_id: int | None):
+    """Whom an assignment names by id: nobody for none; an id that is not a member's is refused, never read as
+    "nobody", which would take the items off everyone."""
+    if user_id is None:
+        return None
+    member = Membership.objects.filter(workspace=workspace, user_id=user_id).select_related("user").first()
+    if member is None:
+        raise ValidationError(_("Only a member of this workspace can be assigned."))
+    return member.user
+
+
 def assign(*, actor, item: InboxItem, assignee) -> InboxItem:
     ensure_can(actor, "inbox.assign", item.workspace)
     if assignee is not None and not Membership.objects.filter(workspace=item.workspace, user=assignee).exists():

@@ -3,7 +3,6 @@
 from datetime import time, timedelta
 
 from django.contrib import messages
-from django.contrib.auth import get_user_model
 from django.core.exceptions import ValidationError
 from django.db.models import Count
 from django.shortcuts import redirect, render
@@ -90,11 +89,11 @@ def inbox_new(request):
 def inbox_many(request):
     """The list's "with the chosen ones" bar; back to the same filtered list, saying what was and was not done."""
     post = request.POST
-    member = Membership.objects.filter(workspace=request.workspace, user_id=_number(post.get("assignee", ""))).first()
     try:
         done = services.act_on_many(actor=request.user, workspace=request.workspace,
                                     item_ids=[i for i in post.getlist("items") if i.isdigit()],
-                                    action=post.get("action", ""), assignee=member.user if member else None)
+                                    action=post.get("action", ""),
+                                    assignee=services.assignee_of(request.workspace, _number(post.get("assignee", ""))))
     except ValidationError as exc:
         messages.error(request, " ".join(exc.messages))
     else:
@@ -152,9 +151,8 @@ def inbox_note(request, item_id):
 @require_POST
 def inbox_assign(request, item_id):
     user_id = _number(request.POST.get("assignee", ""))
-    assignee = get_user_model().objects.filter(pk=user_id).first() if user_id else None
-    return _act(request, item_id, lambda item: services.assign(actor=request.user, item=item, assignee=assignee),
-                _("Assigned."))
+    return _act(request, item_id, lambda item: services.assign(
+        actor=request.user, item=item, assignee=services.assignee_of(request.workspace, user_id)), _("Assigned."))
 
 
 @workspace_view("inbox.reply")
@@ -326,11 +324,11 @@ def inbox_rule(request):
         conditions = {"labels": _labels_from(post.get("labels", "")), "keywords": _words(post.get("keywords", "")),
                       "pattern": post.get("pattern", "").strip(), "authors": post.getlist("authors")}
         channel_id = _number(post.get("channel", ""))
-        member = Membership.objects.filter(workspace=workspace, user_id=_number(post.get("assignee", ""))).first()
+        assignee = services.assignee_of(workspace, _number(post.get("assignee", "")))
         rules.save_rule(actor=request.user, workspace=workspace, name=post.get("name", ""),
                         conditions={k: v for k, v in conditions.items() if v}, actions=post.getlist("actions"),
                         channel=channel_for(request.user, workspace, channel_id) if channel_id else None,
-                        dry_run=bool(post.get("dry_run")), assignee=member.user if member else None,
+                        dry_run=bool(post.get("dry_run")), assignee=assignee,
                         saved_reply=workspace.saved_replies.filter(pk=_number(post.get("saved_reply", ""))).first())
 
     return _saved(request, save, _("Rule saved."))

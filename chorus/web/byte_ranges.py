@@ -9,6 +9,7 @@ import re
 from django.http import FileResponse, HttpResponse, StreamingHttpResponse
 
 CHUNK = 64 * 1024
+UNSATISFIABLE = "unsatisfiable"  # what `requested_range` says when no byte of the asked range exists
 _SINGLE_RANGE = re.compile(r"^bytes=(\d*)-(\d*)$")
 
 
@@ -17,7 +18,7 @@ def file_response(request, opened, size: int, content_type: str) -> HttpResponse
     wanted = requested_range(request.headers.get("Range", ""), size)
     if wanted is None:
         response = FileResponse(opened, content_type=content_type)
-    elif wanted == "unsatisfiable":
+    elif wanted == UNSATISFIABLE:
         opened.close()
         response = HttpResponse(status=416)
         response["Content-Range"] = f"bytes */{size}"
@@ -31,7 +32,7 @@ def file_response(request, opened, size: int, content_type: str) -> HttpResponse
 
 
 def requested_range(header: str, size: int):
-    """(first byte, last byte) of a single satisfiable range, "unsatisfiable", or None for the whole file
+    """(first byte, last byte) of a single satisfiable range, UNSATISFIABLE, or None for the whole file
     (no header, several ranges, or one this server does not read)."""
     found = _SINGLE_RANGE.match(header.strip())
     if not found or found.groups() == ("", ""):
@@ -40,14 +41,14 @@ def requested_range(header: str, size: int):
     if first == "":  # "bytes=-500": the last 500 bytes
         length = int(last)
         if length == 0:
-            return "unsatisfiable"
+            return UNSATISFIABLE
         return max(size - length, 0), size - 1
     start = int(first)
     end = min(int(last), size - 1) if last else size - 1
     if last and int(last) < start:
         return None  # syntactically invalid: ignored, as the RFC says
     if start >= size:
-        return "unsatisfiable"
+        return UNSATISFIABLE
     return start, end
 
 

@@ -163,6 +163,11 @@ def test_a_moderator_closes_a_mornings_thanks_and_hides_spam_in_two_clicks(clien
     assert closed.url == f"/w/coffee/inbox/?{query}"  # back to the same filtered list
     assert set(InboxItem.objects.filter(pk__in=thanks).values_list("status", flat=True)) == {ItemStatus.CLOSED}
 
+    typo = client.post("/w/coffee/inbox/many/", {"items": thanks, "action": "assign", "assignee": "99999"},
+                       follow=True).content.decode()
+    assert "Назначить можно только участника этого рабочего пространства." in typo  # not read as "nobody"
+    assert set(InboxItem.objects.filter(pk__in=thanks).values_list("status", flat=True)) == {ItemStatus.CLOSED}
+
     hidden = client.post("/w/coffee/inbox/many/", {"items": [spam.pk, message.pk], "action": "hide"}, follow=True)
     said = hidden.content.decode()
     assert "Готово: 1 обращение." in said  # the moderator reads Russian

@@ -1,5 +1,7 @@
 """The owner sets how fast the coffee page must answer, and sees who answers on time."""
 
+import io
+import json
 import re
 from datetime import UTC, datetime, time, timedelta
 from zoneinfo import ZoneInfo
@@ -7,6 +9,7 @@ from zoneinfo import ZoneInfo
 import pytest
 import time_machine
 from django.core.exceptions import ValidationError
+from django.core.management import call_command
 from django.utils import timezone
 
 from chorus.inbox import ingestion, response_times, services
@@ -135,8 +138,13 @@ def test_a_page_connected_today_brings_its_history_without_a_flood_of_overdue_al
     last_month, waiting, spam, fresh = (InboxItem.objects.get(remote_id=f"c{n}") for n in range(1, 5))
     assert last_month.respond_by is None and not last_month.overdue  # the page's history
     assert waiting.overdue
-    late = signed_in(owner).get("/w/coffee/inbox/", {"waiting": "overdue"}).content.decode()
+    client = signed_in(owner)
+    late = client.get("/w/coffee/inbox/", {"waiting": "overdue"}).content.decode()
     assert {int(pk) for pk in re.findall(r'data-item="(\d+)"', late)} == {waiting.pk, spam.pk}
+    by_api = client.get("/api/v1/workspaces/coffee/inbox", {"overdue": "true"}).json()
+    out = io.StringIO()
+    call_command("inbox", "list", "--overdue", "--workspace", "coffee", "--as", owner.username, "--json", stdout=out)
+    assert {i["id"] for i in by_api} == {i["id"] for i in json.loads(out.getvalue())} == {waiting.pk, spam.pk}
 
     services.moderate(actor=owner, item=spam, action="hide")
     services.send_reply(services.reply_to(actor=owner, item=fresh, text="Есть!").pk)
