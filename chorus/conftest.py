@@ -6,6 +6,8 @@ from datetime import UTC, datetime, timedelta
 import pytest
 import time_machine
 from django.contrib.auth import get_user_model
+from django.db import transaction
+from django.test import override_settings
 from django.utils import translation
 
 from chorus.classify import artefacts
@@ -41,11 +43,29 @@ def _shared_label_models(label_models, monkeypatch):
     label_models._workspaces.clear()
 
 
+# Unit tests drive dispatcher and sender by hand; tests with real workers switch the nudge back on.
+QUIET_SETTINGS = {"CHORUS_NUDGE_DISPATCHER": False,
+                  "PASSWORD_HASHERS": ["django.contrib.auth.hashers.MD5PasswordHasher"]}
+
+
 @pytest.fixture(autouse=True)
 def _quiet_dispatcher(settings):
-    # Unit tests drive dispatcher and sender by hand; tests with real workers switch the nudge back on.
-    settings.CHORUS_NUDGE_DISPATCHER = False
-    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+    for name, value in QUIET_SETTINGS.items():
+        setattr(settings, name, value)
+
+
+@pytest.fixture(scope="module")
+def module_db(django_db_setup, django_db_blocker, label_models):
+    """Rows made once for a module's stories, as Django's setUpTestData does: inside a transaction that is
+    rolled back after the module's last story, while each story runs in a savepoint of it (so its own changes
+    are undone) and nothing is committed (so no on_commit hook fires). The rows are made in the world the
+    autouse fixtures above give each story."""
+    with (django_db_blocker.unblock(), transaction.atomic(), pytest.MonkeyPatch.context() as patch,
+          override_settings(**QUIET_SETTINGS), translation.override("en")):
+        patch.setattr(artefacts, "_default", label_models)
+        patch.setenv("CHORUS_CLASSIFY_MODELS", str(label_models.directory))
+        yield
+        transaction.set_rollback(True)
 
 
 def make_user(username: str):

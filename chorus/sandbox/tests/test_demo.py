@@ -18,9 +18,15 @@ from chorus.workspaces.models import Workspace
 NOW = datetime(2026, 3, 10, 12, 0, tzinfo=UTC)
 
 
-@pytest.fixture
-def seeded(db):
+@pytest.fixture(scope="module")
+def demo_once(module_db):
+    # Seeding takes a quarter of a minute: the stories share one demo, and each one's changes are undone.
     return demo.seed_demo(seed=7, now=NOW)
+
+
+@pytest.fixture
+def seeded(demo_once, db):
+    return demo_once
 
 
 def test_owner_finds_two_demo_workspaces_with_their_zones_languages_and_channels(seeded):
