@@ -108,7 +108,8 @@ def _author(rng: random.Random, kind: str, language: str) -> str:
         return rng.choice(voices.BOT_AUTHORS)
     if rng.random() < HOSTILE_NAME_SHARE:
         return rng.choice(voices.HOSTILE_AUTHORS)
-    return rng.choice(voices.AUTHORS[language])
+    # One draw from the whole audience as before, so every later draw (texts, times) stays the same.
+    return voices.person_writing(language, kind, rng.randrange(len(voices.AUTHORS[language])))
 
 
 def planned_comments(post: SandboxPost, seed: int, count: int) -> list[PlannedComment]:

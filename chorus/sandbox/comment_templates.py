@@ -195,13 +195,22 @@ PHRASES = {
     },
 }
 
-AUTHORS = {
-    "ru": ["Анна Смирнова", "Дмитрий К.", "Мария Иванова", "Сергей", "Ольга Петрова", "Иван Соколов",
-           "Катя 🌸", "Алексей Морозов", "Наталья В.", "Павел", "Елена Кузнецова", "Артём", "Юлия Попова",
-           "Михаил Лебедев", "Светлана", "Никита Орлов"],
-    "en": ["Emma Johnson", "Oliver Smith", "Sophie B.", "James", "Amelia Clarke", "Harry Wilson",
-           "Lily 🌼", "Jack Taylor", "Grace W.", "Tom", "Chloe Davies", "Noah", "Isla Brown", "Leo Evans"],
+# The page's regular audience, by character, so one person's history in the inbox reads like one person's:
+# fans praise, ask and order; critics complain and ask; trolls swear, sneer and grumble. Anyone may just chat.
+CHARACTERS = {
+    "ru": {"fan": ["Анна Смирнова", "Мария Иванова", "Ольга Петрова", "Иван Соколов", "Катя 🌸", "Наталья В.",
+                   "Елена Кузнецова", "Юлия Попова", "Михаил Лебедев", "Никита Орлов"],
+           "critic": ["Дмитрий К.", "Алексей Морозов", "Светлана"],
+           "troll": ["Сергей", "Павел", "Артём"]},
+    "en": {"fan": ["Emma Johnson", "Sophie B.", "Amelia Clarke", "Harry Wilson", "Lily 🌼", "Grace W.", "Isla Brown",
+                   "Leo Evans"],
+           "critic": ["Oliver Smith", "Chloe Davies", "Jack Taylor"],
+           "troll": ["James", "Tom", "Noah"]},
 }
+WRITES = {"fan": {"question", "praise", "lead", "neutral"}, "critic": {"question", "complaint", "lead", "neutral"},
+          "troll": {"abuse", "complaint", "neutral"}}
+AUTHORS = {language: [name for names in people.values() for name in names] for language, people in CHARACTERS.items()}
+
 BOT_AUTHORS = ["promo_bot_4821", "top_followers_77", "like4like_best", "earn_daily_2026", "crypto_guru_x"]
 # Names chosen by people who test what a page does with HTML.
 HOSTILE_AUTHORS = ["<b>Max</b>", "<img src=x onerror=alert(1)>", '"><script>alert("chorus")</script>',
@@ -214,6 +223,13 @@ def compose(rng: random.Random, language: str, kind: str) -> str:
     parts = [rng.choice(phrases["open"]), rng.choice(phrases["body"]), rng.choice(phrases["close"])]
     text = " ".join(part for part in parts if part)
     return text[:1].upper() + text[1:]
+
+
+def person_writing(language: str, kind: str, draw: int) -> str:
+    """The `draw`-th (of len(AUTHORS[language])) of the people whose character writes this kind of text."""
+    writers = [name for character, names in CHARACTERS[language].items() if kind in WRITES[character]
+               for name in names]
+    return writers[draw % len(writers)]
 
 
 def author_id(name: str) -> str:

@@ -6,6 +6,7 @@ import pytest
 from django.utils import timezone
 
 from chorus.sandbox import audience
+from chorus.sandbox import comment_templates as voices
 from chorus.sandbox.models import SandboxComment, SandboxFollowerDay, SandboxPost
 from chorus.sandbox.network import create_post, delete_post, open_account
 from chorus.sandbox.tasks import simulate_audience
@@ -114,3 +115,25 @@ def test_a_busy_week_is_settled_a_few_posts_at_a_time_with_the_same_audience(db,
 def comments_of(account) -> list[tuple]:
     return list(SandboxComment.objects.filter(post__account=account).order_by("remote_id")
                 .values_list("remote_id", "text", "created_at"))
+
+
+def test_each_regular_writes_in_character_so_their_history_reads_like_one_person(published):
+    account, _post, now = published
+    for day in range(1, 8):
+        create_post(account, text=f"День {day}: новый десерт в меню", media_count=0, idempotency_key=f"d{day}",
+                    at=now - timedelta(days=day, hours=2))
+    audience.settle_posts(list(account.posts.all()), now)
+    kinds_by_person = {}
+    for name, kind in SandboxComment.objects.values_list("author_name", "kind"):
+        kinds_by_person.setdefault(name, []).append(kind)
+    abusers = {name for name, kinds in kinds_by_person.items() if "abuse" in kinds}
+    character = {name: who for people in voices.CHARACTERS.values() for who, names in people.items() for name in names}
+    for name, kinds in kinds_by_person.items():
+        if name in character:
+            assert set(kinds) <= voices.WRITES[character[name]], name
+    # A troll comes back: the abuse is the work of a few people, each of them more than once.
+    regular_abusers = abusers & set(character)
+    assert regular_abusers and all(character[name] == "troll" for name in regular_abusers)
+    assert max(kinds_by_person[name].count("abuse") for name in regular_abusers) > 1
+    fans = [name for name in kinds_by_person if character.get(name) == "fan"]
+    assert fans and not any("complaint" in kinds_by_person[name] for name in fans)
