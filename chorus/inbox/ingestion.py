@@ -9,6 +9,7 @@ from django.utils import timezone
 from chorus.channels.models import Channel
 from chorus.inbox import labelling, response_times, rules, states
 from chorus.inbox.models import Author, InboxItem, IngestTurn, ItemKind, ItemStatus, ResponseTarget
+from chorus.inbox.turns import history_before, turn_of
 from chorus.networks import errors
 from chorus.networks.base import Conversation
 from chorus.publishing.models import PublishJob
@@ -16,10 +17,6 @@ from chorus.publishing.models import PublishJob
 log = logging.getLogger(__name__)
 EVERY = timedelta(minutes=2)
 MAX_PAGES = 50  # one turn reads at most this many pages; the cursor keeps the rest for the next turn
-# What was written more than this before the inbox first read a channel is its history: shown, labelled and
-# cleaned by rules, but it has no response target and no rule answers or alerts about it. A new channel's
-# months of old comments must not all be "overdue" at once, nor get a saved reply today.
-HISTORY = timedelta(days=1)
 
 
 def channels_with_conversations():
@@ -36,15 +33,6 @@ def claim_due_channels(now: datetime, limit: int = 50) -> list[Channel]:
         if IngestTurn.objects.filter(pk=turn.pk, due_at=turn.due_at).update(due_at=now + EVERY):
             claimed.append(turn.channel)
     return claimed
-
-
-def turn_of(channel: Channel) -> IngestTurn:
-    return IngestTurn.objects.get_or_create(channel=channel, defaults={"due_at": timezone.now()})[0]
-
-
-def history_before(channel: Channel) -> datetime:
-    """Items of the channel written before this instant are its history (see HISTORY)."""
-    return turn_of(channel).watching_since - HISTORY
 
 
 def ingest_channel(channel: Channel) -> list[InboxItem]:

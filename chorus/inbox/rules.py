@@ -23,12 +23,13 @@ from chorus.inbox.models import (
     ModerationAction,
     ModerationRule,
 )
+from chorus.inbox.turns import history_before
 from chorus.notifications.services import notify
 from chorus.workspaces.services import ensure_can
 
 ACTIONS = tuple(MODERATION_ACTION_TITLES)
 ON_THE_NETWORK = {"hide", "delete", "ban"}
-SPEAKING = {"reply", "alert"}  # never about a channel's history: see ingestion.HISTORY
+SPEAKING = {"reply", "alert"}  # never about a channel's history: see turns.HISTORY
 AUTHOR_SIGNS = tuple(AUTHOR_SIGN_TITLES)
 CRITIC_LABELS = ("negative", "complaint")
 NOT_A_CRITIC_LABELS = ("spam", "abuse")
@@ -137,8 +138,6 @@ def reads_as_critic(item: InboxItem) -> bool:
 def apply_rules(items: list[InboxItem]) -> list[ModerationAction]:
     """Run the workspace's active rules on newly arrived items, in order; returns what was done or would be.
     A channel's history is cleaned, but no rule answers or alerts about it."""
-    from chorus.inbox.ingestion import history_before
-
     done = []
     rules_of, history_of = {}, {}
     for item in items:

@@ -8,6 +8,7 @@ from django.db.models import Count
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.text import capfirst
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 from django.views.decorators.http import require_POST
@@ -113,7 +114,9 @@ def inbox_item(request, item_id):
                     for action in item.moderation_actions.select_related("by", "item__channel")],
         "may_undo": _may(request, "inbox.moderate"),
         "suggestions": services.suggest_replies(item) if _may(request, "inbox.reply") else [],
-        "moderation": item.channel.connector_class.capabilities.moderation if _may(request, "inbox.moderate") else (),
+        "moderation": [(action, capfirst(MODERATION_ACTION_TITLES[action]))
+                       for action in item.channel.connector_class.capabilities.moderation]
+        if _may(request, "inbox.moderate") else (),
         "may_reply": _may(request, "inbox.reply"), "may_assign": _may(request, "inbox.assign"),
         "members": Membership.objects.filter(workspace=request.workspace).select_related("user"),
         "labels": item.label_rows.order_by("-confidence"), "may_correct": _may(request, "inbox.moderate"),

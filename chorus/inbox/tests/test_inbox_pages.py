@@ -53,7 +53,7 @@ def test_a_moderator_answers_and_hides_from_the_item_page(client, moderator, wor
     item = InboxItem.objects.filter(kind="comment", deleted_on_network=False).first()
     client.force_login(moderator)
     page = client.get(f"/w/coffee/inbox/{item.pk}/").content.decode()
-    assert "Send answer" in page and "Ban author" in page
+    assert "Send answer" in page and "Ban the author" in page
     client.post(f"/w/coffee/inbox/{item.pk}/reply/", {"text": "Спасибо, что написали!"})
     reply = InboxReply.objects.get(item=item)
     services.send_reply(reply.pk)
@@ -71,7 +71,7 @@ def test_an_editor_answers_but_sees_no_moderation_buttons(client, editor, worksp
     item = InboxItem.objects.filter(kind="comment").first()
     client.force_login(editor)
     page = client.get(f"/w/coffee/inbox/{item.pk}/").content.decode()
-    assert "Send answer" in page and "Ban author" not in page
+    assert "Send answer" in page and "Ban the author" not in page
     assert client.post(f"/w/coffee/inbox/{item.pk}/moderate/", {"action": "delete"}).status_code == 403
 
 
