@@ -24,7 +24,7 @@ from chorus.content.models import Post, Variant
 from chorus.content.services import create_and_schedule
 from chorus.inbox.ingestion import ingest_channel
 from chorus.inbox.labelling import LIKELY
-from chorus.inbox.models import InboxItem, IngestTurn, ItemStatus
+from chorus.inbox.models import InboxItem, IngestTurn, ItemStatus, ModerationAction
 from chorus.inbox.response_times import add_business_seconds, hours_of, set_business_hours, set_response_target
 from chorus.inbox.rules import save_rule
 from chorus.inbox.services import moderate, save_reply_template, suggest_replies
@@ -166,7 +166,10 @@ def _answer_the_past(channel: Channel, team: dict, spec: dict, hours, now: datet
             continue
         unwanted = any(item.labels.get(label, 0) >= LIKELY for label in ("spam", "abuse"))
         if unwanted and item.kind == "comment":
-            moderate(actor=rng.choice(team["inbox.moderate"]), item=item, action="hide")
+            hiding = moderate(actor=rng.choice(team["inbox.moderate"]), item=item, action="hide")
+            # The log says when the team did it, not when the demo was made.
+            ModerationAction.objects.filter(pk=hiding.pk).update(done_at=handled_at)
+            InboxItem.objects.filter(pk=item.pk).update(resolved_at=handled_at)
         elif not unwanted and (item.kind == "message"
                                or any(item.labels.get(label, 0) >= LIKELY for label in NEEDS_ANSWER)):
             if rng.random() < 0.95:

@@ -116,6 +116,10 @@ def test_the_inbox_is_full_its_rules_and_replies_ready_and_its_past_answered(see
     assert today.exists() and not today.exclude(status="new").exists()  # today's still wait for the team
     hidden = InboxItem.objects.filter(workspace=coffee, hidden=True)
     assert hidden.exists() and not hidden.exclude(status="closed").exists()
+    for item in hidden:  # the log tells when the team hid it, after it was written and before today
+        hiding = item.moderation_actions.get(action="hide", dry_run=False)
+        assert item.written_at < hiding.done_at == item.resolved_at < NOW
+        assert hiding.by.username in {"owner", "marina"}
     unread = Notification.objects.filter(recipient=owner, workspace=coffee, read_at=None)
     open_items = InboxItem.objects.filter(workspace=coffee, status__in=["new", "assigned"])
     waiting = {f"/w/demo-coffee/inbox/{pk}/" for pk in open_items.values_list("pk", flat=True)}
