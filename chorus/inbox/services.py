@@ -6,7 +6,7 @@ from datetime import datetime, timedelta
 
 from django.core.exceptions import ValidationError
 from django.db import transaction
-from django.db.models import Q, QuerySet
+from django.db.models import Count, Q, QuerySet
 from django.http import Http404
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -19,6 +19,7 @@ from chorus.inbox.models import (
     InboxNote,
     InboxReply,
     ItemKind,
+    ItemLabel,
     ItemStatus,
     ModerationAction,
     ReplyStatus,
@@ -103,7 +104,27 @@ def thread_of(item: InboxItem) -> QuerySet[InboxItem]:
 def author_history(item: InboxItem, limit: int = 20) -> QuerySet[InboxItem]:
     """What this author wrote to the workspace before, on any of its channels of the same network."""
     return (InboxItem.objects.filter(author=item.author).exclude(pk=item.pk)
-            .select_related("channel").order_by("-written_at")[:limit])
+            .select_related("channel").prefetch_related("label_rows").order_by("-written_at")[:limit])
+
+
+@dataclass(frozen=True)
+class AuthorRecord:
+    """An author's whole record in the workspace, what a moderator weighs before a ban: a troll's abuse, a
+    regular's praise and questions, a critic's complaints."""
+
+    items: int
+    labels: list[tuple[str, int]]  # (label, how many of the items carry it), most frequent first
+    hidden: int
+    answered: int
+
+
+def author_record(author: Author) -> AuthorRecord:
+    written = InboxItem.objects.filter(author=author)
+    counts = written.aggregate(items=Count("pk"), hidden=Count("pk", filter=Q(hidden=True)),
+                               answered=Count("pk", filter=Q(first_response_at__isnull=False)))
+    labels = (ItemLabel.objects.filter(item__author=author).values_list("name").annotate(times=Count("pk"))
+              .order_by("-times", "name"))
+    return AuthorRecord(labels=list(labels), **counts)
 
 
 def assignee_of(workspace, user_id: int | None):

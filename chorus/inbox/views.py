@@ -109,6 +109,7 @@ def inbox_item(request, item_id):
     item = services.item_for(request.user, request.workspace, item_id)
     return render(request, "inbox/item.html", {
         "item": item, "thread": services.thread_of(item), "history": services.author_history(item),
+        "author_record": services.author_record(item.author),
         "notes": item.notes.select_related("author"), "replies": item.replies.select_related("author"),
         "actions": [(action, action.action in services.ON_THE_NETWORK, services.why_not_undone(action))
                     for action in item.moderation_actions.select_related("by", "item__channel")],

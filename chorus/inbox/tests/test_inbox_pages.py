@@ -1,11 +1,12 @@
 """The moderator's inbox in the browser: the list, live additions, one item, answering and moderating."""
 
 import re
+from datetime import timedelta
 from urllib.parse import urlencode
 
 from django.utils import timezone
 
-from chorus.inbox import ingestion, services
+from chorus.inbox import ingestion, labelling, services
 from chorus.inbox.models import InboxItem, InboxReply, ItemStatus
 from chorus.networks.base import Conversation
 from chorus.publishing.tests.test_published_changes import published
@@ -64,6 +65,29 @@ def test_a_moderator_answers_and_hides_from_the_item_page(client, moderator, wor
     page = client.get(f"/w/coffee/inbox/{item.pk}/").content.decode()
     # The page now speaks the workspace's language (Russian), the moderator's last workspace.
     assert "Спасибо, что написали!" in page and "Журнал модерации" in page
+
+
+def test_a_moderator_weighs_a_trolls_record_before_banning(signed_in, moderator, workspace, channel):
+    now = timezone.now()
+    insults = ["Ты тупой идиот, заткнись уже", "Какие же вы дебилы, ненавижу", "Админ, ты урод и кретин"]
+    ingestion.record_conversations(channel, [
+        Conversation("comment", f"troll-{n}", "u-troll", "Павел", text, now - timedelta(hours=3 - n),
+                     post_remote_id="p1") for n, text in enumerate(insults)] + [
+        Conversation("comment", "fan-1", "u-fan", "Анна", "Лучший капучино в городе, спасибо!", now,
+                     post_remote_id="p1")])
+    labelling.label_pending(channel)  # as the worker does after each read
+    first, *_, latest = InboxItem.objects.filter(author__remote_id="u-troll").order_by("written_at")
+    services.moderate(actor=moderator, item=first, action="hide")
+    client = signed_in(moderator)
+    page = client.get(f"/w/coffee/inbox/{latest.pk}/").content.decode()
+    record = re.search(r"data-author-record>(.*?)</p>", page, re.S).group(1)
+    assert "3 items in this workspace" in record and "answered 0 · hidden 1" in record
+    assert "abuse × 3" in record and "praise" not in record
+    assert page.count('<span class="badge text-bg-warning">hidden</span>') == 1  # the hidden one, in the history
+    fan = InboxItem.objects.get(remote_id="fan-1")
+    record = re.search(r"data-author-record>(.*?)</p>", client.get(f"/w/coffee/inbox/{fan.pk}/").content.decode(),
+                       re.S).group(1)
+    assert "1 item in this workspace" in record and "abuse" not in record
 
 
 def test_an_editor_answers_but_sees_no_moderation_buttons(client, editor, workspace, lively_channel):
