@@ -103,7 +103,7 @@ def thread_of(item: InboxItem) -> QuerySet[InboxItem]:
 
 def author_history(item: InboxItem, limit: int = 20) -> QuerySet[InboxItem]:
     """What this author wrote to the workspace before, on any of its channels of the same network."""
-    return (InboxItem.objects.filter(author=item.author).exclude(pk=item.pk)
+    return (written_by(item.author).exclude(pk=item.pk)
             .select_related("channel").prefetch_related("label_rows").order_by("-written_at")[:limit])
 
 
@@ -118,11 +118,16 @@ class AuthorRecord:
     answered: int
 
 
+def written_by(author: Author) -> QuerySet[InboxItem]:
+    # A direct-message thread is kept under the person, the page's own messages in it included: they are not theirs.
+    return InboxItem.objects.filter(author=author, from_page=False)
+
+
 def author_record(author: Author) -> AuthorRecord:
-    written = InboxItem.objects.filter(author=author)
+    written = written_by(author)
     counts = written.aggregate(items=Count("pk"), hidden=Count("pk", filter=Q(hidden=True)),
                                answered=Count("pk", filter=Q(first_response_at__isnull=False)))
-    labels = (ItemLabel.objects.filter(item__author=author).values_list("name").annotate(times=Count("pk"))
+    labels = (ItemLabel.objects.filter(item__in=written).values_list("name").annotate(times=Count("pk"))
               .order_by("-times", "name"))
     return AuthorRecord(labels=list(labels), **counts)
 

@@ -74,7 +74,9 @@ def test_a_moderator_weighs_a_trolls_record_before_banning(signed_in, moderator,
         Conversation("comment", f"troll-{n}", "u-troll", "Павел", text, now - timedelta(hours=3 - n),
                      post_remote_id="p1") for n, text in enumerate(insults)] + [
         Conversation("comment", "fan-1", "u-fan", "Анна", "Лучший капучино в городе, спасибо!", now,
-                     post_remote_id="p1")])
+                     post_remote_id="p1"),
+        # The page wrote to the troll in private; its messages are kept in the troll's thread, not on their record.
+        Conversation("message", "dm-1", "u-troll", "Павел", "Павел, давайте обсудим в личке", now, from_page=True)])
     labelling.label_pending(channel)  # as the worker does after each read
     first, *_, latest = InboxItem.objects.filter(author__remote_id="u-troll").order_by("written_at")
     services.moderate(actor=moderator, item=first, action="hide")
@@ -83,6 +85,7 @@ def test_a_moderator_weighs_a_trolls_record_before_banning(signed_in, moderator,
     record = re.search(r"data-author-record>(.*?)</p>", page, re.S).group(1)
     assert "3 items in this workspace" in record and "answered 0 · hidden 1" in record
     assert "abuse × 3" in record and "praise" not in record
+    assert "давайте обсудим" not in page.split("data-author-record")[1]
     assert page.count('<span class="badge text-bg-warning">hidden</span>') == 1  # the hidden one, in the history
     fan = InboxItem.objects.get(remote_id="fan-1")
     record = re.search(r"data-author-record>(.*?)</p>", client.get(f"/w/coffee/inbox/{fan.pk}/").content.decode(),
