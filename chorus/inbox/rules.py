@@ -37,6 +37,9 @@ LIKELY = 0.5
 LINK = re.compile(r"(https?://|www\.|t\.me/)\S+", re.IGNORECASE)
 NEW_AUTHOR = timedelta(days=1)
 REPEATS = 3
+# Short phrases that many people write on their own ("Спасибо!", "Участвую", "Цена?") are not copy-paste.
+COPY_LETTERS = 16
+LETTER = re.compile(r"[^\W\d_]")
 
 
 def check_rule(conditions: dict, actions: list[str]) -> None:
@@ -103,14 +106,14 @@ def author_signs(item: InboxItem) -> set[str]:
     if item.author.known_spammer or item.author.banned_at:
         signs.add("known_spammer")
     if item.written_at - item.author.first_seen_at < NEW_AUTHOR and not InboxItem.objects.filter(
-            author=item.author, written_at__lt=item.written_at - NEW_AUTHOR).exists():
+            author=item.author, from_page=False, written_at__lt=item.written_at - NEW_AUTHOR).exists():
         signs.add("new")
     if LINK.search(item.text) and len(LINK.sub("", item.text).split()) <= 3:
         signs.add("link_only")
     # Only what came before counts, so the first of several copies is not yet a repeat.
-    same_text = InboxItem.objects.filter(workspace=item.workspace, text=item.text, pk__lt=item.pk,
+    same_text = InboxItem.objects.filter(workspace=item.workspace, text=item.text, pk__lt=item.pk, from_page=False,
                                          written_at__gte=item.written_at - timedelta(days=1))
-    if same_text.count() + 1 >= REPEATS:
+    if len(LETTER.findall(item.text)) >= COPY_LETTERS and same_text.count() + 1 >= REPEATS:
         signs.add("repeated_text")
     return signs
 

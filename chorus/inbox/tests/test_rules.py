@@ -101,9 +101,12 @@ def test_author_signs_catch_link_only_newcomers_and_copy_paste(moderator, worksp
                     conditions={"authors": ["repeated_text"]})
     link = comment_on(channel, page_post, 1, "promo_bot", "Смотри http://promo.example/go")
     copies = [comment_on(channel, page_post, 10 + n, f"bot{n}", "Взаимная подписка? 💯") for n in range(3)]
-    done = {(a.item_id, a.rule_name) for a in rules.apply_rules([link, *copies])}
+    # Three regulars say the same short thanks on their own: that is not copy-paste.
+    thanks = [comment_on(channel, page_post, 20 + n, f"fan{n}", "Спасибо!") for n in range(3)]
+    done = {(a.item_id, a.rule_name) for a in rules.apply_rules([link, *copies, *thanks])}
     assert (link.pk, "Ссылки от новичков") in done and (copies[2].pk, "Копипаста") in done
     assert (copies[0].pk, "Копипаста") not in done  # the first of them was not yet a repeat
+    assert not {item.pk for item in thanks} & {pk for pk, _rule in done}
 
 
 def test_rules_run_on_what_arrives_from_the_network(moderator, workspace, lively_channel):
