@@ -93,9 +93,9 @@ router = Router(tags=["inbox"])
 
 @router.get("/workspaces/{slug}/inbox", response=answers(200, list[InboxItemOut]), summary="Inbox items")
 def list_items(request, slug: str, status: str = "", channel: int | None = None, label: str = "", kind: str = "",
-               language: str = "", q: str = "", overdue: bool = False, limit: int = 100):
+               language: str = "", q: str = "", overdue: bool = False, rule: str = "", limit: int = 100):
     chosen = InboxFilter(channel=channel, status=status, label=label, kind=kind, language=language, search=q,
-                         overdue=overdue)
+                         overdue=overdue, rule=rule)
     items = services.inbox_of(caller(request), workspace_of(request, slug), chosen)[:max(1, min(limit, 500))]
     return [item_document(item) for item in items]
 

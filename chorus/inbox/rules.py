@@ -6,9 +6,11 @@ or complaint, and not spam or abuse) is never hidden, deleted or banned by a rul
 """
 
 import re
+from dataclasses import dataclass
 from datetime import timedelta
 
 from django.core.exceptions import ValidationError
+from django.db.models import Count, Q
 from django.utils.formats import localize
 from django.utils.translation import gettext as _
 
@@ -99,6 +101,24 @@ def summary(rule: ModerationRule) -> str:
                                                                  for sign in conditions["authors"])})
     actions = ", ".join(str(MODERATION_ACTION_TITLES[action]) for action in rule.actions)
     return f"{' · '.join(part for part in parts if part)} → {actions}"
+
+
+@dataclass(frozen=True)
+class TrackRecord:
+    """What a rule has done (or in dry run would have done), and how much of it a person took back: the count a
+    moderator weighs before letting a rule go live."""
+
+    actions: int = 0
+    items: int = 0
+    undone: int = 0
+
+
+def track_records(workspace) -> dict[str, TrackRecord]:
+    """Each rule's record by name (the log keeps the name a rule had when it acted)."""
+    logged = (ModerationAction.objects.filter(item__workspace=workspace).exclude(rule_name="").values("rule_name")
+              .annotate(actions=Count("pk"), items=Count("item", distinct=True),
+                        undone=Count("pk", filter=Q(undone_at__isnull=False))))
+    return {row.pop("rule_name"): TrackRecord(**row) for row in logged}
 
 
 def author_signs(item: InboxItem) -> set[str]:

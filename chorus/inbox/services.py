@@ -50,6 +50,7 @@ class InboxFilter:
     search: str = ""
     after: int | None = None  # only items received after this item id: what the live list adds on top
     overdue: bool = False  # open and past the channel's first-response target
+    rule: str = ""  # what this moderation rule (by name) did, or in dry run would have done
 
 
 def inbox_of(actor, workspace, given: InboxFilter = InboxFilter()) -> QuerySet[InboxItem]:
@@ -71,6 +72,9 @@ def inbox_of(actor, workspace, given: InboxFilter = InboxFilter()) -> QuerySet[I
         items = items.filter(assignee_id=given.assignee or None)
     if given.label:
         items = items.filter(label_rows__name=given.label)
+    if given.rule:
+        items = items.filter(pk__in=ModerationAction.objects.filter(item__workspace=workspace, rule_name=given.rule)
+                             .values("item_id"))
     for word in given.search.split()[:5]:
         items = items.filter(Q(text__icontains=word) | Q(author__name__icontains=word))
     return items.select_related("channel", "author", "assignee", "job__variant__post").prefetch_related("label_rows")

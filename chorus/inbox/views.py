@@ -4,7 +4,6 @@ from datetime import time, timedelta
 
 from django.contrib import messages
 from django.core.exceptions import ValidationError
-from django.db.models import Count
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
@@ -22,7 +21,6 @@ from chorus.inbox.models import (
     ItemKind,
     ItemStatus,
     LabelCorrection,
-    ModerationAction,
     ModerationRule,
     ResponseTarget,
 )
@@ -50,7 +48,7 @@ def filter_from(query) -> InboxFilter:
         language=query.get("language", ""), kind=query.get("kind", ""),
         assignee=0 if assignee == "nobody" else _number(assignee), older_than=AGES.get(query.get("waiting", "")),
         search=query.get("q", "")[:200], after=_number(query.get("after", "")),
-        overdue=query.get("waiting", "") == "overdue")
+        overdue=query.get("waiting", "") == "overdue", rule=query.get("rule", "")[:120])
 
 
 def _may(request, action: str) -> bool:
@@ -72,6 +70,7 @@ def inbox(request):
         "first_page": before is None, "newest": newest, "query": query.urlencode(), "chosen": request.GET,
         "channels": channels_of(request.user, request.workspace), "statuses": ItemStatus.choices,
         "kinds": ItemKind.choices, "labels": labelling.SHOWN, "ages": list(AGES),
+        "rule_names": request.workspace.moderation_rules.values_list("name", flat=True),
         "members": Membership.objects.filter(workspace=request.workspace).select_related("user")})
 
 
@@ -218,13 +217,12 @@ def inbox_settings(request):
     workspace = request.workspace
     channels = channels_of(request.user, workspace)
     targets = {t.channel_id: t for t in ResponseTarget.objects.filter(channel__in=channels)}
-    rules_done = dict(ModerationAction.objects.filter(item__workspace=workspace).values_list("rule_name")
-                      .annotate(n=Count("pk")).values_list("rule_name", "n"))
+    records = rules.track_records(workspace)
     return render(request, "inbox/settings.html", {
         "hours": BusinessHours.objects.filter(workspace=workspace).first(),
         "weekdays": list(enumerate(WEEKDAY_NAMES)),
         "channel_targets": [(c, targets.get(c.pk)) for c in channels], "channels": channels,
-        "rules": [(r, rules.summary(r), rules_done.get(r.name, 0))
+        "rules": [(r, rules.summary(r), records.get(r.name, rules.TrackRecord()))
                   for r in workspace.moderation_rules.select_related("channel")],
         "saved_replies": workspace.saved_replies.all(), "actions": MODERATION_ACTION_TITLES.items(),
         "signs": AUTHOR_SIGN_TITLES.items(),

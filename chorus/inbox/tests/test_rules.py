@@ -1,12 +1,16 @@
 """A moderator lets rules clean spam and abuse as comments arrive, after watching them in dry run."""
 
+import io
+import json
+import re
 from datetime import datetime, timedelta
 
 import pytest
 from django.core.exceptions import ValidationError
+from django.core.management import call_command
 from django.utils import timezone
 
-from chorus.inbox import ingestion, rules
+from chorus.inbox import ingestion, rules, services
 from chorus.inbox.models import InboxItem, InboxReply, ItemStatus, ModerationAction, SavedReply
 from chorus.networks.base import Conversation
 from chorus.notifications.models import Notification
@@ -43,6 +47,38 @@ def test_a_dry_run_rule_only_says_what_it_would_have_done(moderator, workspace, 
     assert [(a.action, a.dry_run, a.rule_name) for a in done] == [("hide", True, "Спам прочь"),
                                                                    ("ban", True, "Спам прочь")]
     assert SandboxComment.objects.get(remote_id="rc1").hidden_at is None
+
+
+def test_before_going_live_the_owner_reviews_what_a_dry_run_rule_would_have_done(signed_in, owner, moderator,
+                                                                                 workspace, channel, page_post):
+    rule = rules.save_rule(actor=owner, workspace=workspace, name="Ссылки", conditions={"pattern": r"https?://"},
+                           actions=["hide"])
+    spam = comment_on(channel, page_post, 1, "earn_daily", "Заработок без вложений http://x.example")
+    menu = comment_on(channel, page_post, 2, "Анна", "Вот ваше меню: https://coffee.example/menu, всем советую")
+    question = comment_on(channel, page_post, 3, "Иван", "А раф без сахара бывает?")
+    rules.apply_rules([spam, menu, question])
+    client = signed_in(owner)
+    settings_page = client.get("/w/coffee/inbox/settings/").content.decode()
+    assert "2 items acted on (in dry run: what it would have done)" in settings_page
+    review = re.search(r'href="(/w/coffee/inbox/\?rule=[^"]+)"', settings_page).group(1)
+    assert shown_items(client.get(review)) == {spam.pk, menu.pk}  # Anna's honest link would have gone too
+
+    # The owner lets it go live anyway; a moderator takes back the hide it did to a regular's link.
+    client.post(f"/w/coffee/inbox/settings/rules/{rule.pk}/", {"switch": "dry_run"})
+    tip = comment_on(channel, page_post, 4, "Анна", "Нашла вас тут: https://maps.example/coffee")
+    [hiding] = rules.apply_rules([tip])
+    services.undo_moderation(actor=moderator, action=hiding)
+    settings_page = client.get("/w/coffee/inbox/settings/").content.decode()
+    assert "3 items acted on" in settings_page and "1 action undone by a person" in settings_page
+    by_api = client.get("/api/v1/workspaces/coffee/inbox", {"rule": "Ссылки"}).json()
+    out = io.StringIO()
+    call_command("inbox", "list", "--rule", "Ссылки", "--workspace", "coffee", "--as", owner.username, "--json",
+                 stdout=out)
+    assert {i["id"] for i in by_api} == {i["id"] for i in json.loads(out.getvalue())} == {spam.pk, menu.pk, tip.pk}
+
+
+def shown_items(response) -> set[int]:
+    return {int(pk) for pk in re.findall(r'data-item="(\d+)"', response.content.decode())}
 
 
 def test_a_live_rule_hides_spam_and_bans_the_bot_on_the_network(moderator, workspace, channel, page_post):

@@ -28,12 +28,14 @@ class Command(ChorusCommand):
         parser.add_argument("--label", default="")
         parser.add_argument("--search", default="")
         parser.add_argument("--overdue", action="store_true", help="only open items past their response target")
+        parser.add_argument("--rule", default="", help="only items this moderation rule (by name) acted on, "
+                            "or in dry run would have")
         parser.add_argument("--limit", type=whole_number, default=100)
 
     def do_list(self, options) -> Answer:
         workspace, actor = self.workspace_and_actor(options)
         chosen = InboxFilter(channel=options["channel"], status=options["status"], label=options["label"],
-                             search=options["search"], overdue=options["overdue"])
+                             search=options["search"], overdue=options["overdue"], rule=options["rule"])
         items = list(services.inbox_of(actor, workspace, chosen)[:options["limit"]])
         return Answer([item_document(i) for i in items], "\n".join(item_line(i) for i in items))
 
