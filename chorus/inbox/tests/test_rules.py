@@ -53,11 +53,12 @@ def test_before_going_live_the_owner_reviews_what_a_dry_run_rule_would_have_done
                                                                                  workspace, channel, page_post):
     rule = rules.save_rule(actor=owner, workspace=workspace, name="Ссылки", conditions={"pattern": r"https?://"},
                            actions=["hide"])
+    client = signed_in(owner)
+    assert "Nothing matched yet." in client.get("/w/coffee/inbox/settings/").content.decode()
     spam = comment_on(channel, page_post, 1, "earn_daily", "Заработок без вложений http://x.example")
     menu = comment_on(channel, page_post, 2, "Анна", "Вот ваше меню: https://coffee.example/menu, всем советую")
     question = comment_on(channel, page_post, 3, "Иван", "А раф без сахара бывает?")
     rules.apply_rules([spam, menu, question])
-    client = signed_in(owner)
     settings_page = client.get("/w/coffee/inbox/settings/").content.decode()
     assert "2 items acted on (in dry run: what it would have done)" in settings_page
     review = re.search(r'href="(/w/coffee/inbox/\?rule=[^"]+)"', settings_page).group(1)
