@@ -13,7 +13,7 @@ from django.utils.translation import ngettext
 from django.views.decorators.http import require_POST
 
 from chorus.channels.services import channel_for, channels_of
-from chorus.inbox import labelling, response_times, rules, services
+from chorus.inbox import activity, labelling, response_times, rules, services
 from chorus.inbox.models import (
     AUTHOR_SIGN_TITLES,
     MODERATION_ACTION_TITLES,
@@ -363,4 +363,7 @@ def inbox_response_times(request):
         messages.error(request, " ".join(exc.messages))
         report, business = response_times.response_report(
             actor=request.user, workspace=request.workspace, since=until - timedelta(days=days), until=until), False
-    return render(request, "inbox/response_times.html", {"report": report, "days": days, "business": business})
+    moderation = activity.moderation_report(actor=request.user, workspace=request.workspace,
+                                            since=until - timedelta(days=days), until=until)
+    return render(request, "inbox/response_times.html", {"report": report, "days": days, "business": business,
+                                                         "moderation": moderation})

@@ -10,7 +10,7 @@ from django.core.exceptions import ValidationError
 from django.core.management import call_command
 from django.utils import timezone
 
-from chorus.inbox import ingestion, rules, services
+from chorus.inbox import activity, ingestion, rules, services
 from chorus.inbox.models import InboxItem, InboxReply, ItemStatus, ModerationAction, SavedReply
 from chorus.networks.base import Conversation
 from chorus.notifications.models import Notification
@@ -76,6 +76,30 @@ def test_before_going_live_the_owner_reviews_what_a_dry_run_rule_would_have_done
     call_command("inbox", "list", "--rule", "Ссылки", "--workspace", "coffee", "--as", owner.username, "--json",
                  stdout=out)
     assert {i["id"] for i in by_api} == {i["id"] for i in json.loads(out.getvalue())} == {spam.pk, menu.pk, tip.pk}
+
+
+def test_the_team_report_shows_who_cleaned_what_people_and_rules_apart(signed_in, owner, moderator, workspace,
+                                                                       channel, page_post):
+    rules.save_rule(actor=owner, workspace=workspace, name="Ссылки", conditions={"pattern": r"https?://"},
+                    actions=["hide"], dry_run=False)
+    rules.save_rule(actor=owner, workspace=workspace, name="Очереди", conditions={"keywords": ["очередь"]},
+                    actions=["delete"])  # still in dry run: it has cleaned nothing
+    spam = comment_on(channel, page_post, 1, "earn_daily", "Заработок без вложений http://x.example")
+    tip = comment_on(channel, page_post, 2, "Анна", "Мы тут отмечались: https://maps.example/coffee")
+    queue = comment_on(channel, page_post, 3, "Иван", "Опять очередь до двери")
+    troll = comment_on(channel, page_post, 4, "Павел", "Вы все тут идиоты")
+    done = rules.apply_rules([spam, tip, queue])
+    services.undo_moderation(actor=moderator, action=next(a for a in done if a.item_id == tip.pk))
+    services.moderate(actor=moderator, item=troll, action="hide")
+    services.moderate(actor=owner, item=troll, action="ban")
+
+    now = timezone.now()
+    report = activity.moderation_report(actor=owner, workspace=workspace, since=now - timedelta(days=1), until=now)
+    assert [(row.person, row.rule, row.hidden, row.deleted, row.banned, row.undone) for row in report] == [
+        ("moderator-user", "", 1, 0, 0, 0), ("olga", "", 0, 0, 1, 0), ("", "Ссылки", 2, 0, 0, 1)]
+    page = signed_in(owner).get("/w/coffee/inbox/response-times/").content.decode()
+    table = re.search(r"data-moderation>(.*?)</table>", page, re.S).group(1)
+    assert "rule “Ссылки”" in table and "Очереди" not in table and "moderator-user" in table
 
 
 def shown_items(response) -> set[int]:
