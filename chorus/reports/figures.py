@@ -14,6 +14,7 @@ from chorus.analytics.models import PublishedPost
 from chorus.analytics.services import channel_best_time, workspace_figures
 from chorus.channels.models import Channel
 from chorus.content.models import MediaAsset
+from chorus.inbox import activity
 from chorus.inbox.response_times import workspace_response_row
 from chorus.reports import rendering
 from chorus.reports.periods import Period
@@ -96,7 +97,8 @@ def _community(workspace, period: Period) -> dict | None:
         return None
     return {"items": row.items, "answered": row.answered,
             "first_median": row.first_response_median, "first_p90": row.first_response_p90,
-            "within_target": None if row.within_target is None else row.within_target * 100}
+            "within_target": None if row.within_target is None else row.within_target * 100,
+            "cleaned": activity.cleaned(workspace, since, until)}
 
 
 def report_figures(workspace, period: Period) -> dict:

@@ -176,22 +176,38 @@ def test_an_address_that_is_not_one_is_named(owner, workspace, coffee_history):
 
 def test_the_report_says_how_fast_the_community_was_answered(owner, workspace, channel, coffee_history):
     from chorus.inbox.ingestion import record_conversations
-    from chorus.inbox.models import InboxItem
+    from chorus.inbox.models import InboxItem, ModerationAction
+    from chorus.inbox.services import moderate, undo_moderation
     from chorus.networks.base import Conversation
     from chorus.reports.tests.conftest import at
+    from chorus.sandbox.models import SandboxComment
+    from chorus.sandbox.network import create_post
 
     asked = at("2026-10-06", 9)
-    question, _complaint = record_conversations(channel, [
+    page_post = create_post(channel.connector._account(), text="Осеннее меню", media_count=0, idempotency_key="m")
+    for number, author in ((2, "Олег"), (3, "earn_daily")):  # on the network, where the team will moderate them
+        SandboxComment.objects.create(post=page_post, remote_id=f"c{number}", author_id=f"u{number}",
+                                      author_name=author, text="…", language="ru", kind="test", created_at=asked)
+    question, complaint, spam = record_conversations(channel, [
         Conversation("comment", "c1", "u1", "Анна", "Во сколько открываетесь?", asked, post_remote_id="oct-1"),
-        Conversation("comment", "c2", "u2", "Олег", "Кофе остыл", asked, post_remote_id="oct-1")])
+        Conversation("comment", "c2", "u2", "Олег", "Кофе остыл", asked, post_remote_id="oct-1"),
+        Conversation("comment", "c3", "u3", "earn_daily", "Заработок http://x.example", asked,
+                     post_remote_id="oct-1")])
     InboxItem.objects.filter(pk=question.pk).update(first_response_at=asked + timedelta(minutes=42))
+    # The team hid the spam and banned the bot that week; a hide of Oleg's complaint was a slip, put back.
+    kept = [moderate(actor=owner, item=spam, action=action) for action in ("hide", "ban")]
+    slip = moderate(actor=owner, item=complaint, action="hide")
+    undo_moderation(actor=owner, action=slip)
+    ModerationAction.objects.filter(pk__in=[a.pk for a in [*kept, slip]]).update(done_at=asked + timedelta(hours=1))
 
     report = services.build_report(actor=owner, workspace=workspace, period=parse_period("2026-10"))
 
     community = report.page[report.page.index("Работа с аудиторией"):]
-    assert re.search(r"Получено комментариев и сообщений</td><td class=\"n\">2<", community)
+    assert re.search(r"Получено комментариев и сообщений</td><td class=\"n\">3<", community)
     assert re.search(r"Отвечено</td><td class=\"n\">1<", community)
     assert "42 мин" in community
+    assert re.search(r"Убрано модерацией \(скрыто или удалено\)</td><td class=\"n\">1<", community)
+    assert re.search(r"Забанено авторов</td><td class=\"n\">1<", community)
 
 
 def test_a_top_post_shows_its_first_picture(owner, workspace, channel, coffee_history):
