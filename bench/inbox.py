@@ -24,6 +24,7 @@ FILTERS = {
     "assignee=nobody": {"assignee": "nobody"}, "waiting>24h": {"waiting": "24h"},
     "overdue": {"waiting": "overdue"}, "search": {"q": "доставка"},
     "label+status+language": {"label": "complaint", "status": "new", "language": "ru"},
+    "rule (dry run)": {"rule": "Спам и боты"},
 }
 
 
@@ -44,7 +45,8 @@ def fill(items: int):
     from django.utils import timezone
 
     from chorus.channels.services import connect_channel
-    from chorus.inbox.models import Author, InboxItem, ItemLabel
+    from chorus.inbox.models import Author, InboxItem, ItemLabel, ModerationAction
+    from chorus.inbox.rules import save_rule
     from chorus.sandbox import comment_templates as voices
     from chorus.workspaces.services import create_workspace
 
@@ -54,6 +56,8 @@ def fill(items: int):
                                  language="ru")
     channels = [connect_channel(actor=owner, workspace=workspace, network="sandbox", name=f"Channel {n}")
                 for n in range(CHANNELS)]
+    save_rule(actor=owner, workspace=workspace, name="Спам и боты", conditions={"labels": {"spam": 0.9}},
+              actions=["hide", "ban"])  # in dry run: it logs what it would have done to every spam item
     now = timezone.now()
     authors = Author.objects.bulk_create(
         Author(workspace=workspace, network="sandbox", remote_id=f"a{n}", name=f"Автор {n}", first_seen_at=now)
@@ -72,6 +76,9 @@ def fill(items: int):
                 language=language, labels={kind: 0.9}))
         created = InboxItem.objects.bulk_create(batch)
         ItemLabel.objects.bulk_create(ItemLabel(item=i, name=next(iter(i.labels)), confidence=0.9) for i in created)
+        ModerationAction.objects.bulk_create(
+            ModerationAction(item=i, action=action, rule_name="Спам и боты", dry_run=True)
+            for i in created if "spam" in i.labels or "bot" in i.labels for action in ("hide", "ban"))
         print(f"  {min(items, start + 5000)}/{items} items", file=sys.stderr)
     return owner, channels[0]
 
