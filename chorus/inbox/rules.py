@@ -108,7 +108,6 @@ class TrackRecord:
     """What a rule has done (or in dry run would have done), and how much of it a person took back: the count a
     moderator weighs before letting a rule go live."""
 
-    actions: int = 0
     items: int = 0
     undone: int = 0
 
@@ -116,7 +115,7 @@ class TrackRecord:
 def track_records(workspace) -> dict[str, TrackRecord]:
     """Each rule's record by name (the log keeps the name a rule had when it acted)."""
     logged = (ModerationAction.objects.filter(item__workspace=workspace).exclude(rule_name="").values("rule_name")
-              .annotate(actions=Count("pk"), items=Count("item", distinct=True),
+              .annotate(items=Count("item", distinct=True),
                         undone=Count("pk", filter=Q(undone_at__isnull=False))))
     return {row.pop("rule_name"): TrackRecord(**row) for row in logged}
 

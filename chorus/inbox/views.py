@@ -354,16 +354,13 @@ def inbox_rule_switch(request, rule_id):
 def inbox_response_times(request):
     days = _number(request.GET.get("days", "")) or 30
     until = timezone.now()
+    period = {"actor": request.user, "workspace": request.workspace, "since": until - timedelta(days=days),
+              "until": until}
     business = bool(request.GET.get("business"))
     try:
-        report = response_times.response_report(actor=request.user, workspace=request.workspace,
-                                                 since=until - timedelta(days=days), until=until,
-                                                 business_hours=business)
+        report = response_times.response_report(**period, business_hours=business)
     except ValidationError as exc:
         messages.error(request, " ".join(exc.messages))
-        report, business = response_times.response_report(
-            actor=request.user, workspace=request.workspace, since=until - timedelta(days=days), until=until), False
-    moderation = activity.moderation_report(actor=request.user, workspace=request.workspace,
-                                            since=until - timedelta(days=days), until=until)
+        report, business = response_times.response_report(**period), False
     return render(request, "inbox/response_times.html", {"report": report, "days": days, "business": business,
-                                                         "moderation": moderation})
+                                                         "moderation": activity.moderation_report(**period)})
