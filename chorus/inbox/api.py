@@ -27,6 +27,18 @@ class InboxItemOut(Schema):
     deleted_on_network: bool
 
 
+class AuthorOut(Schema):
+    name: str
+    author_id: str
+    first_seen_at: datetime
+    banned_at: datetime | None
+    items: int
+    answered: int
+    hidden: int
+    labels: dict[str, int]  # how many of their items carry each label
+    history: list[InboxItemOut]  # their other items, newest first (at most 20)
+
+
 def item_document(item) -> dict:
     """One item as the API and `chorus inbox list --json` show it."""
     return {"id": item.pk, "channel": item.channel_id, "kind": item.kind, "status": item.status,
@@ -114,6 +126,17 @@ def act_on_many(request, slug: str, payload: ManyIn):
 @router.get("/workspaces/{slug}/inbox/{item_id}", response=answers(200, InboxItemOut), summary="One inbox item")
 def get_item(request, slug: str, item_id: int):
     return item_document(services.item_for(caller(request), workspace_of(request, slug), item_id))
+
+
+@router.get("/workspaces/{slug}/inbox/{item_id}/author", response=answers(200, AuthorOut),
+            summary="Who wrote an item: their record in the workspace and their other items")
+def get_author(request, slug: str, item_id: int):
+    item = services.item_for(caller(request), workspace_of(request, slug), item_id)
+    author, record = item.author, services.author_record(item.author)
+    return {"name": author.name, "author_id": author.remote_id, "first_seen_at": author.first_seen_at,
+            "banned_at": author.banned_at, "items": record.items, "answered": record.answered,
+            "hidden": record.hidden, "labels": dict(record.labels),
+            "history": [item_document(past) for past in services.author_history(item)]}
 
 
 @router.post("/workspaces/{slug}/inbox/{item_id}/reply", response=answers(202, ReplyOut),

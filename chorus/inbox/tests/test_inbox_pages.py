@@ -78,7 +78,7 @@ def test_a_moderator_weighs_a_trolls_record_before_banning(signed_in, moderator,
         # The page wrote to the troll in private; its messages are kept in the troll's thread, not on their record.
         Conversation("message", "dm-1", "u-troll", "Павел", "Павел, давайте обсудим в личке", now, from_page=True)])
     labelling.label_pending(channel)  # as the worker does after each read
-    first, *_, latest = InboxItem.objects.filter(author__remote_id="u-troll").order_by("written_at")
+    first, *_, latest = InboxItem.objects.filter(author__remote_id="u-troll", from_page=False).order_by("written_at")
     services.moderate(actor=moderator, item=first, action="hide")
     client = signed_in(moderator)
     page = client.get(f"/w/coffee/inbox/{latest.pk}/").content.decode()
@@ -91,6 +91,10 @@ def test_a_moderator_weighs_a_trolls_record_before_banning(signed_in, moderator,
     record = re.search(r"data-author-record>(.*?)</p>", client.get(f"/w/coffee/inbox/{fan.pk}/").content.decode(),
                        re.S).group(1)
     assert "1 item in this workspace" in record and "abuse" not in record
+    # A script reads the same record.
+    by_api = client.get(f"/api/v1/workspaces/coffee/inbox/{latest.pk}/author").json()
+    assert (by_api["name"], by_api["items"], by_api["hidden"], by_api["labels"]["abuse"]) == ("Павел", 3, 1, 3)
+    assert [past["text"] for past in by_api["history"]] == insults[1::-1]  # the other two, newest first
 
 
 def test_an_editor_answers_but_sees_no_moderation_buttons(client, editor, workspace, lively_channel):

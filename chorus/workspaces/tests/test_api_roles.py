@@ -77,6 +77,7 @@ ENDPOINTS = [
     Endpoint("mark notifications read", ("notification.view",), "post", "/notifications/read", {}),
     Endpoint("list the inbox", ("inbox.view",), "get", "/inbox"),
     Endpoint("read an inbox item", ("inbox.view",), "get", "/inbox/{item}"),
+    Endpoint("read an inbox item's author", ("inbox.view",), "get", "/inbox/{item}/author"),
     Endpoint("answer an inbox item", ("inbox.reply",), "post", "/inbox/{item}/reply", {"text": "Спасибо!"}),
     Endpoint("moderate an inbox item", ("inbox.moderate",), "post", "/inbox/{item}/moderate", {"action": "hide"}),
     Endpoint("assign an inbox item", ("inbox.assign",), "post", "/inbox/{item}/assign", {"user_id": None}),
