@@ -33,10 +33,14 @@ def label_models(tmp_path_factory):
     return artefacts.Shelf(PROJECT_DIR / "var" / "test-models", workspaces=tmp_path_factory.mktemp("workspace-models"))
 
 
+def use_label_models(patch: pytest.MonkeyPatch, label_models) -> None:
+    patch.setattr(artefacts, "_default", label_models)
+    patch.setenv("CHORUS_CLASSIFY_MODELS", str(label_models.directory))
+
+
 @pytest.fixture(autouse=True)
 def _shared_label_models(label_models, monkeypatch):
-    monkeypatch.setattr(artefacts, "_default", label_models)
-    monkeypatch.setenv("CHORUS_CLASSIFY_MODELS", str(label_models.directory))
+    use_label_models(monkeypatch, label_models)
     yield
     # A story's retrained workspace is not the next story's.
     shutil.rmtree(label_models.workspaces_directory, ignore_errors=True)
@@ -62,8 +66,7 @@ def module_db(django_db_setup, django_db_blocker, label_models):
     autouse fixtures above give each story."""
     with (django_db_blocker.unblock(), transaction.atomic(), pytest.MonkeyPatch.context() as patch,
           override_settings(**QUIET_SETTINGS), translation.override("en")):
-        patch.setattr(artefacts, "_default", label_models)
-        patch.setenv("CHORUS_CLASSIFY_MODELS", str(label_models.directory))
+        use_label_models(patch, label_models)
         yield
         transaction.set_rollback(True)
 
