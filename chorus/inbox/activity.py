@@ -6,8 +6,7 @@ from datetime import datetime
 
 from django.db.models import Count, Q, QuerySet
 
-from chorus.inbox.models import ModerationAction
-from chorus.inbox.services import MODERATED_AWAY, ON_THE_NETWORK
+from chorus.inbox.models import MODERATED_AWAY, ON_THE_NETWORK, ModerationAction
 from chorus.workspaces.services import ensure_can
 
 

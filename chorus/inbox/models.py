@@ -115,6 +115,8 @@ MODERATION_ACTION_TITLES = {
     "reply": pgettext_lazy("moderation action", "answer with a saved reply"),
     "alert": pgettext_lazy("moderation action", "alert"),
 }
+ON_THE_NETWORK = ("hide", "delete", "ban")  # done on the network itself, so a person may want them undone
+MODERATED_AWAY = ("hide", "delete")
 AUTHOR_SIGN_TITLES = {
     "new": _("new account"), "link_only": _("only a link"), "repeated_text": _("repeats one text"),
     "known_spammer": _("known spammer"),

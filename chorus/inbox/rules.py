@@ -20,6 +20,7 @@ from chorus.inbox.models import (
     AUTHOR_SIGN_TITLES,
     LABEL_TITLES,
     MODERATION_ACTION_TITLES,
+    ON_THE_NETWORK,
     InboxItem,
     ItemStatus,
     ModerationAction,
@@ -30,7 +31,6 @@ from chorus.notifications.services import notify
 from chorus.workspaces.services import ensure_can
 
 ACTIONS = tuple(MODERATION_ACTION_TITLES)
-ON_THE_NETWORK = {"hide", "delete", "ban"}
 SPEAKING = {"reply", "alert"}  # never about a channel's history: see turns.HISTORY
 AUTHOR_SIGNS = tuple(AUTHOR_SIGN_TITLES)
 CRITIC_LABELS = ("negative", "complaint")
@@ -64,7 +64,7 @@ def check_rule(conditions: dict, actions: list[str]) -> None:
         raise ValidationError(_("The pattern is not a valid regular expression: %(error)s") % {"error": exc}) from exc
     if not any(conditions.get(part) for part in ("labels", "keywords", "pattern", "authors")):
         raise ValidationError(_("Give the rule at least one condition."))
-    if ON_THE_NETWORK & set(actions) and set(labels) and set(labels) <= set(CRITIC_LABELS):
+    if set(ON_THE_NETWORK) & set(actions) and set(labels) and set(labels) <= set(CRITIC_LABELS):
         raise ValidationError(_("A negative comment or complaint goes to a person, not out of sight: "
                                 "use assign or alert for it."))
 
@@ -78,10 +78,15 @@ def save_rule(*, actor, workspace, name: str, conditions: dict, actions: list[st
         raise ValidationError(_("Choose who gets the items this rule assigns."))
     if "reply" in actions and saved_reply is None:
         raise ValidationError(_("Choose the saved reply this rule sends."))
+    name = name.strip() or _("Rule")
+    # The log and the rule's record go by name, so two rules may not share one.
+    if workspace.moderation_rules.filter(name=name).exclude(pk=rule.pk if rule else None).exists():
+        raise ValidationError(_("Another rule is called “%(name)s”; give this one its own name.") % {"name": name})
     rule = rule or ModerationRule(workspace=workspace, position=workspace.moderation_rules.count())
-    for field, value in {"name": name.strip() or _("Rule"), "conditions": conditions, "actions": list(actions),
-                         "channel": channel, "dry_run": dry_run, "assignee": assignee,
-                         "saved_reply": saved_reply}.items():
+    if rule.pk and rule.name != name:  # renamed: its past keeps counting towards its record
+        ModerationAction.objects.filter(item__workspace=workspace, rule_name=rule.name).update(rule_name=name)
+    for field, value in {"name": name, "conditions": conditions, "actions": list(actions), "channel": channel,
+                         "dry_run": dry_run, "assignee": assignee, "saved_reply": saved_reply}.items():
         setattr(rule, field, value)
     rule.save()
     return rule
@@ -105,19 +110,25 @@ def summary(rule: ModerationRule) -> str:
 
 @dataclass(frozen=True)
 class TrackRecord:
-    """What a rule has done (or in dry run would have done), and how much of it a person took back: the count a
-    moderator weighs before letting a rule go live."""
+    """What a rule has done (or in dry run would have done), how much of it a person took back, and on how many of
+    its items a person said the rule's reason was wrong: the counts a moderator weighs before letting it go live."""
 
     items: int = 0
     undone: int = 0
+    marked_wrong: int = 0
 
 
-def track_records(workspace) -> dict[str, TrackRecord]:
-    """Each rule's record by name (the log keeps the name a rule had when it acted)."""
-    logged = (ModerationAction.objects.filter(item__workspace=workspace).exclude(rule_name="").values("rule_name")
-              .annotate(items=Count("item", distinct=True),
-                        undone=Count("pk", filter=Q(undone_at__isnull=False))))
-    return {row.pop("rule_name"): TrackRecord(**row) for row in logged}
+def track_record(rule: ModerationRule) -> TrackRecord:
+    """The rule's record; its log goes by the rule's name. A dry run cannot be undone, so a person's "not spam" on
+    one of its finds is how the team tells it that it would have been wrong."""
+    reasons = set(rule.conditions.get("labels", {}))
+    if set(ON_THE_NETWORK) & set(rule.actions):
+        reasons |= set(NOT_A_CRITIC_LABELS)
+    said_wrong = Q(item__corrections__value="no", item__corrections__name__in=reasons)
+    return TrackRecord(**ModerationAction.objects.filter(item__workspace_id=rule.workspace_id, rule_name=rule.name)
+                       .aggregate(items=Count("item", distinct=True),
+                                  undone=Count("pk", filter=Q(undone_at__isnull=False), distinct=True),
+                                  marked_wrong=Count("item", filter=said_wrong, distinct=True)))
 
 
 def author_signs(item: InboxItem) -> set[str]:

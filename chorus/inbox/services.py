@@ -14,6 +14,8 @@ from django.utils.translation import gettext as _
 from chorus.inbox import states
 from chorus.inbox.labelling import label_code
 from chorus.inbox.models import (
+    MODERATED_AWAY,
+    ON_THE_NETWORK,
     Author,
     InboxItem,
     InboxNote,
@@ -312,8 +314,6 @@ def moderate(*, actor, item: InboxItem, action: str, rule_name: str = "") -> Mod
     return log
 
 
-ON_THE_NETWORK = ("hide", "delete", "ban")
-MODERATED_AWAY = ("hide", "delete")
 UNDONE_AS = {"hide": "unhide", "ban": "unban"}
 
 

@@ -17,6 +17,7 @@ from chorus.inbox import activity, labelling, response_times, rules, services
 from chorus.inbox.models import (
     AUTHOR_SIGN_TITLES,
     MODERATION_ACTION_TITLES,
+    ON_THE_NETWORK,
     BusinessHours,
     ItemKind,
     ItemStatus,
@@ -110,7 +111,7 @@ def inbox_item(request, item_id):
         "item": item, "thread": services.thread_of(item), "history": services.author_history(item),
         "author_record": services.author_record(item.author),
         "notes": item.notes.select_related("author"), "replies": item.replies.select_related("author"),
-        "actions": [(action, action.action in services.ON_THE_NETWORK, services.why_not_undone(action))
+        "actions": [(action, action.action in ON_THE_NETWORK, services.why_not_undone(action))
                     for action in item.moderation_actions.select_related("by", "item__channel")],
         "may_undo": _may(request, "inbox.moderate"),
         "suggestions": services.suggest_replies(item) if _may(request, "inbox.reply") else [],
@@ -217,12 +218,11 @@ def inbox_settings(request):
     workspace = request.workspace
     channels = channels_of(request.user, workspace)
     targets = {t.channel_id: t for t in ResponseTarget.objects.filter(channel__in=channels)}
-    records = rules.track_records(workspace)
     return render(request, "inbox/settings.html", {
         "hours": BusinessHours.objects.filter(workspace=workspace).first(),
         "weekdays": list(enumerate(WEEKDAY_NAMES)),
         "channel_targets": [(c, targets.get(c.pk)) for c in channels], "channels": channels,
-        "rules": [(r, rules.summary(r), records.get(r.name, rules.TrackRecord()))
+        "rules": [(r, rules.summary(r), rules.track_record(r))
                   for r in workspace.moderation_rules.select_related("channel")],
         "saved_replies": workspace.saved_replies.all(), "actions": MODERATION_ACTION_TITLES.items(),
         "signs": AUTHOR_SIGN_TITLES.items(),

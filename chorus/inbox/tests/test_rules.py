@@ -10,7 +10,7 @@ from django.core.exceptions import ValidationError
 from django.core.management import call_command
 from django.utils import timezone
 
-from chorus.inbox import activity, ingestion, rules, services
+from chorus.inbox import activity, ingestion, labelling, rules, services
 from chorus.inbox.models import InboxItem, InboxReply, ItemStatus, ModerationAction, SavedReply
 from chorus.networks.base import Conversation
 from chorus.notifications.models import Notification
@@ -76,6 +76,30 @@ def test_before_going_live_the_owner_reviews_what_a_dry_run_rule_would_have_done
     call_command("inbox", "list", "--rule", "Ссылки", "--workspace", "coffee", "--as", owner.username, "--json",
                  stdout=out)
     assert {i["id"] for i in by_api} == {i["id"] for i in json.loads(out.getvalue())} == {spam.pk, menu.pk, tip.pk}
+
+
+def test_a_dry_run_find_marked_not_spam_counts_against_the_rule_and_a_rename_keeps_its_record(
+        signed_in, owner, moderator, workspace, channel, page_post):
+    rule = rules.save_rule(actor=owner, workspace=workspace, name="Ссылки", conditions={"pattern": r"https?://"},
+                           actions=["hide"])
+    spam = comment_on(channel, page_post, 1, "earn_daily", "Заработок без вложений http://x.example", {"spam": 0.97})
+    menu = comment_on(channel, page_post, 2, "Анна", "Вот ваше меню: https://coffee.example/menu, всем советую",
+                      {"spam": 0.6})
+    rules.apply_rules([spam, menu])
+    # Reviewing the finds, the moderator says Anna's link is not spam; "not a question" on the spam is no verdict
+    # on the rule.
+    labelling.correct_label(actor=moderator, item=menu, name="spam", value="no")
+    labelling.correct_label(actor=moderator, item=spam, name="question", value="no")
+    rules.save_rule(actor=owner, workspace=workspace, name="Ссылки в комментариях", conditions=rule.conditions,
+                    actions=rule.actions, rule=rule)
+
+    client = signed_in(owner)
+    page = client.get("/w/coffee/inbox/settings/").content.decode()
+    assert "2 items acted on" in page and "1 item a person marked as not what the rule took it for" in page
+    assert shown_items(client.get("/w/coffee/inbox/", {"rule": "Ссылки в комментариях"})) == {spam.pk, menu.pk}
+    with pytest.raises(ValidationError, match="Another rule is called"):
+        rules.save_rule(actor=owner, workspace=workspace, name="Ссылки в комментариях ", conditions={"keywords": ["x"]},
+                        actions=["alert"])
 
 
 def test_the_team_report_shows_who_cleaned_what_people_and_rules_apart(signed_in, owner, moderator, workspace,
