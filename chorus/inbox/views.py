@@ -1,5 +1,6 @@
 """Inbox pages: the list with its filters and live additions, and one item with its thread. Views stay thin."""
 
+from dataclasses import dataclass, field
 from datetime import time, timedelta
 
 from django.contrib import messages
@@ -16,6 +17,7 @@ from chorus.channels.services import channel_for, channels_of
 from chorus.inbox import activity, labelling, response_times, rules, services
 from chorus.inbox.models import (
     AUTHOR_SIGN_TITLES,
+    LABEL_TITLES,
     MODERATION_ACTION_TITLES,
     ON_THE_NETWORK,
     BusinessHours,
@@ -213,8 +215,64 @@ def _words(text: str) -> list[str]:
     return [w.strip() for w in text.split(",") if w.strip()]
 
 
+@dataclass
+class RuleDraft:
+    """The rule form as the team fills it in: from the rule being edited, or from a refused post, so that a typo in
+    a pattern does not cost everything else typed."""
+
+    rule_id: int | None = None
+    name: str = ""
+    channel_id: int | None = None
+    labels: str = ""
+    keywords: str = ""
+    pattern: str = ""
+    authors: list[str] = field(default_factory=list)
+    actions: list[str] = field(default_factory=list)
+    assignee_id: int | None = None
+    saved_reply_id: int | None = None
+    dry_run: bool = True
+
+    @classmethod
+    def of_rule(cls, rule: ModerationRule) -> "RuleDraft":
+        conditions = rule.conditions
+        return cls(rule_id=rule.pk, name=rule.name, channel_id=rule.channel_id,
+                   labels=", ".join(f"{LABEL_TITLES[name]}:{least}"
+                                    for name, least in conditions.get("labels", {}).items()),
+                   keywords=", ".join(conditions.get("keywords", [])), pattern=conditions.get("pattern", ""),
+                   authors=conditions.get("authors", []), actions=rule.actions, assignee_id=rule.assignee_id,
+                   saved_reply_id=rule.saved_reply_id, dry_run=rule.dry_run)
+
+    @classmethod
+    def of_post(cls, post) -> "RuleDraft":
+        return cls(rule_id=_number(post.get("rule", "")), name=post.get("name", ""),
+                   channel_id=_number(post.get("channel", "")), labels=post.get("labels", ""),
+                   keywords=post.get("keywords", ""), pattern=post.get("pattern", "").strip(),
+                   authors=post.getlist("authors"), actions=post.getlist("actions"),
+                   assignee_id=_number(post.get("assignee", "")), saved_reply_id=_number(post.get("saved_reply", "")),
+                   dry_run=bool(post.get("dry_run")))
+
+    def save(self, actor, workspace) -> ModerationRule:
+        conditions = {"labels": _labels_from(self.labels), "keywords": _words(self.keywords),
+                      "pattern": self.pattern, "authors": self.authors}
+        rule = (workspace_object(actor, workspace, ModerationRule.objects, self.rule_id, "inbox.rules",
+                                 _("No such rule.")) if self.rule_id else None)
+        return rules.save_rule(
+            actor=actor, workspace=workspace, name=self.name, conditions={k: v for k, v in conditions.items() if v},
+            actions=self.actions, rule=rule,
+            channel=channel_for(actor, workspace, self.channel_id) if self.channel_id else None,
+            dry_run=self.dry_run, assignee=services.assignee_of(workspace, self.assignee_id),
+            saved_reply=workspace.saved_replies.filter(pk=self.saved_reply_id).first())
+
+
 @workspace_view("inbox.rules")
 def inbox_settings(request):
+    editing = _number(request.GET.get("edit", ""))
+    rule = workspace_object(request.user, request.workspace, ModerationRule.objects, editing, "inbox.rules",
+                            _("No such rule.")) if editing else None
+    return _settings_page(request, RuleDraft.of_rule(rule) if rule else RuleDraft())
+
+
+def _settings_page(request, draft: RuleDraft, status: int = 200):
     workspace = request.workspace
     channels = channels_of(request.user, workspace)
     targets = {t.channel_id: t for t in ResponseTarget.objects.filter(channel__in=channels)}
@@ -224,11 +282,12 @@ def inbox_settings(request):
         "channel_targets": [(c, targets.get(c.pk)) for c in channels], "channels": channels,
         "rules": [(r, rules.summary(r), rules.track_record(r))
                   for r in workspace.moderation_rules.select_related("channel")],
-        "saved_replies": workspace.saved_replies.all(), "actions": MODERATION_ACTION_TITLES.items(),
+        "draft": draft, "saved_replies": workspace.saved_replies.all(), "actions": MODERATION_ACTION_TITLES.items(),
         "signs": AUTHOR_SIGN_TITLES.items(),
         "members": Membership.objects.filter(workspace=workspace).select_related("user"),
         "corrections": LabelCorrection.objects.filter(item__workspace=workspace).count(),
-        "outlets": alerts.outlets_of(workspace), "deliveries": alerts.recent_deliveries(request.user, workspace)})
+        "outlets": alerts.outlets_of(workspace), "deliveries": alerts.recent_deliveries(request.user, workspace)},
+        status=status)
 
 
 @workspace_view("inbox.moderate")
@@ -320,20 +379,14 @@ def inbox_saved_reply(request):
 @workspace_view("inbox.rules")
 @require_POST
 def inbox_rule(request):
-    post, workspace = request.POST, request.workspace
-
-    def save():
-        conditions = {"labels": _labels_from(post.get("labels", "")), "keywords": _words(post.get("keywords", "")),
-                      "pattern": post.get("pattern", "").strip(), "authors": post.getlist("authors")}
-        channel_id = _number(post.get("channel", ""))
-        assignee = services.assignee_of(workspace, _number(post.get("assignee", "")))
-        rules.save_rule(actor=request.user, workspace=workspace, name=post.get("name", ""),
-                        conditions={k: v for k, v in conditions.items() if v}, actions=post.getlist("actions"),
-                        channel=channel_for(request.user, workspace, channel_id) if channel_id else None,
-                        dry_run=bool(post.get("dry_run")), assignee=assignee,
-                        saved_reply=workspace.saved_replies.filter(pk=_number(post.get("saved_reply", ""))).first())
-
-    return _saved(request, save, _("Rule saved."))
+    draft = RuleDraft.of_post(request.POST)
+    try:
+        draft.save(request.user, request.workspace)
+    except ValidationError as exc:
+        messages.error(request, " ".join(exc.messages))
+        return _settings_page(request, draft, status=400)
+    messages.success(request, _("Rule saved."))
+    return redirect("inbox-settings", request.workspace.slug)
 
 
 @workspace_view("inbox.rules")

@@ -130,6 +130,35 @@ def test_the_owner_sets_hours_a_target_a_saved_reply_and_a_rule_from_the_setting
     assert not rule.dry_run
 
 
+def test_after_the_dry_run_the_owner_tightens_a_rule_and_a_typo_costs_nothing_she_typed(signed_in, owner, moderator,
+                                                                                          workspace, channel):
+    client = signed_in(owner)
+    client.post("/w/coffee/inbox/settings/rules/", {"name": "Спам", "labels": "spam:0.8", "authors": ["new"],
+                                                     "actions": ["hide", "ban"], "channel": channel.pk,
+                                                     "assignee": moderator.pk, "dry_run": "1"})
+    rule = workspace.moderation_rules.get()
+    form = client.get("/w/coffee/inbox/settings/", {"edit": rule.pk}).content.decode()
+    form = re.search(r"<form[^>]*data-rule-form>(.*?)</form>", form, re.S).group(1)
+    assert f'name="rule" value="{rule.pk}"' in form and 'value="spam:0.8"' in form
+    assert re.search(r'value="new" checked', form) and re.search(r'value="ban" checked', form)
+    assert f'value="{channel.pk}" selected' in form and f'value="{moderator.pk}" selected' in form
+
+    # She adds a pattern with a typo: the page says what is wrong and keeps what she typed.
+    refused = client.post("/w/coffee/inbox/settings/rules/", {
+        "rule": rule.pk, "name": "Спам со ссылками", "labels": "spam:0.95", "pattern": "(https?://", "authors": ["new"],
+        "actions": ["hide", "ban"], "channel": channel.pk, "dry_run": "1"})
+    page = refused.content.decode()
+    assert refused.status_code == 400 and "The pattern is not a valid regular expression" in page
+    assert 'value="Спам со ссылками"' in page and 'value="spam:0.95"' in page and 'value="(https?://"' in page
+    client.post("/w/coffee/inbox/settings/rules/", {
+        "rule": rule.pk, "name": "Спам со ссылками", "labels": "spam:0.95", "pattern": "https?://", "authors": ["new"],
+        "actions": ["hide", "ban"], "channel": channel.pk, "dry_run": "1"})
+    rule.refresh_from_db()
+    assert workspace.moderation_rules.count() == 1
+    assert (rule.name, rule.conditions, rule.channel_id) == (
+        "Спам со ссылками", {"labels": {"spam": 0.95}, "pattern": "https?://", "authors": ["new"]}, channel.pk)
+
+
 def test_response_times_page_shows_the_channel_row(signed_in, owner, workspace, lively_channel):
     ingestion.ingest_channel(lively_channel)
     client = signed_in(owner)
