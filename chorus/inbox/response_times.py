@@ -8,16 +8,22 @@ import statistics
 from collections import defaultdict
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
+from itertools import groupby
+from operator import attrgetter
 from zoneinfo import ZoneInfo
 
 from django.core.exceptions import ValidationError
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 
 from chorus.inbox import states
 from chorus.inbox.models import BusinessHours, InboxItem, ResponseTarget
 from chorus.notifications.services import notify
 from chorus.workspaces.services import ensure_can
+
+DIGEST_FROM = 4  # this many items of one channel overdue at once make one alert
+ALERTED_AT_ONCE = 2000  # one beat tick's share; the rest wait for the next tick
 
 
 @dataclass(frozen=True)
@@ -105,20 +111,42 @@ def set_business_hours(*, actor, workspace, weekdays: list[int], opens: time, cl
 
 
 def alert_overdue(now: datetime | None = None) -> int:
-    """Tell the team once about each open item past its target; returns how many were alerted."""
+    """Tell the team once about each open item past its target; returns how many items were alerted. Many at
+    once in one channel (a busy evening, a worker back after an outage) make one alert, not a flood."""
     now = now or timezone.now()
+    due = InboxItem.objects.filter(status__in=states.OPEN, respond_by__lt=now, overdue_alerted_at=None,
+                                   from_page=False)
+    seen = list(due.values_list("pk", flat=True)[:ALERTED_AT_ONCE])
+    # Two beat ticks may see the same items: each stamps them with its own moment and alerts only what it stamped.
+    InboxItem.objects.filter(pk__in=seen, overdue_alerted_at=None).update(overdue_alerted_at=now)
+    claimed = (InboxItem.objects.filter(pk__in=seen, overdue_alerted_at=now)
+               .select_related("workspace", "channel").order_by("channel_id", "respond_by"))
     alerted = 0
-    overdue = InboxItem.objects.filter(status__in=states.OPEN, respond_by__lt=now, overdue_alerted_at=None,
-                                       from_page=False).select_related("workspace", "channel")[:200]
-    for item in overdue:
-        # Two beat ticks may see the same item: only one UPDATE can set the alert time.
-        if InboxItem.objects.filter(pk=item.pk, overdue_alerted_at=None).update(overdue_alerted_at=now):
-            notify(item.workspace, "inbox.overdue",
-                   _("No answer yet in %(channel)s: %(text)s") % {"channel": item.channel.name,
-                                                                   "text": item.text[:100]},
-                   link=f"/w/{item.workspace.slug}/inbox/{item.pk}/", action="inbox.reply", outlets=True)
-            alerted += 1
+    for channel, waiting in groupby(claimed, key=attrgetter("channel")):
+        waiting = list(waiting)
+        if len(waiting) >= DIGEST_FROM:
+            _alert_many(channel, waiting)
+        else:
+            for item in waiting:
+                _alert_one(item)
+        alerted += len(waiting)
     return alerted
+
+
+def _alert_one(item: InboxItem) -> None:
+    notify(item.workspace, "inbox.overdue",
+           _("No answer yet in %(channel)s: %(text)s") % {"channel": item.channel.name, "text": item.text[:100]},
+           link=f"/w/{item.workspace.slug}/inbox/{item.pk}/", action="inbox.reply", outlets=True)
+
+
+def _alert_many(channel, waiting: list[InboxItem]) -> None:
+    workspace = channel.workspace
+    notify(workspace, "inbox.overdue",
+           ngettext("%(count)d comment or message in %(channel)s waits past its target; the oldest: %(text)s",
+                    "%(count)d comments and messages in %(channel)s wait past their target; the oldest: %(text)s",
+                    len(waiting)) % {"count": len(waiting), "channel": channel.name, "text": waiting[0].text[:100]},
+           link=f"/w/{workspace.slug}/inbox/?channel={channel.pk}&waiting=overdue", action="inbox.reply",
+           outlets=True)
 
 
 @dataclass(frozen=True)

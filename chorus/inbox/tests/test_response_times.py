@@ -89,6 +89,20 @@ def test_an_item_past_its_target_is_alerted_once(owner, moderator, workspace, ch
     assert late.overdue_alerted_at is not None
 
 
+def test_a_worker_back_after_an_outage_sends_one_alert_for_the_channel_not_one_per_comment(
+        signed_in, owner, moderator, workspace, channel):
+    response_times.set_response_target(actor=owner, channel=channel, minutes=30)
+    waiting = [comment(channel, number, at(23, 10, number)) for number in range(6)]
+    with time_machine.travel(at(23, 14), tick=False):
+        assert response_times.alert_overdue() == 6
+        assert response_times.alert_overdue() == 0
+    [alert] = Notification.objects.filter(kind="inbox.overdue", recipient=moderator)
+    assert alert.message.startswith("6 comments and messages in ") and "wait past their target" in alert.message
+    with time_machine.travel(at(23, 14), tick=False):
+        listed = signed_in(moderator).get(alert.link).content.decode()
+    assert set(map(int, re.findall(r'data-item="(\d+)"', listed))) == {item.pk for item in waiting}
+
+
 def test_the_report_gives_medians_p90_and_the_share_answered_in_time(owner, moderator, editor, workspace, channel):
     response_times.set_response_target(actor=owner, channel=channel, minutes=30)
     answers = [(moderator, 10), (moderator, 20), (editor, 40), (editor, 120)]
