@@ -7,6 +7,7 @@ from datetime import timedelta
 import pytest
 from django.core.exceptions import ValidationError
 from django.core.management import call_command
+from django.db import connection
 from django.test import Client
 from django.utils import timezone
 
@@ -17,6 +18,18 @@ from chorus.networks.base import Conversation
 from chorus.sandbox import audience
 from chorus.sandbox.models import SandboxComment, SandboxMessage
 from chorus.workspaces.services import NotAllowed, create_api_token, grant
+
+
+def test_a_page_read_with_its_backlog_leaves_postgresql_a_true_count_of_the_inbox(lively_channel, monkeypatch):
+    """Straight after a big first read, the inbox list must not meet a planner that believes it holds 41 rows."""
+    if connection.vendor != "postgresql":
+        pytest.skip("SQLite keeps no statistics of its own")
+    monkeypatch.setattr(ingestion, "BULK", 20)  # the coffee page's day is its backlog
+    arrived = ingestion.ingest_channel(lively_channel)
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT reltuples FROM pg_class WHERE relname = %s", [InboxItem._meta.db_table])
+        believed = cursor.fetchone()[0]
+    assert len(arrived) >= 20 and believed == InboxItem.objects.count()
 
 
 def a_live_comment(actor, workspace) -> InboxItem:
