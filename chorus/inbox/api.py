@@ -4,7 +4,7 @@ from datetime import datetime
 
 from ninja import Router, Schema
 
-from chorus.inbox import labelling, services
+from chorus.inbox import labelling, services, spammers
 from chorus.inbox.services import InboxFilter
 from chorus.workspaces.api import answers, caller, workspace_of
 
@@ -32,6 +32,7 @@ class AuthorOut(Schema):
     author_id: str
     first_seen_at: datetime
     banned_at: datetime | None
+    known_spammer: bool
     items: int
     answered: int
     hidden: int
@@ -85,6 +86,10 @@ class LabelIn(Schema):
     value: str  # yes/no for a label; negative/neutral/positive for sentiment
 
 
+class SpammerIn(Schema):
+    known: bool = True
+
+
 class AssignIn(Schema):
     user_id: int | None = None
 
@@ -131,11 +136,23 @@ def get_item(request, slug: str, item_id: int):
 @router.get("/workspaces/{slug}/inbox/{item_id}/author", response=answers(200, AuthorOut),
             summary="Who wrote an item: their record in the workspace and their other items")
 def get_author(request, slug: str, item_id: int):
-    item = services.item_for(caller(request), workspace_of(request, slug), item_id)
+    return author_document(services.item_for(caller(request), workspace_of(request, slug), item_id))
+
+
+@router.post("/workspaces/{slug}/inbox/{item_id}/author/spammer", response=answers(200, AuthorOut),
+             summary="Put the item's author on the workspace's list of known spammers, or take them off")
+def mark_spammer(request, slug: str, item_id: int, payload: SpammerIn):
+    actor = caller(request)
+    item = services.item_for(actor, workspace_of(request, slug), item_id, action="inbox.moderate")
+    spammers.mark_spammer(actor=actor, author=item.author, known=payload.known)
+    return author_document(item)
+
+
+def author_document(item) -> dict:
     author, record = item.author, services.author_record(item.author)
     return {"name": author.name, "author_id": author.remote_id, "first_seen_at": author.first_seen_at,
-            "banned_at": author.banned_at, "items": record.items, "answered": record.answered,
-            "hidden": record.hidden, "labels": dict(record.labels),
+            "banned_at": author.banned_at, "known_spammer": author.known_spammer, "items": record.items,
+            "answered": record.answered, "hidden": record.hidden, "labels": dict(record.labels),
             "history": [item_document(past) for past in services.author_history(item)]}
 
 

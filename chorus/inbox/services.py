@@ -53,6 +53,7 @@ class InboxFilter:
     after: int | None = None  # only items received after this item id: what the live list adds on top
     overdue: bool = False  # open and past the channel's first-response target
     rule: str = ""  # what this moderation rule (by name) did, or in dry run would have done
+    author: int | None = None  # everything one author wrote, to clean up after a bot in one go
 
 
 def inbox_of(actor, workspace, given: InboxFilter = InboxFilter()) -> QuerySet[InboxItem]:
@@ -64,6 +65,7 @@ def inbox_of(actor, workspace, given: InboxFilter = InboxFilter()) -> QuerySet[I
         "channel_id": given.channel, "status": given.status or None, "language": given.language or None,
         "kind": given.kind or None, "written_at__lte": now - given.older_than if given.older_than else None,
         "written_at__gte": now - given.newer_than if given.newer_than else None, "pk__gt": given.after,
+        "author_id": given.author,
     }
     items = items.filter(**{field: value for field, value in narrowing.items() if value is not None})
     if given.older_than and not given.status:

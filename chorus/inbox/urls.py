@@ -14,6 +14,9 @@ urlpatterns = [
     path("settings/rules/<int:rule_id>/", views.inbox_rule_switch, name="inbox-rule-switch"),
     path("settings/alerts/", views.inbox_alerts, name="inbox-alerts"),
     path("settings/alerts/test/", views.inbox_alerts_test, name="inbox-alerts-test"),
+    path("settings/spammers/", views.inbox_spammers_add, name="inbox-spammers-add"),
+    path("settings/spammers.txt", views.inbox_spammers_listing, name="inbox-spammers-listing"),
+    path("settings/spammers/<int:author_id>/off/", views.inbox_spammer_off, name="inbox-spammer-off"),
     path("settings/labels/retrain/", views.inbox_retrain, name="inbox-retrain"),
     path("response-times/", views.inbox_response_times, name="inbox-response-times"),
     path("<int:item_id>/", views.inbox_item, name="inbox-item"),
@@ -23,5 +26,6 @@ urlpatterns = [
     path("<int:item_id>/status/", views.inbox_status, name="inbox-status"),
     path("<int:item_id>/moderate/", views.inbox_moderate, name="inbox-moderate"),
     path("<int:item_id>/label/", views.inbox_label, name="inbox-label"),
+    path("<int:item_id>/spammer/", views.inbox_spammer, name="inbox-spammer"),
     path("actions/<int:action_id>/undo/", views.inbox_undo, name="inbox-undo"),
 ]

@@ -5,6 +5,7 @@ from datetime import time, timedelta
 
 from django.contrib import messages
 from django.core.exceptions import ValidationError
+from django.http import HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
@@ -14,12 +15,13 @@ from django.utils.translation import ngettext
 from django.views.decorators.http import require_POST
 
 from chorus.channels.services import channel_for, channels_of
-from chorus.inbox import activity, labelling, response_times, rules, services
+from chorus.inbox import activity, labelling, response_times, rules, services, spammers
 from chorus.inbox.models import (
     AUTHOR_SIGN_TITLES,
     LABEL_TITLES,
     MODERATION_ACTION_TITLES,
     ON_THE_NETWORK,
+    Author,
     BusinessHours,
     ItemKind,
     ItemStatus,
@@ -38,6 +40,7 @@ from chorus.workspaces.timezones import WEEKDAY_NAMES
 
 AGES = {"1h": timedelta(hours=1), "4h": timedelta(hours=4), "24h": timedelta(days=1), "7d": timedelta(days=7)}
 PAGE = 50
+SPAMMERS_SHOWN = 50  # the rest are in the downloaded list
 
 
 def _number(value: str) -> int | None:
@@ -51,7 +54,8 @@ def filter_from(query) -> InboxFilter:
         language=query.get("language", ""), kind=query.get("kind", ""),
         assignee=0 if assignee == "nobody" else _number(assignee), older_than=AGES.get(query.get("waiting", "")),
         search=query.get("q", "")[:200], after=_number(query.get("after", "")),
-        overdue=query.get("waiting", "") == "overdue", rule=query.get("rule", "")[:120])
+        overdue=query.get("waiting", "") == "overdue", rule=query.get("rule", "")[:120],
+        author=_number(query.get("author", "")))
 
 
 def _may(request, action: str) -> bool:
@@ -68,12 +72,16 @@ def inbox(request):
     query = request.GET.copy()
     query.pop("before", None)
     query.pop("after", None)
+    everyone = query.copy()
+    everyone.pop("author", None)
     return render(request, "inbox/inbox.html", {
         "page": page[:PAGE], "older": services.position_of(page[PAGE - 1]) if len(page) > PAGE else "",
         "first_page": before is None, "newest": newest, "query": query.urlencode(), "chosen": request.GET,
         "channels": channels_of(request.user, request.workspace), "statuses": ItemStatus.choices,
         "kinds": ItemKind.choices, "labels": labelling.SHOWN, "ages": list(AGES),
         "rule_names": request.workspace.moderation_rules.values_list("name", flat=True),
+        "author": request.workspace.authors.filter(pk=_number(request.GET.get("author", ""))).first(),
+        "everyone": everyone.urlencode(),
         "members": Membership.objects.filter(workspace=request.workspace).select_related("user")})
 
 
@@ -286,8 +294,52 @@ def _settings_page(request, draft: RuleDraft, status: int = 200):
         "signs": AUTHOR_SIGN_TITLES.items(),
         "members": Membership.objects.filter(workspace=workspace).select_related("user"),
         "corrections": LabelCorrection.objects.filter(item__workspace=workspace).count(),
+        "spammers": spammers.known_spammers(workspace)[:SPAMMERS_SHOWN],
+        "spammer_count": spammers.known_spammers(workspace).count(), "networks": spammers.networks_of(workspace),
         "outlets": alerts.outlets_of(workspace), "deliveries": alerts.recent_deliveries(request.user, workspace)},
         status=status)
+
+
+@workspace_view("inbox.moderate")
+@require_POST
+def inbox_spammer(request, item_id):
+    known = request.POST.get("known") == "1"
+    return _act(request, item_id, lambda item: spammers.mark_spammer(actor=request.user, author=item.author,
+                                                                     known=known),
+                _("On the list of known spammers.") if known else _("Taken off the list of known spammers."))
+
+
+@workspace_view("inbox.moderate")
+@require_POST
+def inbox_spammers_add(request):
+    try:
+        added = spammers.add_spammers(actor=request.user, workspace=request.workspace,
+                                      network=request.POST.get("network", ""), listing=request.POST.get("ids", ""))
+    except ValidationError as exc:
+        messages.error(request, " ".join(exc.messages))
+    else:
+        messages.success(request, _("Added to the list: %(added)d; already on it: %(already)d.")
+                         % {"added": added.added, "already": added.already})
+        for problem in added.problems:
+            messages.warning(request, problem)
+    return redirect(reverse("inbox-settings", args=[request.workspace.slug]) + "#spammers")
+
+
+@workspace_view("inbox.moderate")
+@require_POST
+def inbox_spammer_off(request, author_id):
+    author = workspace_object(request.user, request.workspace, Author.objects, author_id, "inbox.moderate",
+                              _("No such author."))
+    spammers.mark_spammer(actor=request.user, author=author, known=False)
+    return redirect(reverse("inbox-settings", args=[request.workspace.slug]) + "#spammers")
+
+
+@workspace_view("inbox.moderate")
+def inbox_spammers_listing(request):
+    network = request.GET.get("network", "")
+    response = HttpResponse(spammers.listing_of(request.workspace, network), content_type="text/plain; charset=utf-8")
+    response["Content-Disposition"] = f'attachment; filename="spammers-{request.workspace.slug}-{network}.txt"'
+    return response
 
 
 @workspace_view("inbox.moderate")

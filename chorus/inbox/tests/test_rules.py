@@ -3,7 +3,7 @@
 import io
 import json
 import re
-from datetime import datetime, timedelta
+from datetime import timedelta
 
 import pytest
 from django.core.exceptions import ValidationError
@@ -12,31 +12,9 @@ from django.utils import timezone
 
 from chorus.inbox import activity, ingestion, labelling, rules, services
 from chorus.inbox.models import InboxItem, InboxReply, ItemStatus, ModerationAction, SavedReply
-from chorus.networks.base import Conversation
+from chorus.inbox.tests.conftest import comment_on
 from chorus.notifications.models import Notification
 from chorus.sandbox.models import SandboxComment
-from chorus.sandbox.network import create_post
-
-
-@pytest.fixture
-def page_post(channel):
-    """A post on the coffee page whose comments arrive in the tests below."""
-    account = channel.connector._account()
-    return create_post(account, text="Новый раф с лавандой ☕", media_count=0, idempotency_key="raf")
-
-
-def comment_on(channel, post, number: int, author: str, text: str, labels: dict | None = None,
-               written: datetime | None = None) -> InboxItem:
-    """A comment written on the network (now, unless said), then read by the inbox with the labels the classifier
-    gave it."""
-    written = written or timezone.now()
-    SandboxComment.objects.create(post=post, remote_id=f"rc{number}", author_id=f"a-{author}", author_name=author,
-                                  text=text, language="ru", kind="test", created_at=written)
-    [item] = ingestion.record_conversations(channel, [Conversation(
-        "comment", f"rc{number}", f"a-{author}", author, text, written, post_remote_id=post.remote_id)])
-    InboxItem.objects.filter(pk=item.pk).update(labels=labels or {})
-    item.refresh_from_db()
-    return item
 
 
 def test_a_dry_run_rule_only_says_what_it_would_have_done(moderator, workspace, channel, page_post):

@@ -2,13 +2,11 @@
 
 import pytest
 from django.core.exceptions import ValidationError
-from django.utils import timezone
 
-from chorus.inbox import ingestion, rules, services
-from chorus.inbox.models import InboxItem, ItemStatus, ModerationAction
-from chorus.networks.base import Conversation
+from chorus.inbox import rules, services
+from chorus.inbox.models import ItemStatus, ModerationAction
+from chorus.inbox.tests.conftest import comment_on
 from chorus.sandbox.models import SandboxBan, SandboxComment
-from chorus.sandbox.network import create_post
 from chorus.workspaces.services import choose_language
 
 
@@ -18,31 +16,16 @@ def moderator(moderator):
     return moderator
 
 
-@pytest.fixture
-def page_post(channel):
-    return create_post(channel.connector._account(), text="Новый раф с лавандой ☕", media_count=0,
-                       idempotency_key="raf")
-
-
-def comment_on(channel, post, number: int, author: str, text: str) -> InboxItem:
-    """A comment written on the sandbox network, then read by the inbox."""
-    SandboxComment.objects.create(post=post, remote_id=f"uc{number}", author_id=f"a-{author}", author_name=author,
-                                  text=text, language="ru", kind="test", created_at=timezone.now())
-    [item] = ingestion.record_conversations(channel, [Conversation(
-        "comment", f"uc{number}", f"a-{author}", author, text, timezone.now(), post_remote_id=post.remote_id)])
-    return item
-
-
 def test_a_comment_hidden_by_mistake_is_shown_again_and_the_undo_is_logged(moderator, channel, page_post):
     item = comment_on(channel, page_post, 1, "Пётр", "Где купить зёрна? www.zerno.example")
     hide = services.moderate(actor=moderator, item=item, action="hide")
-    assert SandboxComment.objects.get(remote_id="uc1").hidden_at is not None
+    assert SandboxComment.objects.get(remote_id="rc1").hidden_at is not None
     item.refresh_from_db()
     assert item.status == ItemStatus.CLOSED  # out of sight is out of the queue
 
     unhide = services.undo_moderation(actor=moderator, action=hide)
 
-    assert SandboxComment.objects.get(remote_id="uc1").hidden_at is None
+    assert SandboxComment.objects.get(remote_id="rc1").hidden_at is None
     item.refresh_from_db()
     hide.refresh_from_db()
     assert not item.hidden and hide.undone_at is not None
@@ -91,7 +74,7 @@ def test_the_undo_button_on_the_item_page_takes_back_a_hide(client, moderator, c
     page = client.post(f"/w/coffee/inbox/actions/{hide.pk}/undo/", follow=True).content.decode()
 
     assert "Undone on the network." in page and "unhide" in page
-    assert SandboxComment.objects.get(remote_id="uc1").hidden_at is None
+    assert SandboxComment.objects.get(remote_id="rc1").hidden_at is None
 
 
 def test_an_undo_the_network_refuses_is_logged_and_can_be_tried_again(moderator, channel, page_post):

@@ -48,7 +48,9 @@ PAGE_ACTIONS = {
     "inbox-hours": "inbox.rules", "inbox-target": "inbox.rules", "inbox-saved-reply": "inbox.templates",
     "inbox-rule": "inbox.rules", "inbox-retrain": "inbox.moderate",
     "inbox-rule-switch": "inbox.rules", "inbox-response-times": "inbox.view", "inbox-undo": "inbox.moderate",
-    "inbox-alerts": "inbox.rules", "inbox-alerts-test": "inbox.rules",
+    "inbox-alerts": "inbox.rules", "inbox-alerts-test": "inbox.rules", "inbox-spammer": "inbox.moderate",
+    "inbox-spammers-add": "inbox.moderate", "inbox-spammers-listing": "inbox.moderate",
+    "inbox-spammer-off": "inbox.moderate",
     "analytics": "analytics.view", "analytics-channel": "analytics.view", "analytics-what-works": "analytics.view",
     "analytics-formulas": "analytics.view", "analytics-import": "analytics.import",
     "analytics-mapping-save": "analytics.import",
@@ -93,8 +95,8 @@ def places(workspace, team, channel):
     report.pdf.save("report.pdf", ContentFile(b"%PDF-1.7"), save=True)
     return {"slug": workspace.slug, "post_id": post.pk, "job_id": job.pk, "channel_id": channel.pk,
             "asset_id": asset.pk, "file_format": "csv", "feed_id": feed.pk,
-            "item_id": item.pk, "rule_id": rule.pk, "action_id": ban.pk, "user_id": team[Role.CLIENT].pk,
-            "report_id": report.pk}
+            "item_id": item.pk, "author_id": item.author_id, "rule_id": rule.pk, "action_id": ban.pk,
+            "user_id": team[Role.CLIENT].pk, "report_id": report.pk}
 
 
 def url_of(route: str, places: dict) -> str:

@@ -78,6 +78,8 @@ ENDPOINTS = [
     Endpoint("list the inbox", ("inbox.view",), "get", "/inbox"),
     Endpoint("read an inbox item", ("inbox.view",), "get", "/inbox/{item}"),
     Endpoint("read an inbox item's author", ("inbox.view",), "get", "/inbox/{item}/author"),
+    Endpoint("mark an inbox item's author a known spammer", ("inbox.moderate",), "post", "/inbox/{item}/author/spammer",
+             {"known": True}),
     Endpoint("answer an inbox item", ("inbox.reply",), "post", "/inbox/{item}/reply", {"text": "Спасибо!"}),
     Endpoint("moderate an inbox item", ("inbox.moderate",), "post", "/inbox/{item}/moderate", {"action": "hide"}),
     Endpoint("assign an inbox item", ("inbox.assign",), "post", "/inbox/{item}/assign", {"user_id": None}),

@@ -1,0 +1,64 @@
+"""A moderator keeps a list of known spammers: a bot is marked once and cleaned on sight after, and an agency
+carries its list from one client's workspace to another's."""
+
+import re
+
+from chorus.channels.services import connect_channel
+from chorus.inbox import rules
+from chorus.inbox.tests.conftest import comment_on
+from chorus.sandbox.models import SandboxComment
+from chorus.sandbox.network import create_post
+from chorus.workspaces.services import create_workspace
+
+
+def shown_items(page: str) -> set[int]:
+    return set(map(int, re.findall(r'data-item="(\d+)"', page)))
+
+
+def test_a_bot_marked_once_is_cleaned_on_sight_and_its_earlier_comments_go_in_one_go(signed_in, moderator,
+                                                                                      workspace, channel, page_post):
+    rules.save_rule(actor=moderator, workspace=workspace, name="Спамеры", conditions={"authors": ["known_spammer"]},
+                    actions=["hide"], dry_run=False)
+    first = comment_on(channel, page_post, 1, "crypto_guru", "Пишите в личку, научу зарабатывать")
+    second = comment_on(channel, page_post, 2, "crypto_guru", "Кто хочет пассивный доход?")
+    regular = comment_on(channel, page_post, 3, "Анна", "Раф как всегда прекрасен")
+    assert rules.apply_rules([first, second, regular]) == []  # nobody knows the bot yet
+
+    client = signed_in(moderator)
+    client.post(f"/w/coffee/inbox/{first.pk}/spammer/", {"known": "1"})
+    assert "data-known-spammer" in client.get(f"/w/coffee/inbox/{second.pk}/").content.decode()
+    third = comment_on(channel, page_post, 4, "crypto_guru", "Последний шанс: доход от 5000 в день")
+    [hidden] = rules.apply_rules([third])
+    assert hidden.action == "hide" and SandboxComment.objects.get(remote_id="rc4").hidden_at is not None
+
+    theirs = client.get("/w/coffee/inbox/", {"author": first.author_id}).content.decode()
+    assert shown_items(theirs) == {first.pk, second.pk, third.pk} and "Only from crypto_guru" in theirs
+    client.post("/w/coffee/inbox/many/", {"items": [first.pk, second.pk], "action": "hide"})
+    assert SandboxComment.objects.filter(remote_id__in=["rc1", "rc2"], hidden_at__isnull=False).count() == 2
+    assert SandboxComment.objects.get(remote_id="rc3").hidden_at is None
+
+
+def test_an_agency_carries_its_spammer_list_to_another_clients_workspace(signed_in, owner, moderator, workspace,
+                                                                         channel, page_post):
+    client = signed_in(owner)
+    for number, bot in enumerate(["crypto_guru", "<b>Скидки</b>"], start=1):
+        item = comment_on(channel, page_post, number, bot, "Заработок без вложений")
+        client.post(f"/w/coffee/inbox/{item.pk}/spammer/", {"known": "1"})
+    listing = client.get("/w/coffee/inbox/settings/spammers.txt", {"network": "sandbox"}).content.decode()
+    assert listing.splitlines() == ["a-<b>Скидки</b> # <b>Скидки</b>", "a-crypto_guru # crypto_guru"]
+
+    bakery = create_workspace(owner=owner, name="Bakery", slug="bakery", timezone_name="Europe/Moscow",
+                              language="ru")
+    bakery_page = connect_channel(actor=owner, workspace=bakery, network="sandbox", name="Bakery VK (sandbox)")
+    rules.save_rule(actor=owner, workspace=bakery, name="Спамеры", conditions={"authors": ["known_spammer"]},
+                    actions=["hide"], dry_run=False)
+    added = client.post("/w/bakery/inbox/settings/spammers/", {
+        "network": "sandbox", "ids": listing + "\nИван Петров\n# a note on its own\n"}, follow=True).content.decode()
+    assert "Added to the list: 2; already on it: 0." in added
+    assert "line 4: one ID per line, with no spaces (got “Иван Петров”)." in added
+    assert "2 authors on the list." in added and "&lt;b&gt;Скидки&lt;/b&gt;" in added and "<b>Скидки" not in added
+
+    bun = create_post(bakery_page.connector._account(), text="Булочки с корицей", media_count=0,
+                      idempotency_key="buns")
+    [hidden] = rules.apply_rules([comment_on(bakery_page, bun, 10, "crypto_guru", "Пишите в личку")])
+    assert hidden.action == "hide" and SandboxComment.objects.get(remote_id="rc10").hidden_at is not None
