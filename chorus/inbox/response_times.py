@@ -19,10 +19,9 @@ from django.utils.translation import ngettext
 
 from chorus.inbox import states
 from chorus.inbox.models import BusinessHours, InboxItem, ResponseTarget
-from chorus.notifications.services import notify
+from chorus.notifications.services import DIGEST_FROM, notify
 from chorus.workspaces.services import ensure_can
 
-DIGEST_FROM = 4  # this many items of one channel overdue at once make one alert
 ALERTED_AT_ONCE = 2000  # one beat tick's share; the rest wait for the next tick
 
 

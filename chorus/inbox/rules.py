@@ -8,11 +8,14 @@ or complaint, and not spam or abuse) is never hidden, deleted or banned by a rul
 import re
 from dataclasses import dataclass
 from datetime import timedelta
+from urllib.parse import urlencode
 
 from django.core.exceptions import ValidationError
 from django.db.models import Count, Q
+from django.utils import timezone
 from django.utils.formats import localize
 from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 
 from chorus.inbox import states
 from chorus.inbox.labelling import unknown_label
@@ -27,7 +30,7 @@ from chorus.inbox.models import (
     ModerationRule,
 )
 from chorus.inbox.turns import history_before
-from chorus.notifications.services import notify
+from chorus.notifications.services import DIGEST_FROM, notify
 from chorus.workspaces.services import ensure_can
 
 ACTIONS = tuple(MODERATION_ACTION_TITLES)
@@ -38,6 +41,7 @@ NOT_A_CRITIC_LABELS = ("spam", "abuse")
 LIKELY = 0.5
 LINK = re.compile(r"(https?://|www\.|t\.me/)\S+", re.IGNORECASE)
 NEW_AUTHOR = timedelta(days=1)
+AUTO_REPLY_EVERY = timedelta(days=1)  # a rule answers one author at most this often
 REPEATS = 3
 # Short phrases that many people write on their own ("Спасибо!", "Участвую", "Цена?") are not copy-paste.
 COPY_LETTERS = 16
@@ -172,7 +176,7 @@ def apply_rules(items: list[InboxItem]) -> list[ModerationAction]:
     """Run the workspace's active rules on newly arrived items, in order; returns what was done or would be.
     A channel's history is cleaned, but no rule answers or alerts about it."""
     done = []
-    rules_of, history_of = {}, {}
+    rules_of, history_of, alerting = {}, {}, {}
     for item in items:
         if item.from_page:
             continue
@@ -186,9 +190,29 @@ def apply_rules(items: list[InboxItem]) -> list[ModerationAction]:
             if matches(rule, item):
                 done += [_carry_out(rule, item, action) for action in rule.actions
                          if not (is_history and action in SPEAKING)]
+                if "alert" in rule.actions and not rule.dry_run and not is_history:
+                    alerting.setdefault(rule, []).append(item)
                 if rule.stop:
                     break
+    for rule, matched in alerting.items():
+        _alert(rule, matched)
     return done
+
+
+def _alert(rule: ModerationRule, matched: list[InboxItem]) -> None:
+    """One alert per item, or one for the lot when a wave arrives at once (a bot farm's spree)."""
+    workspace = matched[0].workspace
+    if len(matched) >= DIGEST_FROM:
+        notify(workspace, "inbox.alert",
+               ngettext("Rule %(rule)s: %(count)d new item; the first: %(text)s",
+                        "Rule %(rule)s: %(count)d new items; the first: %(text)s", len(matched))
+               % {"rule": rule.name, "count": len(matched), "text": matched[0].text[:120]},
+               link=f"/w/{workspace.slug}/inbox/?{urlencode({'rule': rule.name})}", action="inbox.view",
+               outlets=True)
+        return
+    for item in matched:
+        notify(workspace, "inbox.alert", _("Rule %(rule)s: %(text)s") % {"rule": rule.name, "text": item.text[:120]},
+               link=f"/w/{workspace.slug}/inbox/{item.pk}/", action="inbox.view", outlets=True)
 
 
 def _carry_out(rule: ModerationRule, item: InboxItem, action: str) -> ModerationAction:
@@ -210,9 +234,16 @@ def _carry_out(rule: ModerationRule, item: InboxItem, action: str) -> Moderation
     if action == "assign":
         states.move([item.pk], ItemStatus.ASSIGNED, assignee=rule.assignee)
     elif action == "reply" and rule.saved_reply:
+        if _answered_lately(rule, item):
+            return ModerationAction.objects.create(
+                item=item, action=action, rule_name=rule.name,
+                outcome=_("Not sent: the rule answered this author less than a day ago; a person may answer."))
         queue_reply(item=item, text=fill_placeholders(rule.saved_reply.text, item))
-    elif action == "alert":
-        notify(item.workspace, "inbox.alert", _("Rule %(rule)s: %(text)s") % {"rule": rule.name,
-                                                                              "text": item.text[:120]},
-               link=f"/w/{item.workspace.slug}/inbox/{item.pk}/", action="inbox.view", outlets=True)
     return ModerationAction.objects.create(item=item, action=action, rule_name=rule.name)
+
+
+def _answered_lately(rule: ModerationRule, item: InboxItem) -> bool:
+    """The same saved answer twice to one person reads as a bot, and networks treat it as one."""
+    return ModerationAction.objects.filter(rule_name=rule.name, action="reply", dry_run=False, outcome="",
+                                           item__author=item.author,
+                                           done_at__gte=timezone.now() - AUTO_REPLY_EVERY).exists()

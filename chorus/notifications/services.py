@@ -21,6 +21,7 @@ from chorus.workspaces.services import ensure_can
 
 log = logging.getLogger(__name__)
 OUTLETS_ACTION = "inbox.rules"  # who sets where alerts go: the people who set up the inbox
+DIGEST_FROM = 4  # this many alerts about one thing at once (a channel's overdue items, a rule's finds) go as one
 
 
 def notify(workspace, kind: str, message: str, *, link: str = "", action: str = "publication.resolve",

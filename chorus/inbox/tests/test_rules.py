@@ -156,6 +156,25 @@ def test_complaints_are_assigned_and_questions_get_the_saved_answer(moderator, w
     assert (complaint.status, complaint.assignee) == (ItemStatus.ASSIGNED, moderator)
     assert InboxReply.objects.get(item=question).text == "Иван, мы открыты с 8 до 22!"
 
+    # Ivan asks again the same evening: the saved answer is not sent twice; the question waits for a person.
+    again = comment_on(channel, page_post, 3, "Иван Соколов", "А в субботу до скольки?", {"question": 0.9})
+    [unsent] = rules.apply_rules([again])
+    assert "answered this author less than a day ago" in unsent.outcome and not again.replies.exists()
+    assert [n.message for n in Notification.objects.filter(kind="inbox.alert", recipient=moderator)] == [
+        "Rule Жалобы — Ольге: Кофе был холодный"]
+
+
+def test_a_wave_of_matches_makes_one_alert_that_opens_the_rules_finds(signed_in, moderator, workspace, channel,
+                                                                      page_post):
+    rules.save_rule(actor=moderator, workspace=workspace, name="Упоминания конкурента", actions=["alert"],
+                    conditions={"keywords": ["кофемани"]}, dry_run=False)
+    wave = [comment_on(channel, page_post, number, f"user{number}", f"В Кофемании дешевле, вариант {number}")
+            for number in range(5)]
+    rules.apply_rules(wave)
+    [alert] = Notification.objects.filter(kind="inbox.alert", recipient=moderator)
+    assert alert.message.startswith("Rule Упоминания конкурента: 5 new items; the first: В Кофемании дешевле")
+    assert shown_items(signed_in(moderator).get(alert.link)) == {item.pk for item in wave}
+
 
 def test_author_signs_catch_link_only_newcomers_and_copy_paste(moderator, workspace, channel, page_post):
     rules.save_rule(actor=moderator, workspace=workspace, name="Ссылки от новичков", actions=["hide"],
