@@ -74,8 +74,8 @@ def check_rule(conditions: dict, actions: list[str]) -> None:
 
 
 def save_rule(*, actor, workspace, name: str, conditions: dict, actions: list[str], channel=None,
-              dry_run: bool = True, assignee=None, saved_reply=None, rule: ModerationRule | None = None
-              ) -> ModerationRule:
+              dry_run: bool = True, assignee=None, saved_reply=None, stop: bool = True,
+              rule: ModerationRule | None = None) -> ModerationRule:
     ensure_can(actor, "inbox.rules", workspace)
     check_rule(conditions, actions)
     if "assign" in actions and assignee is None:
@@ -90,10 +90,21 @@ def save_rule(*, actor, workspace, name: str, conditions: dict, actions: list[st
     if rule.pk and rule.name != name:  # renamed: its past keeps counting towards its record
         ModerationAction.objects.filter(item__workspace=workspace, rule_name=rule.name).update(rule_name=name)
     for field, value in {"name": name, "conditions": conditions, "actions": list(actions), "channel": channel,
-                         "dry_run": dry_run, "assignee": assignee, "saved_reply": saved_reply}.items():
+                         "dry_run": dry_run, "assignee": assignee, "saved_reply": saved_reply, "stop": stop}.items():
         setattr(rule, field, value)
     rule.save()
     return rule
+
+
+def move_rule(*, actor, rule: ModerationRule, by: int) -> None:
+    """Move a rule up (-1) or down (+1) the order in which rules look at an arriving item."""
+    ensure_can(actor, "inbox.rules", rule.workspace)
+    ordered = list(rule.workspace.moderation_rules.all())
+    at = ordered.index(rule)
+    ordered.insert(max(0, min(len(ordered) - 1, at + by)), ordered.pop(at))
+    for position, each in enumerate(ordered):
+        each.position = position
+    ModerationRule.objects.bulk_update(ordered, ["position"])
 
 
 def summary(rule: ModerationRule) -> str:

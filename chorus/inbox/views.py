@@ -239,6 +239,7 @@ class RuleDraft:
     assignee_id: int | None = None
     saved_reply_id: int | None = None
     dry_run: bool = True
+    stop: bool = True
 
     @classmethod
     def of_rule(cls, rule: ModerationRule) -> "RuleDraft":
@@ -248,7 +249,7 @@ class RuleDraft:
                                     for name, least in conditions.get("labels", {}).items()),
                    keywords=", ".join(conditions.get("keywords", [])), pattern=conditions.get("pattern", ""),
                    authors=conditions.get("authors", []), actions=rule.actions, assignee_id=rule.assignee_id,
-                   saved_reply_id=rule.saved_reply_id, dry_run=rule.dry_run)
+                   saved_reply_id=rule.saved_reply_id, dry_run=rule.dry_run, stop=rule.stop)
 
     @classmethod
     def of_post(cls, post) -> "RuleDraft":
@@ -257,7 +258,7 @@ class RuleDraft:
                    keywords=post.get("keywords", ""), pattern=post.get("pattern", "").strip(),
                    authors=post.getlist("authors"), actions=post.getlist("actions"),
                    assignee_id=_number(post.get("assignee", "")), saved_reply_id=_number(post.get("saved_reply", "")),
-                   dry_run=bool(post.get("dry_run")))
+                   dry_run=bool(post.get("dry_run")), stop=bool(post.get("stop")))
 
     def save(self, actor, workspace) -> ModerationRule:
         conditions = {"labels": _labels_from(self.labels), "keywords": _words(self.keywords),
@@ -268,7 +269,7 @@ class RuleDraft:
             actor=actor, workspace=workspace, name=self.name, conditions={k: v for k, v in conditions.items() if v},
             actions=self.actions, rule=rule,
             channel=channel_for(actor, workspace, self.channel_id) if self.channel_id else None,
-            dry_run=self.dry_run, assignee=services.assignee_of(workspace, self.assignee_id),
+            dry_run=self.dry_run, stop=self.stop, assignee=services.assignee_of(workspace, self.assignee_id),
             saved_reply=workspace.saved_replies.filter(pk=self.saved_reply_id).first())
 
 
@@ -449,6 +450,8 @@ def inbox_rule_switch(request, rule_id):
     switch = request.POST.get("switch", "")
     if switch == "delete":
         rule.delete()
+    elif switch in ("up", "down"):
+        rules.move_rule(actor=request.user, rule=rule, by=-1 if switch == "up" else 1)
     elif switch in ("active", "dry_run"):
         setattr(rule, switch, not getattr(rule, switch))
         rule.save(update_fields=[switch])

@@ -80,6 +80,27 @@ def test_a_dry_run_find_marked_not_spam_counts_against_the_rule_and_a_rename_kee
                         actions=["alert"])
 
 
+def test_the_owner_orders_rules_and_lets_a_later_one_see_what_an_earlier_one_matched(signed_in, owner, moderator,
+                                                                                      workspace, channel, page_post):
+    client = signed_in(owner)
+    for name, keyword in [("Конкуренты", "кофемани"), ("Цены", "дешевле")]:
+        client.post("/w/coffee/inbox/settings/rules/", {"name": name, "keywords": keyword, "actions": ["assign"],
+                                                         "assignee": moderator.pk, "stop": "1"})
+    competitors, prices = workspace.moderation_rules.order_by("position")
+    comparison = comment_on(channel, page_post, 1, "Анна", "В Кофемании дешевле")
+    assert {a.rule_name for a in rules.apply_rules([comparison])} == {"Конкуренты"}
+
+    client.post(f"/w/coffee/inbox/settings/rules/{prices.pk}/", {"switch": "up"})
+    again = comment_on(channel, page_post, 2, "Иван", "В Кофемании дешевле на 50 рублей")
+    assert {a.rule_name for a in rules.apply_rules([again])} == {"Цены"}
+
+    client.post("/w/coffee/inbox/settings/rules/", {"rule": prices.pk, "name": "Цены", "keywords": "дешевле",
+                                                     "actions": ["assign"], "assignee": moderator.pk})
+    third = comment_on(channel, page_post, 3, "Пётр", "В Кофемании дешевле, но у вас вкуснее")
+    assert {a.rule_name for a in rules.apply_rules([third])} == {"Цены", "Конкуренты"}
+    assert "later rules run too" in client.get("/w/coffee/inbox/settings/").content.decode()
+
+
 def test_the_team_report_shows_who_cleaned_what_people_and_rules_apart(signed_in, owner, moderator, workspace,
                                                                        channel, page_post):
     rules.save_rule(actor=owner, workspace=workspace, name="Ссылки", conditions={"pattern": r"https?://"},
