@@ -143,10 +143,12 @@ def _set_up_inbox(owner, workspace: Workspace, spec: dict, now: datetime, rng: r
         ingest_channel(channel)
         _answer_the_past(channel, team, spec, hours_of(workspace), now, rng)
         ingest_channel(channel)  # the page's answers, read back, mark what they answered
-    # The team has read the alerts about what it has handled since; those about items still waiting stay new.
+    # The team has read the alerts about what it has handled since; those about items still waiting stay new, and
+    # so do a rule's digests (the first read brought the month's matches in one wave), which open its finds.
     waiting = {f"/w/{workspace.slug}/inbox/{pk}/" for pk in InboxItem.objects.filter(
         workspace=workspace, status__in=OPEN).values_list("pk", flat=True)}
-    Notification.objects.filter(workspace=workspace, read_at=None).exclude(link__in=waiting).update(read_at=now)
+    Notification.objects.filter(workspace=workspace, read_at=None).exclude(link__in=waiting).exclude(
+        link__contains="/inbox/?rule=").update(read_at=now)
 
 
 def _answer_the_past(channel: Channel, team: dict, spec: dict, hours, now: datetime, rng: random.Random) -> None:
