@@ -16,6 +16,7 @@ from chorus.inbox.models import Author
 from chorus.workspaces.services import ensure_can
 
 MAX_ID = Author._meta.get_field("remote_id").max_length
+NAME_MAX = Author._meta.get_field("name").max_length
 AT_ONCE = 5000  # IDs one list may add; a bigger list goes in several
 NOTE = "#"  # "123456 # bot farm, March": what follows is the sender's note, not part of the ID
 
@@ -49,23 +50,27 @@ def add_spammers(*, actor, workspace, network: str, listing: str) -> ListAdded:
     ensure_can(actor, "inbox.moderate", workspace)
     if network not in networks_of(workspace):
         raise ValidationError(_("Choose a network the workspace has a channel on."))
-    ids, problems = _read_listing(listing)
+    notes, problems = _read_listing(listing)
+    ids = list(notes)
     known = dict(Author.objects.filter(workspace=workspace, network=network, remote_id__in=ids)
                  .values_list("remote_id", "known_spammer"))
     Author.objects.filter(workspace=workspace, network=network, remote_id__in=[i for i in ids if i in known],
                           known_spammer=False).update(known_spammer=True)
     now = timezone.now()
-    Author.objects.bulk_create(Author(workspace=workspace, network=network, remote_id=remote_id, name=remote_id,
-                                      first_seen_at=now, known_spammer=True)
+    # Until they write here, an author is known by the note beside their ID (the name the list was exported with).
+    Author.objects.bulk_create(Author(workspace=workspace, network=network, remote_id=remote_id,
+                                      name=(notes[remote_id] or remote_id)[:NAME_MAX], first_seen_at=now,
+                                      known_spammer=True)
                                for remote_id in ids if remote_id not in known)
     already = sum(1 for remote_id in ids if known.get(remote_id))
     return ListAdded(added=len(ids) - already, already=already, problems=problems)
 
 
-def _read_listing(listing: str) -> tuple[list[str], list[str]]:
-    ids, problems = [], []
+def _read_listing(listing: str) -> tuple[dict[str, str], list[str]]:
+    """ID → its note, in the list's order, and what is wrong with the other lines."""
+    notes, problems = {}, []
     for number, line in enumerate(listing.splitlines(), start=1):
-        remote_id = line.split(NOTE, 1)[0].strip()
+        remote_id, _mark, note = (part.strip() for part in line.partition(NOTE))
         if not remote_id:
             continue
         if any(character.isspace() for character in remote_id):
@@ -74,16 +79,17 @@ def _read_listing(listing: str) -> tuple[list[str], list[str]]:
         elif len(remote_id) > MAX_ID:
             problems.append(_("line %(number)d: an ID is at most %(most)d characters.")
                             % {"number": number, "most": MAX_ID})
-        elif len(ids) == AT_ONCE:
+        elif len(notes) == AT_ONCE:
             problems.append(_("line %(number)d and on: a list adds at most %(most)d IDs at once; add the rest "
                               "in another go.") % {"number": number, "most": AT_ONCE})
             break
-        elif remote_id not in ids:
-            ids.append(remote_id)
-    return ids, problems
+        else:
+            notes.setdefault(remote_id, note)
+    return notes, problems
 
 
-def listing_of(workspace, network: str) -> str:
+def listing_of(*, actor, workspace, network: str) -> str:
     """The list as `add_spammers` reads it, names as notes, for another workspace or a shared blocklist."""
+    ensure_can(actor, "inbox.moderate", workspace)
     return "".join(f"{author.remote_id} {NOTE} {' '.join(author.name.split())}\n"
                    for author in known_spammers(workspace, network))

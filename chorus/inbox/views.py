@@ -9,7 +9,7 @@ from django.http import HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
-from django.utils.text import capfirst
+from django.utils.text import capfirst, slugify
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 from django.views.decorators.http import require_POST
@@ -338,8 +338,10 @@ def inbox_spammer_off(request, author_id):
 @workspace_view("inbox.moderate")
 def inbox_spammers_listing(request):
     network = request.GET.get("network", "")
-    response = HttpResponse(spammers.listing_of(request.workspace, network), content_type="text/plain; charset=utf-8")
-    response["Content-Disposition"] = f'attachment; filename="spammers-{request.workspace.slug}-{network}.txt"'
+    listing = spammers.listing_of(actor=request.user, workspace=request.workspace, network=network)
+    response = HttpResponse(listing, content_type="text/plain; charset=utf-8")
+    response["Content-Disposition"] = (f'attachment; filename="spammers-{request.workspace.slug}-'
+                                       f'{slugify(network)}.txt"')
     return response
 
 

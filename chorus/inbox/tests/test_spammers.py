@@ -1,7 +1,11 @@
 """A moderator keeps a list of known spammers: a bot is marked once and cleaned on sight after, and an agency
 carries its list from one client's workspace to another's."""
 
+import io
+import json
 import re
+
+from django.core.management import call_command
 
 from chorus.channels.services import connect_channel
 from chorus.inbox import rules
@@ -58,6 +62,11 @@ def test_an_agency_carries_its_spammer_list_to_another_clients_workspace(signed_
     assert "line 4: one ID per line, with no spaces (got “Иван Петров”)." in added
     assert "2 authors on the list." in added and "&lt;b&gt;Скидки&lt;/b&gt;" in added and "<b>Скидки" not in added
 
+    # The agency's script keeps the bakery's list in step too.
+    out = io.StringIO()
+    call_command("inbox", "spammers", "--workspace", "bakery", "--network", "sandbox", "--as", owner.username,
+                 "--json", stdout=out)
+    assert json.loads(out.getvalue()) == listing.splitlines()
     bun = create_post(bakery_page.connector._account(), text="Булочки с корицей", media_count=0,
                       idempotency_key="buns")
     [hidden] = rules.apply_rules([comment_on(bakery_page, bun, 10, "crypto_guru", "Пишите в личку")])

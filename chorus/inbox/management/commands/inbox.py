@@ -2,7 +2,7 @@ from django.core.management.base import CommandError
 from django.utils.translation import gettext as _
 
 from chorus.commandline import Answer, ChorusCommand, whole_number
-from chorus.inbox import ingestion, services
+from chorus.inbox import ingestion, services, spammers
 from chorus.inbox.api import item_document
 from chorus.inbox.models import ItemStatus
 from chorus.inbox.services import InboxFilter
@@ -19,7 +19,8 @@ class Command(ChorusCommand):
     subcommands = {"list": "List inbox items, newest first, with their labels.",
                    "fetch": "Read new comments and messages from every channel now.",
                    "reply": "Answer an item; a worker sends it.",
-                   "act": "Close, assign or hide several items at once."}
+                   "act": "Close, assign or hide several items at once.",
+                   "spammers": "Print the workspace's known spammers on a network, or add IDs from a file."}
 
     def add_list_arguments(self, parser):
         self.add_workspace_arguments(parser)
@@ -76,3 +77,19 @@ class Command(ChorusCommand):
                                     action=options["action"], assignee=member.user if member else None)
         lines = [f"{done.done} done", *(f"not done: {why}" for why in done.refused)]
         return Answer({"done": done.done, "refused": done.refused}, "\n".join(lines))
+
+    def add_spammers_arguments(self, parser):
+        self.add_workspace_arguments(parser)
+        parser.add_argument("--network", required=True)
+        parser.add_argument("--add", metavar="FILE", help="one ID per line; what follows # is a note")
+
+    def do_spammers(self, options) -> Answer:
+        workspace, actor = self.workspace_and_actor(options)
+        if not options["add"]:
+            listing = spammers.listing_of(actor=actor, workspace=workspace, network=options["network"])
+            return Answer(listing.splitlines(), listing.rstrip("\n"))
+        added = spammers.add_spammers(actor=actor, workspace=workspace, network=options["network"],
+                                      listing=self.file_bytes(options["add"]).decode("utf-8", errors="replace"))
+        lines = [_("Added to the list: %(added)d; already on it: %(already)d.")
+                 % {"added": added.added, "already": added.already}, *added.problems]
+        return Answer({"added": added.added, "already": added.already, "problems": added.problems}, "\n".join(lines))
