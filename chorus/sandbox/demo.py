@@ -13,7 +13,7 @@ from zoneinfo import ZoneInfo
 
 from django.contrib.auth import get_user_model
 from django.db import transaction
-from django.db.models import F
+from django.db.models import Count, F
 from django.utils import timezone
 
 from chorus.analytics.collection import collect_channel
@@ -24,10 +24,11 @@ from chorus.content.models import Post, Variant
 from chorus.content.services import create_and_schedule
 from chorus.inbox.ingestion import ingest_channel
 from chorus.inbox.labelling import LIKELY
-from chorus.inbox.models import InboxItem, IngestTurn, ItemStatus, ModerationAction
+from chorus.inbox.models import Author, InboxItem, IngestTurn, ItemStatus, ModerationAction
 from chorus.inbox.response_times import add_business_seconds, hours_of, set_business_hours, set_response_target
 from chorus.inbox.rules import save_rule
 from chorus.inbox.services import moderate, save_reply_template, suggest_replies
+from chorus.inbox.spammers import mark_spammer
 from chorus.inbox.states import OPEN, move
 from chorus.notifications.models import Notification
 from chorus.publishing.models import PublishAttempt, PublishJob, Status
@@ -143,12 +144,21 @@ def _set_up_inbox(owner, workspace: Workspace, spec: dict, now: datetime, rng: r
         ingest_channel(channel)
         _answer_the_past(channel, team, spec, hours_of(workspace), now, rng)
         ingest_channel(channel)  # the page's answers, read back, mark what they answered
+    _list_the_loudest_spammer(owner, workspace)
     # The team has read the alerts about what it has handled since; those about items still waiting stay new, and
     # so do a rule's digests (the first read brought the month's matches in one wave), which open its finds.
     waiting = {f"/w/{workspace.slug}/inbox/{pk}/" for pk in InboxItem.objects.filter(
         workspace=workspace, status__in=OPEN).values_list("pk", flat=True)}
     Notification.objects.filter(workspace=workspace, read_at=None).exclude(link__in=waiting).exclude(
         link__contains="/inbox/?rule=").update(read_at=now)
+
+
+def _list_the_loudest_spammer(owner, workspace: Workspace) -> None:
+    """The team has put the author of the most spam on the list, so the list and its rule condition show."""
+    loudest = (InboxItem.objects.filter(workspace=workspace, from_page=False, label_rows__name="spam")
+               .values("author").annotate(spam=Count("pk")).order_by("-spam", "author").first())
+    if loudest:
+        mark_spammer(actor=owner, author=Author.objects.get(pk=loudest["author"]), known=True)
 
 
 def _answer_the_past(channel: Channel, team: dict, spec: dict, hours, now: datetime, rng: random.Random) -> None:

@@ -100,6 +100,8 @@ def test_the_inbox_is_full_its_rules_and_replies_ready_and_its_past_answered(see
     assert not items.filter(labelled_at=None, from_page=False).exists()
     assert items.filter(label_rows__name="spam").exists() and items.filter(label_rows__name="question").exists()
     assert ModerationAction.objects.filter(item__workspace=coffee, rule_name="Спам и боты", dry_run=True).exists()
+    [listed] = coffee.authors.filter(known_spammer=True)  # the author of the most spam, put on the list by the team
+    assert listed.items.filter(label_rows__name="spam").count() > 1
     client.force_login(get_user_model().objects.get(username="owner"))
     page = client.get("/w/demo-coffee/inbox/").content.decode()
     assert "data-item=" in page and "<script>alert" not in page
