@@ -51,6 +51,7 @@ def item_document(item) -> dict:
 
 class ReplyIn(Schema):
     text: str
+    seen_reply: int | None = None  # the newest answer id the writer saw: a colleague's newer one refuses this (400)
 
 
 class ReplyOut(Schema):
@@ -161,7 +162,7 @@ def author_document(item) -> dict:
 def reply(request, slug: str, item_id: int, payload: ReplyIn):
     actor = caller(request)
     item = services.item_for(actor, workspace_of(request, slug), item_id, action="inbox.reply")
-    return 202, services.reply_to(actor=actor, item=item, text=payload.text)
+    return 202, services.reply_to(actor=actor, item=item, text=payload.text, seen_reply=payload.seen_reply)
 
 
 @router.post("/workspaces/{slug}/inbox/{item_id}/moderate", response=answers(200, InboxItemOut),

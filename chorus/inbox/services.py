@@ -216,8 +216,10 @@ def add_note(*, actor, item: InboxItem, text: str) -> InboxNote:
     return InboxNote.objects.create(item=item, author=actor, text=text.strip())
 
 
-def reply_to(*, actor, item: InboxItem, text: str) -> InboxReply:
-    """Queue an answer; a worker sends it (see `send_reply`) and the item shows its delivery state."""
+def reply_to(*, actor, item: InboxItem, text: str, seen_reply: int | None = None) -> InboxReply:
+    """Queue an answer; a worker sends it (see `send_reply`) and the item shows its delivery state. With
+    `seen_reply` (the newest answer the person saw), a colleague's answer sent since is said first, so two people
+    on one shift do not both answer; sending again with the newer one seen goes ahead."""
     ensure_can(actor, "inbox.reply", item.workspace)
     text = text.strip()
     if not text:
@@ -228,6 +230,12 @@ def reply_to(*, actor, item: InboxItem, text: str) -> InboxReply:
         raise ValidationError(_("This comment was deleted on the network; there is nothing to answer."))
     if not item.channel.connector_class.capabilities.comments and item.kind != ItemKind.MESSAGE:
         raise ValidationError(_("This network does not take answers to comments from Chorus."))
+    meanwhile = (item.replies.filter(pk__gt=seen_reply).exclude(author=actor).select_related("author").last()
+                 if seen_reply is not None else None)
+    if meanwhile:
+        raise ValidationError(_("%(person)s answered this meanwhile: “%(text)s”. Send again to send yours too.")
+                              % {"person": meanwhile.author.get_username() if meanwhile.author else _("A rule"),
+                                 "text": meanwhile.text[:200]})
     return queue_reply(item=item, text=text, author=actor)
 
 

@@ -116,11 +116,17 @@ def inbox_many(request):
 
 @workspace_view("inbox.view")
 def inbox_item(request, item_id):
-    item = services.item_for(request.user, request.workspace, item_id)
+    return _item_page(request, services.item_for(request.user, request.workspace, item_id))
+
+
+def _item_page(request, item, answer: str = "", status: int = 200):
+    """The item with its thread and author; `answer` is a refused answer's text, put back in the box."""
+    replies = list(item.replies.select_related("author"))
     return render(request, "inbox/item.html", {
+        "answer": answer, "seen_reply": max((reply.pk for reply in replies), default=0), "replies": replies,
         "item": item, "thread": services.thread_of(item), "history": services.author_history(item),
         "author_record": services.author_record(item.author),
-        "notes": item.notes.select_related("author"), "replies": item.replies.select_related("author"),
+        "notes": item.notes.select_related("author"),
         "actions": [(action, action.action in ON_THE_NETWORK, services.why_not_undone(action))
                     for action in item.moderation_actions.select_related("by", "item__channel")],
         "may_undo": _may(request, "inbox.moderate"),
@@ -131,7 +137,7 @@ def inbox_item(request, item_id):
         "may_reply": _may(request, "inbox.reply"), "may_assign": _may(request, "inbox.assign"),
         "members": Membership.objects.filter(workspace=request.workspace).select_related("user"),
         "labels": item.label_rows.order_by("-confidence"), "may_correct": _may(request, "inbox.moderate"),
-        "board": labelling.label_board(item), "sentiments": labelling.sentiment_choices()})
+        "board": labelling.label_board(item), "sentiments": labelling.sentiment_choices()}, status=status)
 
 
 def _act(request, item_id, verb, done: str):
@@ -148,9 +154,17 @@ def _act(request, item_id, verb, done: str):
 @workspace_view("inbox.reply")
 @require_POST
 def inbox_reply(request, item_id):
+    """A refused answer comes back in the box with the reason, including "a colleague answered meanwhile"."""
+    item = services.item_for(request.user, request.workspace, item_id)
     text = request.POST.get("text", "")
-    return _act(request, item_id, lambda item: services.reply_to(actor=request.user, item=item, text=text),
-                _("The answer is on its way."))
+    try:
+        services.reply_to(actor=request.user, item=item, text=text,
+                          seen_reply=_number(request.POST.get("seen_reply", "")))
+    except ValidationError as exc:
+        messages.error(request, " ".join(exc.messages))
+        return _item_page(request, item, answer=text, status=400)
+    messages.success(request, _("The answer is on its way."))
+    return redirect("inbox-item", request.workspace.slug, item.pk)
 
 
 @workspace_view("inbox.view")

@@ -4,6 +4,7 @@ import re
 from datetime import timedelta
 from urllib.parse import urlencode
 
+from django.test import Client
 from django.utils import timezone
 
 from chorus.inbox import ingestion, labelling, services
@@ -12,7 +13,7 @@ from chorus.networks.base import Conversation
 from chorus.publishing.tests.test_published_changes import published
 from chorus.sandbox.models import SandboxComment
 from chorus.sandbox.network import create_post
-from chorus.workspaces.services import grant
+from chorus.workspaces.services import choose_language, grant
 
 
 def test_the_inbox_escapes_what_strangers_write(client, moderator, workspace, channel):
@@ -65,6 +66,32 @@ def test_a_moderator_answers_and_hides_from_the_item_page(client, moderator, wor
     page = client.get(f"/w/coffee/inbox/{item.pk}/").content.decode()
     # The page now speaks the workspace's language (Russian), the moderator's last workspace.
     assert "Спасибо, что написали!" in page and "Журнал модерации" in page
+
+
+def test_two_people_on_one_shift_do_not_both_answer_and_a_refused_answer_keeps_its_text(owner, moderator,
+                                                                                           workspace, channel):
+    [question] = ingestion.record_conversations(channel, [Conversation(
+        "comment", "c-q", "u-1", "Катя", "А овсяное молоко есть?", timezone.now(), post_remote_id="p1")])
+    olga, marina = Client(), Client()
+    olga.force_login(owner)
+    marina.force_login(moderator)
+    for person in (owner, moderator):
+        choose_language(person, "en")
+    seen = re.search(r'name="seen_reply" value="(\d+)"', marina.get(f"/w/coffee/inbox/{question.pk}/")
+                     .content.decode()).group(1)
+    olga.post(f"/w/coffee/inbox/{question.pk}/reply/", {"text": "Есть, и кокосовое тоже!", "seen_reply": seen})
+
+    refused = marina.post(f"/w/coffee/inbox/{question.pk}/reply/", {"text": "Да, овсяное есть", "seen_reply": seen})
+    page = refused.content.decode()
+    assert refused.status_code == 400 and "olga answered this meanwhile: “Есть, и кокосовое тоже!”" in page
+    assert ">Да, овсяное есть</textarea>" in page and question.replies.count() == 1
+    seen = re.search(r'name="seen_reply" value="(\d+)"', page).group(1)
+    marina.post(f"/w/coffee/inbox/{question.pk}/reply/", {"text": "Да, овсяное есть", "seen_reply": seen})
+    assert [r.text for r in question.replies.all()] == ["Есть, и кокосовое тоже!", "Да, овсяное есть"]
+
+    too_long = marina.post(f"/w/coffee/inbox/{question.pk}/reply/", {"text": "Очень " * 3000, "seen_reply": seen})
+    assert "longer than 10000 characters" in too_long.content.decode()
+    assert "Очень Очень" in too_long.content.decode() and question.replies.count() == 2
 
 
 def test_a_moderator_weighs_a_trolls_record_before_banning(signed_in, moderator, workspace, channel):
