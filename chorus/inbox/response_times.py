@@ -41,6 +41,10 @@ class Hours:
                        datetime.combine(day, self.closes, tzinfo=self.zone))
             day += timedelta(days=1)
 
+    def is_open(self, at: datetime) -> bool:
+        local = at.astimezone(self.zone).date()
+        return any(opens <= at < closes for opens, closes in self.windows(local, local))
+
 
 def hours_of(workspace) -> Hours | None:
     found = BusinessHours.objects.filter(workspace=workspace).first()

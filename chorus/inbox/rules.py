@@ -15,6 +15,7 @@ from django.db.models import Count, Q
 from django.utils import timezone
 from django.utils.formats import localize
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy as _lazy
 from django.utils.translation import ngettext
 
 from chorus.inbox import states
@@ -25,15 +26,19 @@ from chorus.inbox.models import (
     MODERATION_ACTION_TITLES,
     ON_THE_NETWORK,
     InboxItem,
+    ItemKind,
     ItemStatus,
     ModerationAction,
     ModerationRule,
 )
+from chorus.inbox.response_times import Hours, hours_of
 from chorus.inbox.turns import history_before
 from chorus.notifications.services import DIGEST_FROM, notify
 from chorus.workspaces.services import ensure_can
 
 ACTIONS = tuple(MODERATION_ACTION_TITLES)
+# An away message: "outside" with a saved answer tells a night-time writer when the team is back.
+HOURS_TITLES = {"": "", "inside": _lazy("within business hours"), "outside": _lazy("outside business hours")}
 SPEAKING = {"reply", "alert"}  # never about a channel's history: see turns.HISTORY
 AUTHOR_SIGNS = tuple(AUTHOR_SIGN_TITLES)
 CRITIC_LABELS = ("negative", "complaint")
@@ -66,7 +71,11 @@ def check_rule(conditions: dict, actions: list[str]) -> None:
         re.compile(conditions.get("pattern", ""))
     except re.error as exc:
         raise ValidationError(_("The pattern is not a valid regular expression: %(error)s") % {"error": exc}) from exc
-    if not any(conditions.get(part) for part in ("labels", "keywords", "pattern", "authors")):
+    if any(kind not in ItemKind.values for kind in conditions.get("kinds", [])):
+        raise ValidationError(_("Item kinds are: %(kinds)s.") % {"kinds": ", ".join(ItemKind.values)})
+    if conditions.get("hours", "") not in HOURS_TITLES:
+        raise ValidationError(_("Business hours are either “inside” or “outside”."))
+    if not any(conditions.get(part) for part in ("labels", "keywords", "pattern", "authors", "kinds", "hours")):
         raise ValidationError(_("Give the rule at least one condition."))
     if set(ON_THE_NETWORK) & set(actions) and set(labels) and set(labels) <= set(CRITIC_LABELS):
         raise ValidationError(_("A negative comment or complaint goes to a person, not out of sight: "
@@ -82,6 +91,8 @@ def save_rule(*, actor, workspace, name: str, conditions: dict, actions: list[st
         raise ValidationError(_("Choose who gets the items this rule assigns."))
     if "reply" in actions and saved_reply is None:
         raise ValidationError(_("Choose the saved reply this rule sends."))
+    if conditions.get("hours") and hours_of(workspace) is None:
+        raise ValidationError(_("Set the workspace's business hours first: the rule reads them."))
     name = name.strip() or _("Rule")
     # The log and the rule's record go by name, so two rules may not share one.
     if workspace.moderation_rules.filter(name=name).exclude(pk=rule.pk if rule else None).exists():
@@ -119,6 +130,10 @@ def summary(rule: ModerationRule) -> str:
     if conditions.get("authors"):
         parts.append(_("author: %(signs)s") % {"signs": ", ".join(str(AUTHOR_SIGN_TITLES[sign])
                                                                  for sign in conditions["authors"])})
+    if conditions.get("kinds"):
+        parts.append(", ".join(str(ItemKind(kind).label).lower() for kind in conditions["kinds"]))
+    if conditions.get("hours"):
+        parts.append(str(HOURS_TITLES[conditions["hours"]]))
     actions = ", ".join(str(MODERATION_ACTION_TITLES[action]) for action in rule.actions)
     return f"{' · '.join(part for part in parts if part)} → {actions}"
 
@@ -163,9 +178,15 @@ def author_signs(item: InboxItem) -> set[str]:
     return signs
 
 
-def matches(rule: ModerationRule, item: InboxItem) -> bool:
+def matches(rule: ModerationRule, item: InboxItem, hours: Hours | None = None) -> bool:
+    """`hours`: the workspace's business hours, which a rule on "outside business hours" reads."""
     conditions = rule.conditions
     if rule.channel_id and rule.channel_id != item.channel_id:
+        return False
+    if conditions.get("kinds") and item.kind not in conditions["kinds"]:
+        return False
+    wanted_hours = conditions.get("hours")
+    if wanted_hours and (hours is None or hours.is_open(item.written_at) != (wanted_hours == "inside")):
         return False
     if any(item.labels.get(name, 0) < float(least) for name, least in conditions.get("labels", {}).items()):
         return False
@@ -187,18 +208,19 @@ def apply_rules(items: list[InboxItem]) -> list[ModerationAction]:
     """Run the workspace's active rules on newly arrived items, in order; returns what was done or would be.
     A channel's history is cleaned, but no rule answers or alerts about it."""
     done = []
-    rules_of, history_of, alerting = {}, {}, {}
+    rules_of, hours_at, history_of, alerting = {}, {}, {}, {}
     for item in items:
         if item.from_page:
             continue
         if item.workspace_id not in rules_of:
             rules_of[item.workspace_id] = list(ModerationRule.objects.filter(workspace_id=item.workspace_id,
                                                                             active=True))
+            hours_at[item.workspace_id] = hours_of(item.workspace)
         if item.channel_id not in history_of:
             history_of[item.channel_id] = history_before(item.channel)
         is_history = item.written_at < history_of[item.channel_id]
         for rule in rules_of[item.workspace_id]:
-            if matches(rule, item):
+            if matches(rule, item, hours_at[item.workspace_id]):
                 done += [_carry_out(rule, item, action) for action in rule.actions
                          if not (is_history and action in SPEAKING)]
                 if "alert" in rule.actions and not rule.dry_run and not is_history:

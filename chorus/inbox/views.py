@@ -249,6 +249,8 @@ class RuleDraft:
     keywords: str = ""
     pattern: str = ""
     authors: list[str] = field(default_factory=list)
+    kinds: list[str] = field(default_factory=list)
+    hours: str = ""
     actions: list[str] = field(default_factory=list)
     assignee_id: int | None = None
     saved_reply_id: int | None = None
@@ -262,7 +264,8 @@ class RuleDraft:
                    labels=", ".join(f"{LABEL_TITLES[name]}:{least}"
                                     for name, least in conditions.get("labels", {}).items()),
                    keywords=", ".join(conditions.get("keywords", [])), pattern=conditions.get("pattern", ""),
-                   authors=conditions.get("authors", []), actions=rule.actions, assignee_id=rule.assignee_id,
+                   authors=conditions.get("authors", []), kinds=conditions.get("kinds", []),
+                   hours=conditions.get("hours", ""), actions=rule.actions, assignee_id=rule.assignee_id,
                    saved_reply_id=rule.saved_reply_id, dry_run=rule.dry_run, stop=rule.stop)
 
     @classmethod
@@ -270,13 +273,14 @@ class RuleDraft:
         return cls(rule_id=_number(post.get("rule", "")), name=post.get("name", ""),
                    channel_id=_number(post.get("channel", "")), labels=post.get("labels", ""),
                    keywords=post.get("keywords", ""), pattern=post.get("pattern", "").strip(),
-                   authors=post.getlist("authors"), actions=post.getlist("actions"),
+                   authors=post.getlist("authors"), kinds=post.getlist("kinds"), hours=post.get("hours", ""),
+                   actions=post.getlist("actions"),
                    assignee_id=_number(post.get("assignee", "")), saved_reply_id=_number(post.get("saved_reply", "")),
                    dry_run=bool(post.get("dry_run")), stop=bool(post.get("stop")))
 
     def save(self, actor, workspace) -> ModerationRule:
         conditions = {"labels": _labels_from(self.labels), "keywords": _words(self.keywords),
-                      "pattern": self.pattern, "authors": self.authors}
+                      "pattern": self.pattern, "authors": self.authors, "kinds": self.kinds, "hours": self.hours}
         rule = (workspace_object(actor, workspace, ModerationRule.objects, self.rule_id, "inbox.rules",
                                  _("No such rule.")) if self.rule_id else None)
         return rules.save_rule(
@@ -306,7 +310,7 @@ def _settings_page(request, draft: RuleDraft, status: int = 200):
         "rules": [(r, rules.summary(r), rules.track_record(r))
                   for r in workspace.moderation_rules.select_related("channel")],
         "draft": draft, "saved_replies": workspace.saved_replies.all(), "actions": MODERATION_ACTION_TITLES.items(),
-        "signs": AUTHOR_SIGN_TITLES.items(),
+        "signs": AUTHOR_SIGN_TITLES.items(), "kinds": ItemKind.choices, "rule_hours": rules.HOURS_TITLES.items(),
         "members": Membership.objects.filter(workspace=workspace).select_related("user"),
         "corrections": LabelCorrection.objects.filter(item__workspace=workspace).count(),
         "spammers": spammers.known_spammers(workspace)[:SPAMMERS_SHOWN],

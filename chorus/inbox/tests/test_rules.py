@@ -3,7 +3,8 @@
 import io
 import json
 import re
-from datetime import timedelta
+from datetime import datetime, time, timedelta
+from zoneinfo import ZoneInfo
 
 import pytest
 from django.core.exceptions import ValidationError
@@ -11,10 +12,14 @@ from django.core.management import call_command
 from django.utils import timezone
 
 from chorus.inbox import activity, ingestion, labelling, rules, services
-from chorus.inbox.models import InboxItem, InboxReply, ItemStatus, ModerationAction, SavedReply
+from chorus.inbox.models import InboxItem, InboxReply, IngestTurn, ItemStatus, ModerationAction, SavedReply
+from chorus.inbox.response_times import set_business_hours
 from chorus.inbox.tests.conftest import comment_on
+from chorus.networks.base import Conversation
 from chorus.notifications.models import Notification
 from chorus.sandbox.models import SandboxComment
+
+MOSCOW = ZoneInfo("Europe/Moscow")
 
 
 def test_a_dry_run_rule_only_says_what_it_would_have_done(moderator, workspace, channel, page_post):
@@ -195,6 +200,31 @@ def test_a_wave_of_matches_makes_one_alert_that_opens_the_rules_finds(signed_in,
     [alert] = Notification.objects.filter(kind="inbox.alert", recipient=moderator)
     assert alert.message.startswith("Rule Упоминания конкурента: 5 new items; the first: В Кофемании дешевле")
     assert shown_items(signed_in(moderator).get(alert.link)) == {item.pk for item in wave}
+
+
+def test_an_away_message_answers_direct_messages_written_at_night_only(owner, workspace, channel):
+    set_business_hours(actor=owner, workspace=workspace, weekdays=list(range(7)), opens=time(9), closes=time(18))
+    away = SavedReply.objects.create(workspace=workspace, title="Ночью", text="{author}, ответим утром, с 9:00!")
+    with pytest.raises(ValidationError, match="kinds are"):
+        rules.save_rule(actor=owner, workspace=workspace, name="Ночь", conditions={"kinds": ["letter"]},
+                        actions=["reply"], saved_reply=away)
+    rule = rules.save_rule(actor=owner, workspace=workspace, name="Ночью", actions=["reply"], dry_run=False,
+                           conditions={"kinds": ["message"], "hours": "outside"}, saved_reply=away)
+    assert rules.summary(rule) == "direct message · outside business hours → answer with a saved reply"
+    IngestTurn.objects.create(channel=channel, due_at=timezone.now(),
+                              watching_since=timezone.now() - timedelta(days=30))
+    day = (timezone.now().astimezone(MOSCOW) - timedelta(days=2)).date()
+
+    def written(kind: str, number: int, hour: int) -> InboxItem:
+        at = datetime.combine(day, time(hour), tzinfo=MOSCOW)
+        [item] = ingestion.record_conversations(channel, [Conversation(
+            kind, f"away{number}", f"u{number}", f"Гость{number}", "Вы работаете завтра?", at,
+            post_remote_id="" if kind == "message" else "p1")])
+        return item
+
+    night, noon, night_comment = written("message", 1, 23), written("message", 2, 11), written("comment", 3, 23)
+    rules.apply_rules([night, noon, night_comment])
+    assert [r.text for r in InboxReply.objects.all()] == ["Гость1, ответим утром, с 9:00!"]
 
 
 def test_author_signs_catch_link_only_newcomers_and_copy_paste(moderator, workspace, channel, page_post):
