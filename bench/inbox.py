@@ -47,7 +47,7 @@ def fill(items: int):
 
     from chorus.channels.services import connect_channel
     from chorus.inbox.ingestion import settle_statistics
-    from chorus.inbox.models import Author, InboxItem, ItemLabel, LabelCorrection, ModerationAction
+    from chorus.inbox.models import Author, InboxItem, ItemLabel, LabelCorrection, ModerationAction, searchable
     from chorus.inbox.rules import save_rule
     from chorus.sandbox import comment_templates as voices
     from chorus.workspaces.services import create_workspace
@@ -72,7 +72,8 @@ def fill(items: int):
             written_at = now - timedelta(minutes=rng.randint(0, 90 * 24 * 60))
             batch.append(InboxItem(
                 workspace=workspace, channel=channels[n % CHANNELS], kind="message" if n % 7 == 0 else "comment",
-                remote_id=f"r{n}", author=authors[n % AUTHORS], text=voices.compose(rng, language, kind),
+                remote_id=f"r{n}", author=authors[n % AUTHORS], text=(text := voices.compose(rng, language, kind)),
+                search_text=searchable(text, authors[n % AUTHORS].name),
                 written_at=written_at, respond_by=written_at + timedelta(hours=1), thread_key=f"post:p{n % 3000}",
                 post_remote_id=f"p{n % 3000}", status=rng.choice(["new", "new", "answered", "closed", "assigned"]),
                 language=language, labels={kind: 0.9}))

@@ -17,6 +17,7 @@ from chorus.inbox.models import (
     ItemStatus,
     ModerationAction,
     ResponseTarget,
+    searchable,
 )
 from chorus.inbox.turns import history_before, turn_of
 from chorus.networks import errors
@@ -139,12 +140,14 @@ def _author(channel: Channel, conversation: Conversation, at: datetime) -> Autho
 def _upsert(channel: Channel, conversation: Conversation, existing: InboxItem | None,
             job_id: int | None) -> tuple[InboxItem, bool]:
     changes = {"text": conversation.text, "edited_at": conversation.edited_at, "hidden": conversation.hidden,
-               "deleted_on_network": conversation.deleted}
+               "deleted_on_network": conversation.deleted,
+               "search_text": searchable(conversation.text, conversation.author_name)}
     if existing:
         # A deletion is never undone by a later read that no longer shows the text.
         changes["deleted_on_network"] = existing.deleted_on_network or conversation.deleted
         if conversation.deleted:
             changes.pop("text")
+            changes.pop("search_text")
         elif conversation.text != existing.text:
             changes["labelled_at"] = None  # edited: its labels are read again
         InboxItem.objects.filter(pk=existing.pk).update(**changes)

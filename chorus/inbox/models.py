@@ -43,6 +43,11 @@ class ItemKind(models.TextChoices):
     MESSAGE = "message", _("Direct message")
 
 
+def searchable(*parts: str) -> str:
+    """Case and "ё" folded, the way people type a search: "Ёлка" is found by "елка"."""
+    return " ".join(parts).casefold().replace("ё", "е")
+
+
 class InboxItem(models.Model):
     """One comment or message as the network reported it, with what the team did about it."""
 
@@ -52,6 +57,9 @@ class InboxItem(models.Model):
     remote_id = models.CharField(max_length=120)
     author = models.ForeignKey(Author, on_delete=models.CASCADE, related_name="items")
     text = models.TextField()
+    # The text and the author's name as `searchable` folds them: SQLite's LIKE ignores case in ASCII only, so
+    # "доставка" would miss "Доставка" in the default install.
+    search_text = models.TextField(blank=True, editable=False)
     written_at = models.DateTimeField(help_text="when the network says it was written")
     received_at = models.DateTimeField(auto_now_add=True)
     # Comments group under their post; direct messages under the person (see `thread_key`).

@@ -26,6 +26,7 @@ from chorus.inbox.models import (
     ModerationAction,
     ReplyStatus,
     SavedReply,
+    searchable,
 )
 from chorus.networks import errors
 from chorus.networks.base import Conversation
@@ -79,8 +80,8 @@ def inbox_of(actor, workspace, given: InboxFilter = InboxFilter()) -> QuerySet[I
     if given.rule:
         items = items.filter(pk__in=ModerationAction.objects.filter(item__workspace=workspace, rule_name=given.rule)
                              .values("item_id"))
-    for word in given.search.split()[:5]:
-        items = items.filter(Q(text__icontains=word) | Q(author__name__icontains=word))
+    for word in searchable(given.search).split()[:5]:
+        items = items.filter(search_text__contains=word)
     return items.select_related("channel", "author", "assignee", "job__variant__post").prefetch_related("label_rows")
 
 

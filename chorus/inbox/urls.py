@@ -1,23 +1,23 @@
 from django.urls import path
 
-from chorus.inbox import views
+from chorus.inbox import settings_views, views
 
 urlpatterns = [
     path("", views.inbox, name="inbox"),
     path("new/", views.inbox_new, name="inbox-new"),
     path("many/", views.inbox_many, name="inbox-many"),
-    path("settings/", views.inbox_settings, name="inbox-settings"),
-    path("settings/hours/", views.inbox_hours, name="inbox-hours"),
-    path("settings/target/", views.inbox_target, name="inbox-target"),
-    path("settings/saved-replies/", views.inbox_saved_reply, name="inbox-saved-reply"),
-    path("settings/rules/", views.inbox_rule, name="inbox-rule"),
-    path("settings/rules/<int:rule_id>/", views.inbox_rule_switch, name="inbox-rule-switch"),
-    path("settings/alerts/", views.inbox_alerts, name="inbox-alerts"),
-    path("settings/alerts/test/", views.inbox_alerts_test, name="inbox-alerts-test"),
-    path("settings/spammers/", views.inbox_spammers_add, name="inbox-spammers-add"),
-    path("settings/spammers.txt", views.inbox_spammers_listing, name="inbox-spammers-listing"),
-    path("settings/spammers/<int:author_id>/off/", views.inbox_spammer_off, name="inbox-spammer-off"),
-    path("settings/labels/retrain/", views.inbox_retrain, name="inbox-retrain"),
+    path("settings/", settings_views.inbox_settings, name="inbox-settings"),
+    path("settings/hours/", settings_views.inbox_hours, name="inbox-hours"),
+    path("settings/target/", settings_views.inbox_target, name="inbox-target"),
+    path("settings/saved-replies/", settings_views.inbox_saved_reply, name="inbox-saved-reply"),
+    path("settings/rules/", settings_views.inbox_rule, name="inbox-rule"),
+    path("settings/rules/<int:rule_id>/", settings_views.inbox_rule_switch, name="inbox-rule-switch"),
+    path("settings/alerts/", settings_views.inbox_alerts, name="inbox-alerts"),
+    path("settings/alerts/test/", settings_views.inbox_alerts_test, name="inbox-alerts-test"),
+    path("settings/spammers/", settings_views.inbox_spammers_add, name="inbox-spammers-add"),
+    path("settings/spammers.txt", settings_views.inbox_spammers_listing, name="inbox-spammers-listing"),
+    path("settings/spammers/<int:author_id>/off/", settings_views.inbox_spammer_off, name="inbox-spammer-off"),
+    path("settings/labels/retrain/", settings_views.inbox_retrain, name="inbox-retrain"),
     path("response-times/", views.inbox_response_times, name="inbox-response-times"),
     path("<int:item_id>/", views.inbox_item, name="inbox-item"),
     path("<int:item_id>/reply/", views.inbox_reply, name="inbox-reply"),

@@ -2,8 +2,10 @@
 
 import re
 from datetime import timedelta
+from importlib import import_module
 from urllib.parse import urlencode
 
+from django.apps import apps as django_apps
 from django.test import Client
 from django.utils import timezone
 
@@ -48,6 +50,32 @@ def test_filtering_the_list_by_status_and_search(client, moderator, workspace, l
     closed = client.get("/w/coffee/inbox/", {"status": "closed"}).content.decode()
     assert closed.count("data-item=") == 1 and f'data-item="{item.pk}"' in closed
     assert "data-item=" not in client.get("/w/coffee/inbox/", {"q": "zzzz-nothing"}).content.decode()
+
+
+def test_a_search_in_russian_ignores_case_and_yo_as_people_type(client, moderator, workspace, channel):
+    """SQLite, the default, folds only ASCII case by itself."""
+    now = timezone.now()
+    late, tree, by_ivan, other = ingestion.record_conversations(channel, [
+        Conversation("comment", "s1", "u1", "Катя", "Доставка опять опоздала на час", now, post_remote_id="p1"),
+        Conversation("comment", "s2", "u2", "Оля", "Когда поставите ЁЛКУ у входа?", now, post_remote_id="p1"),
+        Conversation("comment", "s3", "u3", "Иван Соколов", "Спасибо за раф!", now, post_remote_id="p1"),
+        Conversation("comment", "s4", "u4", "Dmitry", "Great coffee", now, post_remote_id="p1")])
+    client.force_login(moderator)
+
+    def found(query: str) -> set[int]:
+        page = client.get("/w/coffee/inbox/", {"q": query}).content.decode()
+        return set(map(int, re.findall(r'data-item="(\d+)"', page)))
+
+    assert found("доставка") == {late.pk} and found("ДОСТАВКА час") == {late.pk}
+    assert found("елку") == {tree.pk} and found("иван") == {by_ivan.pk} and found("COFFEE") == {other.pk}
+    ingestion.record_conversations(channel, [Conversation(  # edited on the network: found by its new words
+        "comment", "s4", "u4", "Dmitry", "Great coffee, но доставка долгая", now, post_remote_id="p1")])
+    assert found("Доставка") == {late.pk, other.pk}
+
+    # An install upgraded from before the folded column finds its old comments once the migration has run.
+    InboxItem.objects.update(search_text="")
+    import_module("chorus.inbox.migrations.0006_inbox_item_search_text").fold_existing_items(django_apps, None)
+    assert found("ёлку") == {tree.pk}
 
 
 def test_a_moderator_answers_and_hides_from_the_item_page(client, moderator, workspace, lively_channel):
