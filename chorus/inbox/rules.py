@@ -15,8 +15,7 @@ from django.db.models import Count, Q
 from django.utils import timezone
 from django.utils.formats import localize
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy as _lazy
-from django.utils.translation import ngettext
+from django.utils.translation import gettext_lazy, ngettext
 
 from chorus.inbox import states
 from chorus.inbox.labelling import unknown_label
@@ -38,7 +37,8 @@ from chorus.workspaces.services import ensure_can
 
 ACTIONS = tuple(MODERATION_ACTION_TITLES)
 # An away message: "outside" with a saved answer tells a night-time writer when the team is back.
-HOURS_TITLES = {"": "", "inside": _lazy("within business hours"), "outside": _lazy("outside business hours")}
+HOURS_TITLES = {"": "", "inside": gettext_lazy("within business hours"),
+                "outside": gettext_lazy("outside business hours")}
 SPEAKING = {"reply", "alert"}  # never about a channel's history: see turns.HISTORY
 AUTHOR_SIGNS = tuple(AUTHOR_SIGN_TITLES)
 CRITIC_LABELS = ("negative", "complaint")
