@@ -419,10 +419,30 @@ def suggest_replies(item: InboxItem, limit: int = 3) -> list[tuple[SavedReply, s
 
 
 def save_reply_template(*, actor, workspace, title: str, text: str, objection: str = "", labels=(),
-                        keywords=()) -> SavedReply:
+                        keywords=(), saved: SavedReply | None = None) -> SavedReply:
+    """Add a saved reply, or change `saved`; a placeholder we cannot fill would reach the customer as typed."""
     ensure_can(actor, "inbox.templates", workspace)
-    if not title.strip() or not text.strip():
+    title, text, objection = title.strip(), text.strip(), objection.strip()
+    if not title or not text:
         raise ValidationError(_("A saved reply needs a title and a text."))
-    return SavedReply.objects.create(workspace=workspace, title=title.strip(), text=text.strip(),
-                                     objection=objection.strip(), labels=[label_code(x) for x in labels if x.strip()],
-                                     keywords=[x.strip() for x in keywords if x.strip()])
+    for field, value in (("title", title), ("objection", objection)):
+        if len(value) > (most := SavedReply._meta.get_field(field).max_length):
+            raise ValidationError(_("The %(field)s is at most %(most)d characters.")
+                                  % {"field": SavedReply._meta.get_field(field).verbose_name, "most": most})
+    if unknown := [found for found in re.findall(r"\{[^{}]*\}", text) if not PLACEHOLDER.fullmatch(found)]:
+        raise ValidationError(_("%(placeholder)s is not a placeholder we can fill; use {author}, {product} or "
+                                "{channel}.") % {"placeholder": unknown[0]})
+    saved = saved or SavedReply(workspace=workspace)
+    saved.title, saved.text, saved.objection = title, text, objection
+    saved.labels = [label_code(x) for x in labels if x.strip()]
+    saved.keywords = [x.strip() for x in keywords if x.strip()]
+    saved.save()
+    return saved
+
+
+def delete_reply_template(*, actor, saved: SavedReply) -> None:
+    """Refused while a rule answers with it: the rule would go quiet without a word."""
+    ensure_can(actor, "inbox.templates", saved.workspace)
+    if user := saved.workspace.moderation_rules.filter(saved_reply=saved).first():
+        raise ValidationError(_("The rule “%(rule)s” answers with it; change the rule first.") % {"rule": user.name})
+    saved.delete()

@@ -25,6 +25,7 @@ from chorus.inbox.models import (
     LabelCorrection,
     ModerationRule,
     ResponseTarget,
+    SavedReply,
 )
 from chorus.inbox.views import number_from
 from chorus.notifications import services as alerts
@@ -108,15 +109,52 @@ class RuleDraft:
             saved_reply=workspace.saved_replies.filter(pk=self.saved_reply_id).first())
 
 
+@dataclass
+class ReplyDraft:
+    """The saved-reply form: from the reply being edited, or from a refused post, kept as typed."""
+
+    saved_id: int | None = None
+    title: str = ""
+    objection: str = ""
+    text: str = ""
+    labels: str = ""
+    keywords: str = ""
+
+    @classmethod
+    def of_saved(cls, saved: SavedReply) -> "ReplyDraft":
+        return cls(saved_id=saved.pk, title=saved.title, objection=saved.objection, text=saved.text,
+                   labels=", ".join(str(LABEL_TITLES.get(name, name)) for name in saved.labels),
+                   keywords=", ".join(saved.keywords))
+
+    @classmethod
+    def of_post(cls, post) -> "ReplyDraft":
+        return cls(saved_id=number_from(post.get("saved", "")), title=post.get("title", ""),
+                   objection=post.get("objection", ""), text=post.get("text", ""), labels=post.get("labels", ""),
+                   keywords=post.get("keywords", ""))
+
+    def save(self, actor, workspace) -> SavedReply:
+        saved = (workspace_object(actor, workspace, SavedReply.objects, self.saved_id, "inbox.templates",
+                                  _("No such saved reply.")) if self.saved_id else None)
+        return services.save_reply_template(actor=actor, workspace=workspace, title=self.title, text=self.text,
+                                            objection=self.objection, labels=_words(self.labels),
+                                            keywords=_words(self.keywords), saved=saved)
+
+
 @workspace_view("inbox.rules")
 def inbox_settings(request):
-    editing = number_from(request.GET.get("edit", ""))
-    rule = workspace_object(request.user, request.workspace, ModerationRule.objects, editing, "inbox.rules",
+    """`?edit=<rule>` or `?reply=<saved reply>` puts that one in its form."""
+    workspace = request.workspace
+    editing, reply = number_from(request.GET.get("edit", "")), number_from(request.GET.get("reply", ""))
+    rule = workspace_object(request.user, workspace, ModerationRule.objects, editing, "inbox.rules",
                             _("No such rule.")) if editing else None
-    return _settings_page(request, RuleDraft.of_rule(rule) if rule else RuleDraft())
+    saved = workspace_object(request.user, workspace, SavedReply.objects, reply, "inbox.templates",
+                             _("No such saved reply.")) if reply else None
+    return _settings_page(request, draft=RuleDraft.of_rule(rule) if rule else RuleDraft(),
+                          reply_draft=ReplyDraft.of_saved(saved) if saved else ReplyDraft())
 
 
-def _settings_page(request, draft: RuleDraft, status: int = 200):
+def _settings_page(request, *, draft: RuleDraft | None = None, reply_draft: ReplyDraft | None = None,
+                   status: int = 200):
     workspace = request.workspace
     channels = channels_of(request.user, workspace)
     targets = {t.channel_id: t for t in ResponseTarget.objects.filter(channel__in=channels)}
@@ -126,7 +164,8 @@ def _settings_page(request, draft: RuleDraft, status: int = 200):
         "channel_targets": [(c, targets.get(c.pk)) for c in channels], "channels": channels,
         "rules": [(r, rules.summary(r), rules.track_record(r))
                   for r in workspace.moderation_rules.select_related("channel")],
-        "draft": draft, "saved_replies": workspace.saved_replies.all(), "actions": MODERATION_ACTION_TITLES.items(),
+        "draft": draft or RuleDraft(), "reply_draft": reply_draft or ReplyDraft(),
+        "saved_replies": workspace.saved_replies.all(), "actions": MODERATION_ACTION_TITLES.items(),
         "signs": AUTHOR_SIGN_TITLES.items(), "kinds": ItemKind.choices, "rule_hours": rules.HOURS_TITLES.items(),
         "members": Membership.objects.filter(workspace=workspace).select_related("user"),
         "corrections": LabelCorrection.objects.filter(item__workspace=workspace).count(),
@@ -250,11 +289,23 @@ def inbox_target(request):
 @workspace_view("inbox.templates")
 @require_POST
 def inbox_saved_reply(request):
-    post = request.POST
-    return _saved(request, lambda: services.save_reply_template(
-        actor=request.user, workspace=request.workspace, title=post.get("title", ""), text=post.get("text", ""),
-        objection=post.get("objection", ""), labels=_words(post.get("labels", "")),
-        keywords=_words(post.get("keywords", ""))), _("Saved reply added."))
+    draft = ReplyDraft.of_post(request.POST)
+    try:
+        draft.save(request.user, request.workspace)
+    except ValidationError as exc:
+        messages.error(request, " ".join(exc.messages))
+        return _settings_page(request, reply_draft=draft, status=400)
+    messages.success(request, _("Saved reply saved."))
+    return redirect("inbox-settings", request.workspace.slug)
+
+
+@workspace_view("inbox.templates")
+@require_POST
+def inbox_saved_reply_delete(request, saved_id):
+    saved = workspace_object(request.user, request.workspace, SavedReply.objects, saved_id, "inbox.templates",
+                             _("No such saved reply."))
+    return _saved(request, lambda: services.delete_reply_template(actor=request.user, saved=saved),
+                  _("Saved reply deleted."))
 
 
 @workspace_view("inbox.rules")
@@ -265,7 +316,7 @@ def inbox_rule(request):
         draft.save(request.user, request.workspace)
     except ValidationError as exc:
         messages.error(request, " ".join(exc.messages))
-        return _settings_page(request, draft, status=400)
+        return _settings_page(request, draft=draft, status=400)
     messages.success(request, _("Rule saved."))
     return redirect("inbox-settings", request.workspace.slug)
 

@@ -10,6 +10,8 @@ urlpatterns = [
     path("settings/hours/", settings_views.inbox_hours, name="inbox-hours"),
     path("settings/target/", settings_views.inbox_target, name="inbox-target"),
     path("settings/saved-replies/", settings_views.inbox_saved_reply, name="inbox-saved-reply"),
+    path("settings/saved-replies/<int:saved_id>/delete/", settings_views.inbox_saved_reply_delete,
+         name="inbox-saved-reply-delete"),
     path("settings/rules/", settings_views.inbox_rule, name="inbox-rule"),
     path("settings/rules/<int:rule_id>/", settings_views.inbox_rule_switch, name="inbox-rule-switch"),
     path("settings/alerts/", settings_views.inbox_alerts, name="inbox-alerts"),

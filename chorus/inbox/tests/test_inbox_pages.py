@@ -9,7 +9,7 @@ from django.apps import apps as django_apps
 from django.test import Client
 from django.utils import timezone
 
-from chorus.inbox import ingestion, labelling, services
+from chorus.inbox import ingestion, labelling, rules, services
 from chorus.inbox.models import InboxItem, InboxReply, ItemStatus
 from chorus.networks.base import Conversation
 from chorus.publishing.tests.test_published_changes import published
@@ -212,6 +212,37 @@ def test_after_the_dry_run_the_owner_tightens_a_rule_and_a_typo_costs_nothing_sh
     assert workspace.moderation_rules.count() == 1
     assert (rule.name, rule.conditions, rule.channel_id) == (
         "Спам со ссылками", {"labels": {"spam": 0.95}, "pattern": "https?://", "authors": ["new"]}, channel.pk)
+
+
+def test_prices_change_so_the_owner_edits_a_saved_reply_and_a_wrong_placeholder_never_reaches_a_customer(
+        signed_in, owner, workspace):
+    client = signed_in(owner)
+    client.post("/w/coffee/inbox/settings/saved-replies/", {
+        "title": "Дорого", "objection": "Слишком дорого", "text": "{author}, капучино стоит 250 ₽",
+        "labels": "complaint", "keywords": "дорого, цена"})
+    saved = workspace.saved_replies.get()
+    form = client.get("/w/coffee/inbox/settings/", {"reply": saved.pk}).content.decode()
+    form = re.search(r"<form[^>]*data-reply-form>(.*?)</form>", form, re.S).group(1)
+    assert f'name="saved" value="{saved.pk}"' in form and ">{author}, капучино стоит 250 ₽</textarea>" in form
+    assert 'value="complaint"' in form and 'value="дорого, цена"' in form
+
+    refused = client.post("/w/coffee/inbox/settings/saved-replies/", {
+        "saved": saved.pk, "title": "Дорого", "text": "{имя}, капучино теперь 270 ₽", "labels": "complaint"})
+    page = refused.content.decode()
+    assert refused.status_code == 400 and "{имя} is not a placeholder we can fill" in page
+    assert ">{имя}, капучино теперь 270 ₽</textarea>" in page
+    client.post("/w/coffee/inbox/settings/saved-replies/", {
+        "saved": saved.pk, "title": "Дорого", "text": "{author}, капучино теперь 270 ₽", "labels": "complaint"})
+    saved.refresh_from_db()
+    assert (saved.text, workspace.saved_replies.count()) == ("{author}, капучино теперь 270 ₽", 1)
+
+    rules.save_rule(actor=owner, workspace=workspace, name="Цены", conditions={"keywords": ["дорого"]},
+                    actions=["reply"], saved_reply=saved)
+    kept = client.post(f"/w/coffee/inbox/settings/saved-replies/{saved.pk}/delete/", follow=True).content.decode()
+    assert "The rule “Цены” answers with it; change the rule first." in kept and workspace.saved_replies.exists()
+    workspace.moderation_rules.all().delete()
+    client.post(f"/w/coffee/inbox/settings/saved-replies/{saved.pk}/delete/")
+    assert not workspace.saved_replies.exists()
 
 
 def test_response_times_page_shows_the_channel_row(signed_in, owner, workspace, lively_channel):

@@ -17,7 +17,7 @@ from chorus.conftest import make_user
 from chorus.content.media import upload_media
 from chorus.content.services import create_and_schedule
 from chorus.inbox.ingestion import record_conversations
-from chorus.inbox.models import ModerationAction, ModerationRule
+from chorus.inbox.models import ModerationAction, ModerationRule, SavedReply
 from chorus.networks.base import Conversation
 from chorus.reports.models import Report
 from chorus.sources.models import Feed
@@ -50,7 +50,7 @@ PAGE_ACTIONS = {
     "inbox-rule-switch": "inbox.rules", "inbox-response-times": "inbox.view", "inbox-undo": "inbox.moderate",
     "inbox-alerts": "inbox.rules", "inbox-alerts-test": "inbox.rules", "inbox-spammer": "inbox.moderate",
     "inbox-spammers-add": "inbox.moderate", "inbox-spammers-listing": "inbox.moderate",
-    "inbox-spammer-off": "inbox.moderate",
+    "inbox-spammer-off": "inbox.moderate", "inbox-saved-reply-delete": "inbox.templates",
     "analytics": "analytics.view", "analytics-channel": "analytics.view", "analytics-what-works": "analytics.view",
     "analytics-formulas": "analytics.view", "analytics-import": "analytics.import",
     "analytics-mapping-save": "analytics.import",
@@ -89,6 +89,7 @@ def places(workspace, team, channel):
     rule = ModerationRule.objects.create(workspace=workspace, name="Спам", conditions={"labels": {"spam": 0.9}},
                                          actions=["hide"])
     ban = ModerationAction.objects.create(item=item, action="ban", rule_name="Спам")
+    saved = SavedReply.objects.create(workspace=workspace, title="Часы", text="С 8 до 22")
     # A report as kept after building; building one for real is the reports app's own story.
     report = Report(workspace=workspace, cadence="month", period_start=date(2026, 10, 1),
                     period_end=date(2026, 11, 1), title="Отчёт", language="ru", page="<p>Отчёт</p>")
@@ -96,6 +97,7 @@ def places(workspace, team, channel):
     return {"slug": workspace.slug, "post_id": post.pk, "job_id": job.pk, "channel_id": channel.pk,
             "asset_id": asset.pk, "file_format": "csv", "feed_id": feed.pk,
             "item_id": item.pk, "author_id": item.author_id, "rule_id": rule.pk, "action_id": ban.pk,
+            "saved_id": saved.pk,
             "user_id": team[Role.CLIENT].pk, "report_id": report.pk}
 
 
