@@ -37,6 +37,8 @@ def test_a_bot_marked_once_is_cleaned_on_sight_and_its_earlier_comments_go_in_on
 
     theirs = client.get("/w/coffee/inbox/", {"author": first.author_id}).content.decode()
     assert shown_items(theirs) == {first.pk, second.pk, third.pk} and "Only from crypto_guru" in theirs
+    everyone = client.get("/w/coffee/inbox/").content.decode()
+    assert everyone.count("data-known-spammer") == 3  # the bot's rows are marked in the list, Anna's is not
     client.post("/w/coffee/inbox/many/", {"items": [first.pk, second.pk], "action": "hide"})
     assert SandboxComment.objects.filter(remote_id__in=["rc1", "rc2"], hidden_at__isnull=False).count() == 2
     assert SandboxComment.objects.get(remote_id="rc3").hidden_at is None
