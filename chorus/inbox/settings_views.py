@@ -14,7 +14,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from chorus.channels.services import channel_for, channels_of
-from chorus.inbox import labelling, response_times, rules, services, spammers
+from chorus.inbox import copying, labelling, response_times, rules, services, spammers
 from chorus.inbox.models import (
     AUTHOR_SIGN_TITLES,
     LABEL_TITLES,
@@ -165,6 +165,7 @@ def _settings_page(request, *, draft: RuleDraft | None = None, reply_draft: Repl
         "rules": [(r, rules.summary(r), rules.track_record(r))
                   for r in workspace.moderation_rules.select_related("channel")],
         "draft": draft or RuleDraft(), "reply_draft": reply_draft or ReplyDraft(),
+        "copy_sources": copying.sources_for(request.user, workspace),
         "saved_replies": workspace.saved_replies.all(), "actions": MODERATION_ACTION_TITLES.items(),
         "signs": AUTHOR_SIGN_TITLES.items(), "kinds": ItemKind.choices, "rule_hours": rules.HOURS_TITLES.items(),
         "members": Membership.objects.filter(workspace=workspace).select_related("user"),
@@ -318,6 +319,22 @@ def inbox_rule(request):
         messages.error(request, " ".join(exc.messages))
         return _settings_page(request, draft=draft, status=400)
     messages.success(request, _("Rule saved."))
+    return redirect("inbox-settings", request.workspace.slug)
+
+
+@workspace_view("inbox.rules")
+@require_POST
+def inbox_copy_setup(request):
+    source = next((w for w in copying.sources_for(request.user, request.workspace)
+                   if w.slug == request.POST.get("source")), None)
+    if source is None:
+        messages.error(request, _("Choose a workspace whose inbox you set up."))
+        return redirect("inbox-settings", request.workspace.slug)
+    copied = copying.copy_inbox_setup(actor=request.user, source=source, target=request.workspace)
+    messages.success(request, _("Copied from %(source)s: rules (in dry run) %(rules)d, saved replies %(replies)d.")
+                     % {"source": source.name, "rules": copied.rules, "replies": copied.saved_replies})
+    for left in copied.left:
+        messages.warning(request, _("Not copied: %(what)s") % {"what": left})
     return redirect("inbox-settings", request.workspace.slug)
 
 

@@ -13,6 +13,7 @@ urlpatterns = [
     path("settings/saved-replies/<int:saved_id>/delete/", settings_views.inbox_saved_reply_delete,
          name="inbox-saved-reply-delete"),
     path("settings/rules/", settings_views.inbox_rule, name="inbox-rule"),
+    path("settings/copy/", settings_views.inbox_copy_setup, name="inbox-copy-setup"),
     path("settings/rules/<int:rule_id>/", settings_views.inbox_rule_switch, name="inbox-rule-switch"),
     path("settings/alerts/", settings_views.inbox_alerts, name="inbox-alerts"),
     path("settings/alerts/test/", settings_views.inbox_alerts_test, name="inbox-alerts-test"),

@@ -51,6 +51,7 @@ PAGE_ACTIONS = {
     "inbox-alerts": "inbox.rules", "inbox-alerts-test": "inbox.rules", "inbox-spammer": "inbox.moderate",
     "inbox-spammers-add": "inbox.moderate", "inbox-spammers-listing": "inbox.moderate",
     "inbox-spammer-off": "inbox.moderate", "inbox-saved-reply-delete": "inbox.templates",
+    "inbox-copy-setup": "inbox.rules",
     "analytics": "analytics.view", "analytics-channel": "analytics.view", "analytics-what-works": "analytics.view",
     "analytics-formulas": "analytics.view", "analytics-import": "analytics.import",
     "analytics-mapping-save": "analytics.import",
