@@ -219,11 +219,15 @@ def inbox_retrain(request):
                   _("The workspace's model learnt its corrections; the inbox is being labelled again."))
 
 
-def _saved(request, verb, done: str):
+def _saved(request, verb, done: str, kept: dict | None = None):
+    """Do `verb` and say so; refused, the page says why, and with `kept` (a form's draft) it comes back with what
+    was typed in that form instead of an empty one."""
     try:
         verb()
     except ValidationError as exc:
         messages.error(request, " ".join(exc.messages))
+        if kept:
+            return _settings_page(request, **kept, status=400)
     else:
         messages.success(request, done)
     return redirect("inbox-settings", request.workspace.slug)
@@ -291,13 +295,8 @@ def inbox_target(request):
 @require_POST
 def inbox_saved_reply(request):
     draft = ReplyDraft.of_post(request.POST)
-    try:
-        draft.save(request.user, request.workspace)
-    except ValidationError as exc:
-        messages.error(request, " ".join(exc.messages))
-        return _settings_page(request, reply_draft=draft, status=400)
-    messages.success(request, _("Saved reply saved."))
-    return redirect("inbox-settings", request.workspace.slug)
+    return _saved(request, lambda: draft.save(request.user, request.workspace), _("Saved reply saved."),
+                  kept={"reply_draft": draft})
 
 
 @workspace_view("inbox.templates")
@@ -313,13 +312,8 @@ def inbox_saved_reply_delete(request, saved_id):
 @require_POST
 def inbox_rule(request):
     draft = RuleDraft.of_post(request.POST)
-    try:
-        draft.save(request.user, request.workspace)
-    except ValidationError as exc:
-        messages.error(request, " ".join(exc.messages))
-        return _settings_page(request, draft=draft, status=400)
-    messages.success(request, _("Rule saved."))
-    return redirect("inbox-settings", request.workspace.slug)
+    return _saved(request, lambda: draft.save(request.user, request.workspace), _("Rule saved."),
+                  kept={"draft": draft})
 
 
 @workspace_view("inbox.rules")
