@@ -52,7 +52,7 @@ def copy_inbox_setup(*, actor, source: Workspace, target: Workspace) -> Copied:
         copied.saved_replies += 1
     members = set(Membership.objects.filter(workspace=target).values_list("user_id", flat=True))
     for rule in source.moderation_rules.select_related("saved_reply"):
-        if why := _why_not_copied(rule, target, members):
+        if why := _why_not_copied(rule, members):
             copied.left.append(_("Rule “%(name)s”: %(why)s") % {"name": rule.name, "why": why})
             continue
         try:
@@ -60,16 +60,15 @@ def copy_inbox_setup(*, actor, source: Workspace, target: Workspace) -> Copied:
                 save_rule(actor=actor, workspace=target, name=rule.name, conditions=rule.conditions,
                           actions=rule.actions, dry_run=True, stop=rule.stop, assignee=rule.assignee,
                           saved_reply=replies[rule.saved_reply.title] if rule.saved_reply else None)
-        except ValidationError as exc:  # e.g. it reads business hours the new workspace has not set
+        except ValidationError as exc:  # a name taken, business hours the new workspace has not set, …
             copied.left.append(_("Rule “%(name)s”: %(why)s") % {"name": rule.name, "why": " ".join(exc.messages)})
         else:
             copied.rules += 1
     return copied
 
 
-def _why_not_copied(rule: ModerationRule, target: Workspace, members: set[int]) -> str:
-    if target.moderation_rules.filter(name=rule.name).exists():
-        return _("the workspace has a rule of that name.")
+def _why_not_copied(rule: ModerationRule, members: set[int]) -> str:
+    """What `save_rule` could not know: a rule made for the other workspace's channel or people."""
     if rule.channel_id:
         return _("it is for one channel of the other workspace.")
     if "assign" in rule.actions and rule.assignee_id not in members:

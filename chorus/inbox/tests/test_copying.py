@@ -35,7 +35,8 @@ def test_the_owner_copies_her_coffee_shops_setup_to_a_new_bakery_client(signed_i
 
     # Marina joins the bakery's team: copying again brings her rule and nothing twice.
     add_member(actor=owner, workspace=bakery, user=moderator, role="moderator")
-    client.post("/w/bakery/inbox/settings/copy/", {"source": "coffee"})
+    again = client.post("/w/bakery/inbox/settings/copy/", {"source": "coffee"}, follow=True).content.decode()
+    assert "Not copied: Rule “Спам”: Another rule is called “Спам”" in again
     assert bakery.moderation_rules.count() == 3 and bakery.saved_replies.count() == 1
 
 
