@@ -97,7 +97,7 @@ class AssignIn(Schema):
 
 class ManyIn(Schema):
     items: list[int]
-    action: str  # close, assign or hide
+    action: str  # close, assign, hide or ban (each author once)
     user_id: int | None = None  # whom "assign" gives them to; none takes them off everyone
 
 
@@ -120,7 +120,8 @@ def list_items(request, slug: str, status: str = "", channel: int | None = None,
 
 # Declared before the item routes, whose {item_id} would otherwise take "many".
 @router.post("/workspaces/{slug}/inbox/many", response=answers(200, ManyDoneOut),
-             summary="Close, assign or hide several items at once; each refused one is named with the reason")
+             summary="Close, assign, hide or ban the authors of several items at once; each refused one is named "
+                     "with the reason")
 def act_on_many(request, slug: str, payload: ManyIn):
     actor = caller(request)
     workspace = workspace_of(request, slug)

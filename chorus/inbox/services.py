@@ -35,7 +35,8 @@ from chorus.workspaces.services import ensure_can, workspace_object
 
 MAX_REPLY = 10_000
 MANY_AT_ONCE = 200
-MANY_ACTIONS_NEED = {"close": "inbox.reply", "assign": "inbox.assign", "hide": "inbox.moderate"}
+MANY_ACTIONS_NEED = {"close": "inbox.reply", "assign": "inbox.assign", "hide": "inbox.moderate",
+                     "ban": "inbox.moderate"}
 
 
 @dataclass(frozen=True)
@@ -180,13 +181,21 @@ class ManyDone:
 
 
 def act_on_many(*, actor, workspace, item_ids, action: str, assignee=None) -> ManyDone:
-    """Close, assign or hide the chosen items at once (a morning's "thanks!" and spam), each through its own verb,
-    so every rule of that verb holds; an item that cannot be done is named with the reason, the rest go ahead."""
+    """Close, assign, hide or ban the authors of the chosen items at once (a morning's "thanks!", a bot farm's
+    wave), each through its own verb, so every rule of that verb holds; an item that cannot be done is named with
+    the reason, the rest go ahead. Each author is banned once, however many of their items are chosen."""
+    banned = set()
+
+    def ban(item):
+        if item.author_id not in banned:
+            moderate(actor=actor, item=item, action="ban")
+            banned.add(item.author_id)
+
     verbs = {"close": lambda item: close(actor=actor, item=item),
              "assign": lambda item: assign(actor=actor, item=item, assignee=assignee),
-             "hide": lambda item: moderate(actor=actor, item=item, action="hide")}
+             "hide": lambda item: moderate(actor=actor, item=item, action="hide"), "ban": ban}
     if action not in verbs:
-        raise ValidationError(_("Choose what to do with them: close, assign or hide."))
+        raise ValidationError(_("Choose what to do with them: close, assign, hide or ban the authors."))
     ensure_can(actor, MANY_ACTIONS_NEED[action], workspace)
     ids = list(dict.fromkeys(int(i) for i in item_ids))
     if not ids or len(ids) > MANY_AT_ONCE:

@@ -9,6 +9,7 @@ from django.core.management import call_command
 
 from chorus.channels.services import connect_channel
 from chorus.inbox import rules
+from chorus.inbox.models import ModerationAction
 from chorus.inbox.tests.conftest import comment_on
 from chorus.sandbox.models import SandboxComment
 from chorus.sandbox.network import create_post
@@ -73,3 +74,19 @@ def test_an_agency_carries_its_spammer_list_to_another_clients_workspace(signed_
                       idempotency_key="buns")
     [hidden] = rules.apply_rules([comment_on(bakery_page, bun, 10, "crypto_guru", "Пишите в личку")])
     assert hidden.action == "hide" and SandboxComment.objects.get(remote_id="rc10").hidden_at is not None
+
+
+def test_a_bot_farms_wave_is_cleaned_by_banning_its_authors_in_one_go(signed_in, moderator, workspace, channel,
+                                                                     page_post):
+    wave = [comment_on(channel, page_post, n, f"bot{n % 3}", f"Раскрутка групп дёшево, вариант {n}")
+            for n in range(6)]  # three bots, two comments each
+    comment_on(channel, page_post, 9, "Анна", "Раф как всегда прекрасен")
+    client = signed_in(moderator)
+    done = client.post("/w/coffee/inbox/many/", {"items": [item.pk for item in wave], "action": "ban"},
+                       follow=True).content.decode()
+    assert "6 items done." in done
+    banned = workspace.authors.filter(banned_at__isnull=False).values_list("name", flat=True)
+    assert set(banned) == {"bot0", "bot1", "bot2"}  # Anna is not among them
+    assert ModerationAction.objects.filter(action="ban").count() == 3  # each bot banned once
+    everyone = client.get("/w/coffee/inbox/").content.decode()
+    assert everyone.count("data-known-spammer") == 6  # their rows say so; Anna's does not

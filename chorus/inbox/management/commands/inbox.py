@@ -19,7 +19,7 @@ class Command(ChorusCommand):
     subcommands = {"list": "List inbox items, newest first, with their labels.",
                    "fetch": "Read new comments and messages from every channel now.",
                    "reply": "Answer an item; a worker sends it.",
-                   "act": "Close, assign or hide several items at once.",
+                   "act": "Close, assign, hide or ban the authors of several items at once.",
                    "spammers": "Print the workspace's known spammers on a network, or add IDs from a file."}
 
     def add_list_arguments(self, parser):
