@@ -170,8 +170,6 @@ CELERY_BEAT_SCHEDULE = {
                      "options": {"expires": 60}},
     "inbox-overdue": {"task": "chorus.inbox.tasks.alert_overdue", "schedule": 60.0, "options": {"expires": 120}},
     "inbox-rescore": {"task": "chorus.inbox.tasks.rescore_uncertain", "schedule": 60.0, "options": {"expires": 120}},
-    "inbox-statistics": {"task": "chorus.inbox.tasks.settle_statistics", "schedule": 24 * 3600.0,
-                         "options": {"expires": 3600}},
     "reports-schedules": {"task": "chorus.reports.tasks.run_schedules", "schedule": 300.0,
                           "options": {"expires": 240}},
     "sources-poll-feeds": {"task": "chorus.sources.tasks.poll_feeds", "schedule": 300.0,

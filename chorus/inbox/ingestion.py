@@ -73,17 +73,14 @@ def ingest_channel(channel: Channel) -> list[InboxItem]:
 
 
 def settle_statistics() -> None:
-    """Bring the planner's picture of the inbox up to date: after a big read, and once a day as it grows. Without
-    it SQLite took the workspace's index for one author's twenty items (315 ms over 100,000; 54 ms after), and
-    PostgreSQL, before autovacuum, a nested loop of minutes for a rule's finds (bench/inbox.py)."""
-    tables = [connection.ops.quote_name(model._meta.db_table)
-              for model in (InboxItem, ItemLabel, Author, ModerationAction)]
-    with connection.cursor() as cursor:
-        if connection.vendor == "postgresql":
-            cursor.execute(f"ANALYZE {', '.join(tables)}")
-        elif connection.vendor == "sqlite":
-            for table in tables:
-                cursor.execute(f"ANALYZE {table}")
+    """Bring PostgreSQL's picture of the inbox up to date after a big read: before autovacuum did, its planner
+    believed 100,000 items were 41 and ran a rule's finds for minutes (bench/inbox.py). SQLite is left without
+    statistics: with them it chose worse plans for most filters (bench/inbox.py, docs/decisions.md)."""
+    if connection.vendor == "postgresql":
+        tables = ", ".join(connection.ops.quote_name(model._meta.db_table)
+                           for model in (InboxItem, ItemLabel, Author, ModerationAction))
+        with connection.cursor() as cursor:
+            cursor.execute(f"ANALYZE {tables}")
 
 
 def settle_arrivals(channel: Channel, arrived: list[InboxItem]) -> None:

