@@ -10,8 +10,9 @@ from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils.translation import gettext as _
 
-from chorus.inbox.models import ModerationRule, SavedReply
+from chorus.inbox.models import ModerationRule
 from chorus.inbox.rules import save_rule
+from chorus.inbox.services import save_reply_template
 from chorus.workspaces.models import Membership, Workspace
 from chorus.workspaces.roles import can
 from chorus.workspaces.services import access_of, ensure_can, workspaces_of
@@ -46,9 +47,9 @@ def copy_inbox_setup(*, actor, source: Workspace, target: Workspace) -> Copied:
             copied.left.append(_("Saved reply “%(title)s”: the workspace has one of that title.")
                                % {"title": saved.title})
             continue
-        replies[saved.title] = SavedReply.objects.create(
-            workspace=target, title=saved.title, text=saved.text, objection=saved.objection, labels=saved.labels,
-            keywords=saved.keywords)
+        replies[saved.title] = save_reply_template(
+            actor=actor, workspace=target, title=saved.title, text=saved.text, objection=saved.objection,
+            labels=saved.labels, keywords=saved.keywords)
         copied.saved_replies += 1
     members = set(Membership.objects.filter(workspace=target).values_list("user_id", flat=True))
     for rule in source.moderation_rules.select_related("saved_reply"):
